@@ -1,0 +1,1 @@
+namespace FastEngine.Adapters; internal static class Placeholder {}
