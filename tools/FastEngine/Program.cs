@@ -1,1 +1,25 @@
-return 0;
+using System.CommandLine;
+using FastEngine.Cli.Commands;
+
+namespace FastEngine.Cli;
+
+/// <summary>Entry point of the <c>fastengine</c> command-line program. Each command lives in its own file under
+/// <c>Commands/</c> and exposes <c>Create()</c>; this file only lists them.</summary>
+public static class Program
+{
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    /// <summary>Builds the root command (also used by tests that invoke commands in-process).</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("FastEngine: low-latency multi-venue crypto market-data and arbitrage engine.");
+        foreach (var command in Commands())
+            root.Subcommands.Add(command);
+        return root;
+    }
+
+    private static IEnumerable<Command> Commands()
+    {
+        yield return VersionCommand.Create();
+    }
+}

@@ -1,1 +1,0 @@
-namespace FastEngine.Adapters; internal static class Placeholder {}
