@@ -1,0 +1,386 @@
+using System.Runtime.CompilerServices;
+using FastEngine.Model;
+
+namespace FastEngine.Books;
+
+/// <summary>Why a book asked its venue for a fresh snapshot.</summary>
+public enum ResyncReason : byte
+{
+    SequenceGap = 1,
+    ChecksumMismatch = 2,
+    BufferOverflow = 3,
+    BridgeFailed = 4,
+    Invalidated = 5,
+}
+
+/// <summary>Receives resync requests from the book stage; implemented by venue connections (enqueue, never block).</summary>
+public interface IResyncRequester
+{
+    void RequestResync(VenueId venue, InstrumentId instrument, ResyncReason reason);
+}
+
+/// <summary>Counters of one book (or summed over a venue). Plain fields: written by the book thread only.</summary>
+public sealed class BookStats
+{
+    public long Messages;
+    public long Snapshots;
+    public long DeltasApplied;
+    public long LevelsApplied;
+    public long Gaps;
+    public long Resyncs;
+    public long ChecksumOk;
+    public long ChecksumBad;
+    public long DroppedStale;
+    public long DroppedUnsynced;
+    public long Duplicates;
+    public long Buffered;
+    public long BufferOverflows;
+    public long Crossed;
+    public long RemovedMissing;
+    public long OrphanLevels;
+    public long Invalidations;
+    public long BboChecked;
+    public long BboMismatch;
+
+    public void AddTo(BookStats total)
+    {
+        total.Messages += Messages; total.Snapshots += Snapshots; total.DeltasApplied += DeltasApplied;
+        total.LevelsApplied += LevelsApplied; total.Gaps += Gaps; total.Resyncs += Resyncs; total.ChecksumOk += ChecksumOk;
+        total.ChecksumBad += ChecksumBad; total.DroppedStale += DroppedStale; total.DroppedUnsynced += DroppedUnsynced;
+        total.Duplicates += Duplicates; total.Buffered += Buffered; total.BufferOverflows += BufferOverflows;
+        total.Crossed += Crossed; total.RemovedMissing += RemovedMissing; total.OrphanLevels += OrphanLevels;
+        total.Invalidations += Invalidations; total.BboChecked += BboChecked; total.BboMismatch += BboMismatch;
+    }
+}
+
+/// <summary>Sync state of one book.</summary>
+public enum BookSyncState : byte
+{
+    /// <summary>No snapshot yet.</summary>
+    AwaitingSnapshot,
+    /// <summary>A REST snapshot was applied; waiting for the first delta that covers its id.</summary>
+    Bridging,
+    /// <summary>Following the venue: usable.</summary>
+    Synced,
+    /// <summary>A gap, checksum mismatch or invalidation: unusable until the next snapshot.</summary>
+    Unsynced,
+}
+
+/// <summary>
+/// Keeps every venue's books from the <see cref="MarketEvent"/> stream, executing each venue's documented sync
+/// procedure (<see cref="BookSyncSpec"/>): snapshot + buffered deltas with a bridge rule, sequence chaining, checksums,
+/// depth truncation. A gap or mismatch marks the book unsynced (fail closed), counts it and asks for a resync.
+/// </summary>
+/// <remarks>
+/// Single-threaded (the book stage's thread). Allocation-free per event once books and buffers reached their working
+/// size. Events of one message must arrive in order (header first, <see cref="MarketEventFlags.EndOfMessage"/> last);
+/// messages of different books may interleave.
+/// </remarks>
+public sealed class BookKeeper
+{
+    private readonly InstrumentRegistry _registry;
+    private readonly IResyncRequester? _resync;
+    private BookSyncSpec?[] _specs = new BookSyncSpec?[32];
+    private BookState?[][] _books = new BookState?[32][];
+    private readonly List<BookState> _all = new();
+
+    public BookKeeper(InstrumentRegistry registry, IResyncRequester? resync = null)
+    {
+        _registry = registry;
+        _resync = resync;
+    }
+
+    /// <summary>Declares a venue's sync procedure (before its first event; default <see cref="BookSyncSpec.Plain"/>).</summary>
+    public void SetSpec(VenueId venue, BookSyncSpec spec)
+    {
+        if (venue.Value >= _specs.Length) Array.Resize(ref _specs, venue.Value + 16);
+        _specs[venue.Value] = spec;
+    }
+
+    public BookSyncSpec SpecOf(VenueId venue) => venue.Value < _specs.Length ? _specs[venue.Value] ?? BookSyncSpec.Plain : BookSyncSpec.Plain;
+
+    /// <summary>Every book seen so far (cold path).</summary>
+    public IEnumerable<OrderBook> Books => _all.Select(s => s.Book);
+
+    public OrderBook? TryGetBook(VenueId venue, InstrumentId instrument) => Find(venue, instrument)?.Book;
+
+    public BookSyncState StateOf(VenueId venue, InstrumentId instrument) => Find(venue, instrument)?.State ?? BookSyncState.AwaitingSnapshot;
+
+    public BookStats? StatsOf(VenueId venue, InstrumentId instrument) => Find(venue, instrument)?.Stats;
+
+    /// <summary>Counters summed over a venue's books (cold path).</summary>
+    public BookStats StatsOf(VenueId venue)
+    {
+        var total = new BookStats();
+        foreach (var s in _all) if (s.Book.Venue == venue) s.Stats.AddTo(total);
+        return total;
+    }
+
+    /// <summary>Processes one event (the book stage handler body).</summary>
+    public void OnEvent(ref MarketEvent e)
+    {
+        switch (e.Kind)
+        {
+            case MarketEventKind.BookHeader:
+            {
+                var st = GetOrCreate(e.Venue, e.Instrument);
+                BeginMessage(st, ref e);
+                if (e.IsEndOfMessage) EndMessage(st);
+                break;
+            }
+            case MarketEventKind.BookLevel:
+            {
+                var st = Find(e.Venue, e.Instrument);
+                if (st is null || st.Mode == MessageMode.None) { CountOrphan(st, ref e); break; }
+                switch (st.Mode)
+                {
+                    case MessageMode.Apply:
+                        var change = st.Book.Set(e.Side, e.Price, e.Size, e.PriceDecimals, e.SizeDecimals);
+                        if (change == LevelChange.RemovedMissing) st.Stats.RemovedMissing++;
+                        st.Stats.LevelsApplied++;
+                        break;
+                    case MessageMode.Buffer:
+                        Buffer(st, ref e);
+                        break;
+                }
+                if (e.IsEndOfMessage) EndMessage(st);
+                break;
+            }
+            case MarketEventKind.Bbo:
+                CheckBbo(ref e);
+                break;
+            case MarketEventKind.BookInvalidate:
+            {
+                var st = GetOrCreate(e.Venue, e.Instrument);
+                st.Stats.Invalidations++;
+                if (e.Reason == InvalidateReason.SequenceGap) st.Stats.Gaps++;
+                MarkUnsynced(st, ResyncReason.Invalidated);
+                break;
+            }
+        }
+    }
+
+    private enum MessageMode : byte { None, Apply, Buffer, Drop }
+
+    private sealed class BookState(OrderBook book, BookSyncSpec spec, Instrument instrument)
+    {
+        public readonly OrderBook Book = book;
+        public readonly BookSyncSpec Spec = spec;
+        public readonly Instrument Instrument = instrument;
+        public readonly BookStats Stats = new();
+        public BookSyncState State;
+        public MessageMode Mode;
+        public MarketEventFlags MessageFlags;
+        public uint MessageChecksum;
+        public long MessageSequence;
+        public long MessageExchangeTimeNs;
+        public long MessageReceiveTimeNs;
+        public long BridgeSequence = -1;
+        public MarketEvent[] Pending = new MarketEvent[64];
+        public int PendingCount;
+        public MarketEvent[] Replay = new MarketEvent[64];
+        public bool Replaying;
+        public bool BboMismatch;
+    }
+
+    private void BeginMessage(BookState st, ref MarketEvent h)
+    {
+        var stats = st.Stats;
+        stats.Messages++;
+        st.MessageFlags = h.Flags;
+        st.MessageChecksum = h.Checksum;
+        st.MessageSequence = h.Sequence;
+        st.MessageExchangeTimeNs = h.ExchangeTimeNs;
+        st.MessageReceiveTimeNs = h.ReceiveTimeNs;
+        if (h.IsSnapshot)
+        {
+            stats.Snapshots++;
+            st.Book.Clear();
+            st.Mode = MessageMode.Apply;
+            return;
+        }
+        bool sequenced = (h.Flags & MarketEventFlags.HasSequence) != 0 && st.Spec.Sequence == SequenceRule.PrevLinked;
+        switch (st.State)
+        {
+            case BookSyncState.AwaitingSnapshot:
+            case BookSyncState.Unsynced:
+                if (st.Spec.BufferUntilSnapshot && !st.Replaying) { st.Mode = MessageMode.Buffer; Buffer(st, ref h); }
+                else { st.Mode = MessageMode.Drop; stats.DroppedUnsynced++; }
+                return;
+            case BookSyncState.Bridging:
+                if (!sequenced) { st.Mode = MessageMode.Apply; return; }
+                if (h.Sequence <= st.BridgeSequence) { st.Mode = MessageMode.Drop; stats.DroppedStale++; return; }
+                if (h.FirstSequence <= st.BridgeSequence + 1) { st.Mode = MessageMode.Apply; return; }
+                GapSlow(st, ref h, ResyncReason.BridgeFailed);
+                return;
+            default: // Synced
+                if (!sequenced || h.PrevSequence == st.Book.LastSequence) { st.Mode = MessageMode.Apply; return; }
+                if (h.Sequence <= st.Book.LastSequence) { st.Mode = MessageMode.Drop; stats.Duplicates++; return; }
+                GapSlow(st, ref h, ResyncReason.SequenceGap);
+                return;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GapSlow(BookState st, ref MarketEvent h, ResyncReason reason)
+    {
+        st.Stats.Gaps++;
+        MarkUnsynced(st, reason);
+        if (st.Spec.BufferUntilSnapshot && !st.Replaying) { st.Mode = MessageMode.Buffer; Buffer(st, ref h); }
+        else st.Mode = MessageMode.Drop;
+    }
+
+    private void EndMessage(BookState st)
+    {
+        var mode = st.Mode;
+        st.Mode = MessageMode.None;
+        if (mode != MessageMode.Apply) return;
+        var book = st.Book;
+        var flags = st.MessageFlags;
+        bool snapshot = (flags & MarketEventFlags.Snapshot) != 0;
+        if (snapshot || (flags & MarketEventFlags.HasSequence) != 0) book.LastSequence = st.MessageSequence;
+        book.LastExchangeTimeNs = st.MessageExchangeTimeNs;
+        book.LastReceiveTimeNs = st.MessageReceiveTimeNs;
+        if (!snapshot) st.Stats.DeltasApplied++;
+        if (st.Spec.MaxDepth > 0)
+        {
+            book.Bids.Truncate(st.Spec.MaxDepth);
+            book.Asks.Truncate(st.Spec.MaxDepth);
+        }
+
+        if (snapshot && (flags & MarketEventFlags.RestSnapshot) != 0 && st.Spec.Sequence == SequenceRule.PrevLinked)
+        {
+            st.State = BookSyncState.Bridging;
+            st.BridgeSequence = st.MessageSequence;
+            book.IsSynced = false;
+            ReplayPendingSlow(st);
+            return;
+        }
+        if (snapshot || st.State == BookSyncState.Bridging)
+        {
+            st.State = BookSyncState.Synced;
+            book.IsSynced = true;
+        }
+
+        if ((flags & MarketEventFlags.HasChecksum) != 0 && st.Spec.Checksum != ChecksumKind.None)
+        {
+            uint ours = BookChecksum.Compute(book, st.Spec.Checksum, st.Spec.ChecksumDepth, st.Instrument.PriceScale, st.Instrument.QuantityScale);
+            if (ours == st.MessageChecksum) st.Stats.ChecksumOk++;
+            else ChecksumMismatchSlow(st);
+        }
+        if (st.State == BookSyncState.Synced && book.IsCrossed) st.Stats.Crossed++;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ChecksumMismatchSlow(BookState st)
+    {
+        st.Stats.ChecksumBad++;
+        MarkUnsynced(st, ResyncReason.ChecksumMismatch);
+    }
+
+    private void MarkUnsynced(BookState st, ResyncReason reason)
+    {
+        st.State = BookSyncState.Unsynced;
+        st.Book.IsSynced = false;
+        st.Stats.Resyncs++;
+        _resync?.RequestResync(st.Book.Venue, st.Book.Instrument, reason);
+    }
+
+    /// <summary>After a REST snapshot: runs the buffered deltas through the bridge rule, in arrival order.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReplayPendingSlow(BookState st)
+    {
+        (st.Replay, st.Pending) = (st.Pending, st.Replay);
+        int count = st.PendingCount;
+        st.PendingCount = 0;
+        st.Replaying = true;
+        try
+        {
+            var events = st.Replay;
+            for (int i = 0; i < count; i++) OnEvent(ref events[i]);
+        }
+        finally
+        {
+            st.Replaying = false;
+        }
+        // Deltas that neither bridged nor were stale leave the book bridging: the live stream continues the bridge.
+    }
+
+    private void Buffer(BookState st, ref MarketEvent e)
+    {
+        if (st.PendingCount == st.Pending.Length)
+        {
+            if (st.PendingCount >= st.Spec.MaxBufferedEvents) { BufferOverflowSlow(st); return; }
+            GrowPendingSlow(st);
+        }
+        st.Pending[st.PendingCount++] = e;
+        if (e.Kind == MarketEventKind.BookHeader) st.Stats.Buffered++;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GrowPendingSlow(BookState st)
+    {
+        int size = Math.Min(st.Pending.Length * 2, Math.Max(st.Spec.MaxBufferedEvents, 64));
+        Array.Resize(ref st.Pending, size);
+        if (st.Replay.Length < size) st.Replay = new MarketEvent[size];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void BufferOverflowSlow(BookState st)
+    {
+        st.Stats.BufferOverflows++;
+        st.PendingCount = 0;
+        st.Mode = MessageMode.Drop;
+        MarkUnsynced(st, ResyncReason.BufferOverflow);
+    }
+
+    private void CheckBbo(ref MarketEvent e)
+    {
+        if ((e.Flags & MarketEventFlags.HasSequence) == 0) return;
+        var st = Find(e.Venue, e.Instrument);
+        if (st is null || st.State != BookSyncState.Synced || st.Book.LastSequence != e.Sequence) return;
+        var side = st.Book.SideOf(e.Side);
+        if (side.IsEmpty || side.Best.Price != e.Price || side.Best.Size != e.Size) st.BboMismatch = true;
+        if (e.IsEndOfMessage)
+        {
+            st.Stats.BboChecked++;
+            if (st.BboMismatch) st.Stats.BboMismatch++;
+            st.BboMismatch = false;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CountOrphan(BookState? st, ref MarketEvent e)
+    {
+        if (st is not null) st.Stats.OrphanLevels++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private BookState? Find(VenueId venue, InstrumentId instrument)
+    {
+        var books = _books;
+        if (venue.Value >= books.Length) return null;
+        var row = books[venue.Value];
+        if (row is null || (uint)instrument.Value >= (uint)row.Length) return null;
+        return row[instrument.Value];
+    }
+
+    private BookState GetOrCreate(VenueId venue, InstrumentId instrument) => Find(venue, instrument) ?? CreateSlow(venue, instrument);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BookState CreateSlow(VenueId venue, InstrumentId instrument)
+    {
+        if (instrument.IsNone) throw new ArgumentException("book event without an instrument", nameof(instrument));
+        if (venue.Value >= _books.Length) Array.Resize(ref _books, venue.Value + 16);
+        var row = _books[venue.Value] ??= new BookState?[Math.Max(16, instrument.Value + 1)];
+        if (instrument.Value >= row.Length)
+        {
+            Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
+            _books[venue.Value] = row;
+        }
+        var st = new BookState(new OrderBook(venue, instrument), SpecOf(venue), _registry[instrument]);
+        row[instrument.Value] = st;
+        _all.Add(st);
+        return st;
+    }
+}
