@@ -145,7 +145,8 @@ public sealed partial class LongHistogram
     /// value exceeds <paramref name="expectedInterval"/> (the interval at which samples should have been taken), the
     /// samples a stalled measurement loop failed to take are added too: value - interval, value - 2*interval, ...
     /// down to (and including) the last one that is still >= interval. A non-positive interval records the value
-    /// alone. Allocation-free; the number of extra records grows with value / expectedInterval.
+    /// alone; an out-of-range value is counted once in <see cref="OutOfRangeCount"/> and adds no corrections.
+    /// Allocation-free; the number of extra records grows with value / expectedInterval.
     /// </summary>
     public void RecordValueWithExpectedInterval(long value, long expectedInterval)
     {
