@@ -1,0 +1,249 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FastEngine.Hosting;
+
+/// <summary>
+/// The engine's configuration file (JSON, camelCase keys; documented key by key in the README). Immutable records;
+/// read once at start-up by <see cref="EngineConfigLoader"/>, validated by <see cref="EngineConfigValidator"/>.
+/// </summary>
+public sealed record EngineConfig
+{
+    /// <summary><c>paper</c> (default) or <c>live</c> (needs credentials; refused otherwise).</summary>
+    public string Mode { get; init; } = "paper";
+    public List<VenueConfig> Venues { get; init; } = [];
+    public TopologyConfig Topology { get; init; } = new();
+    public ThresholdsConfig Thresholds { get; init; } = new();
+    public RiskConfigSection Risk { get; init; } = new();
+    public RoutingConfig Routing { get; init; } = new();
+    public JournalConfig Journal { get; init; } = new();
+    public CaptureConfig Capture { get; init; } = new();
+    public LoggingConfig Logging { get; init; } = new();
+    public TelemetryConfig Telemetry { get; init; } = new();
+    /// <summary>Replay files (relative to the config file) used by <c>replay</c> when no file is given, and as warm-up.</summary>
+    public List<string> Replay { get; init; } = [];
+}
+
+public sealed record VenueConfig
+{
+    /// <summary>Venue name: a folder name of the shared captures (<c>binance</c>, <c>binance-futures</c>, <c>okx</c>, ...).</summary>
+    public string Name { get; init; } = "";
+    public bool Enabled { get; init; } = true;
+    /// <summary>Venue symbols to subscribe (<c>BTCUSDT</c>, <c>BTC-USDT-SWAP</c>, <c>XBT/USD</c>).</summary>
+    public List<string> Symbols { get; init; } = [];
+    /// <summary>WebSocket endpoint override (the simulator's <c>ws://127.0.0.1:port/...</c>); default: the venue's public URL.</summary>
+    public string? Endpoint { get; init; }
+    /// <summary>REST endpoint override for book snapshots.</summary>
+    public string? RestEndpoint { get; init; }
+    public double MakerFeeBps { get; init; } = 2;
+    public double TakerFeeBps { get; init; } = 10;
+    /// <summary>Book depth to subscribe where the venue lets you choose.</summary>
+    public int Depth { get; init; } = 0;
+    /// <summary>Accept this server certificate thumbprint (SHA-256 hex) instead of normal validation (simulator only).</summary>
+    public string? PinnedCertificateSha256 { get; init; }
+}
+
+public sealed record TopologyConfig
+{
+    /// <summary><c>fused</c> (book→signal→route→risk on one thread: best on small machines) or <c>staged</c> (one pinned thread per stage).</summary>
+    public string Mode { get; init; } = "fused";
+    /// <summary><c>busy-spin</c>, <c>yielding</c>, <c>sleeping</c> or <c>blocking</c>.</summary>
+    public string WaitStrategy { get; init; } = "yielding";
+    /// <summary>Ring capacity in events, a power of two.</summary>
+    public int RingSize { get; init; } = 1 << 16;
+    /// <summary>CPU per stage thread (<c>decision</c>, <c>capture</c>, <c>metrics</c>, <c>execution</c>); -1 or absent = not pinned.</summary>
+    public Dictionary<string, int> Cpus { get; init; } = new();
+}
+
+public sealed record ThresholdsConfig
+{
+    public double MinEdgeBps { get; init; } = 1;
+    /// <summary>Minimum notional of an opportunity in quote currency (USD face value for inverse contracts).</summary>
+    public double MinNotional { get; init; } = 10;
+    public double MaxQuoteAgeMs { get; init; } = 5_000;
+}
+
+public sealed record RiskConfigSection
+{
+    /// <summary>Trading capital in quote currency.</summary>
+    public double Capital { get; init; } = 100_000;
+    /// <summary><c>per-venue</c> (per-venue budgets plus a global cap; default) or <c>unified</c>.</summary>
+    public string CapMode { get; init; } = "per-venue";
+    public double PerVenueCapPct { get; init; } = 30;
+    public double GlobalCapPct { get; init; } = 100;
+    public double MaxOrderNotional { get; init; } = 10_000;
+    public int MaxOpenOrders { get; init; } = 50;
+    /// <summary>Global daily drawdown kill switch, percent of capital (hard bounds 0 &lt; x ≤ 50).</summary>
+    public double DailyDrawdownPct { get; init; } = 5;
+    public double StrategyMaxLossPerDay { get; init; } = 1_000;
+    public int BreakerConsecutiveErrors { get; init; } = 5;
+    public double BreakerStableWindowSeconds { get; init; } = 60;
+}
+
+public sealed record RoutingConfig
+{
+    public bool MakerPreferred { get; init; } = false;
+    public double SlippageBpsPerLevel { get; init; } = 0.5;
+    public double LatencyPenaltyBpsPerMs { get; init; } = 0.1;
+}
+
+public sealed record JournalConfig
+{
+    public string Path { get; init; } = "journal/intents.fej";
+    /// <summary><c>never</c>, <c>every-record</c>, <c>every-n</c> or <c>interval</c>.</summary>
+    public string Fsync { get; init; } = "every-record";
+    public int FsyncEveryN { get; init; } = 64;
+    public double FsyncIntervalMs { get; init; } = 10;
+}
+
+public sealed record CaptureConfig
+{
+    public bool Enabled { get; init; } = false;
+    public string Path { get; init; } = "captures/fastengine.fecap";
+    public double RotateMb { get; init; } = 512;
+    public double RotateMinutes { get; init; } = 60;
+}
+
+public sealed record LoggingConfig
+{
+    /// <summary><c>verbose</c>, <c>debug</c>, <c>information</c>, <c>warning</c>, <c>error</c>.</summary>
+    public string Level { get; init; } = "information";
+    /// <summary>Rolling JSON log file path (daily); empty = console only.</summary>
+    public string? File { get; init; } = "logs/fastengine-.json";
+}
+
+public sealed record TelemetryConfig
+{
+    public double IntervalSeconds { get; init; } = 10;
+}
+
+/// <summary>A configuration error: the key, the bad value and what is allowed.</summary>
+public sealed record ConfigError(string Key, string Value, string Allowed)
+{
+    public override string ToString() => $"config key '{Key}' = {Value}: {Allowed}";
+}
+
+/// <summary>Reads a config file (cold path).</summary>
+public static class EngineConfigLoader
+{
+    private static readonly JsonSerializerOptions _options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>Loads and validates; on failure returns the errors (never throws for bad content).</summary>
+    public static EngineConfig? TryLoad(string path, out List<ConfigError> errors)
+    {
+        errors = [];
+        if (!File.Exists(path))
+        {
+            errors.Add(new ConfigError("(file)", path, "the config file does not exist"));
+            return null;
+        }
+        EngineConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<EngineConfig>(File.ReadAllText(path), _options);
+        }
+        catch (JsonException ex)
+        {
+            errors.Add(new ConfigError(ex.Path ?? "(root)", $"line {ex.LineNumber + 1}", ex.Message));
+            return null;
+        }
+        if (config is null)
+        {
+            errors.Add(new ConfigError("(root)", "null", "a JSON object"));
+            return null;
+        }
+        errors.AddRange(EngineConfigValidator.Validate(config));
+        return errors.Count == 0 ? config : null;
+    }
+
+    public static string Serialize(EngineConfig config) => JsonSerializer.Serialize(config, new JsonSerializerOptions(_options) { WriteIndented = true });
+}
+
+/// <summary>Validates every key against its allowed range; the engine exits before connecting anywhere on any error.</summary>
+public static class EngineConfigValidator
+{
+    private static readonly string[] _waitStrategies = ["busy-spin", "yielding", "sleeping", "blocking"];
+    private static readonly string[] _stageNames = ["decision", "capture", "metrics", "execution", "book", "signal", "route", "risk"];
+
+    public static List<ConfigError> Validate(EngineConfig c, Func<string, bool>? isKnownVenue = null)
+    {
+        var e = new List<ConfigError>();
+        OneOf(e, "mode", c.Mode, ["paper", "live"]);
+        for (int i = 0; i < c.Venues.Count; i++)
+        {
+            var v = c.Venues[i];
+            string k = $"venues[{i}]";
+            if (string.IsNullOrWhiteSpace(v.Name)) e.Add(new(k + ".name", Q(v.Name), "a venue name such as \"binance\""));
+            else if (isKnownVenue is not null && !isKnownVenue(v.Name)) e.Add(new(k + ".name", Q(v.Name), "a known venue name (see README, Venues)"));
+            if (v.Enabled && v.Symbols.Count == 0) e.Add(new(k + ".symbols", "[]", "at least one symbol for an enabled venue"));
+            Range(e, k + ".makerFeeBps", v.MakerFeeBps, -10, 100);
+            Range(e, k + ".takerFeeBps", v.TakerFeeBps, 0, 100);
+            Range(e, k + ".depth", v.Depth, 0, 5000);
+            if (v.Endpoint is not null && !(Uri.TryCreate(v.Endpoint, UriKind.Absolute, out var u) && (u.Scheme == "ws" || u.Scheme == "wss")))
+                e.Add(new(k + ".endpoint", Q(v.Endpoint), "an absolute ws:// or wss:// URL"));
+            if (v.RestEndpoint is not null && !(Uri.TryCreate(v.RestEndpoint, UriKind.Absolute, out var r) && (r.Scheme == "http" || r.Scheme == "https")))
+                e.Add(new(k + ".restEndpoint", Q(v.RestEndpoint), "an absolute http:// or https:// URL"));
+        }
+        var dup = c.Venues.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) e.Add(new("venues", Q(dup.Key), "each venue at most once"));
+
+        OneOf(e, "topology.mode", c.Topology.Mode, ["fused", "staged"]);
+        OneOf(e, "topology.waitStrategy", c.Topology.WaitStrategy, _waitStrategies);
+        if (c.Topology.RingSize < 1024 || c.Topology.RingSize > (1 << 26) || (c.Topology.RingSize & (c.Topology.RingSize - 1)) != 0)
+            e.Add(new("topology.ringSize", c.Topology.RingSize.ToString(), "a power of two from 1024 to 67108864"));
+        foreach (var (stage, cpu) in c.Topology.Cpus)
+        {
+            if (!_stageNames.Contains(stage)) e.Add(new($"topology.cpus.{stage}", cpu.ToString(), $"stage names: {string.Join(", ", _stageNames)}"));
+            if (cpu < -1 || cpu >= 4096) e.Add(new($"topology.cpus.{stage}", cpu.ToString(), "-1 (not pinned) or a CPU number 0..4095"));
+        }
+
+        Range(e, "thresholds.minEdgeBps", c.Thresholds.MinEdgeBps, -1000, 10_000);
+        Range(e, "thresholds.minNotional", c.Thresholds.MinNotional, 0, 1e12);
+        Range(e, "thresholds.maxQuoteAgeMs", c.Thresholds.MaxQuoteAgeMs, 1, 3_600_000);
+
+        Range(e, "risk.capital", c.Risk.Capital, 1, 1e12);
+        OneOf(e, "risk.capMode", c.Risk.CapMode, ["per-venue", "unified"]);
+        Range(e, "risk.perVenueCapPct", c.Risk.PerVenueCapPct, 0, 100);
+        Range(e, "risk.globalCapPct", c.Risk.GlobalCapPct, 0, 100);
+        Range(e, "risk.maxOrderNotional", c.Risk.MaxOrderNotional, 0, 1e12);
+        Range(e, "risk.maxOpenOrders", c.Risk.MaxOpenOrders, 0, 100_000);
+        if (!(c.Risk.DailyDrawdownPct > 0 && c.Risk.DailyDrawdownPct <= 50))
+            e.Add(new("risk.dailyDrawdownPct", F(c.Risk.DailyDrawdownPct), "greater than 0 and at most 50 (hard bound)"));
+        Range(e, "risk.strategyMaxLossPerDay", c.Risk.StrategyMaxLossPerDay, 0, 1e12);
+        Range(e, "risk.breakerConsecutiveErrors", c.Risk.BreakerConsecutiveErrors, 1, 10_000);
+        Range(e, "risk.breakerStableWindowSeconds", c.Risk.BreakerStableWindowSeconds, 1, 86_400);
+
+        Range(e, "routing.slippageBpsPerLevel", c.Routing.SlippageBpsPerLevel, 0, 1000);
+        Range(e, "routing.latencyPenaltyBpsPerMs", c.Routing.LatencyPenaltyBpsPerMs, 0, 1000);
+
+        if (string.IsNullOrWhiteSpace(c.Journal.Path)) e.Add(new("journal.path", Q(c.Journal.Path), "a file path"));
+        OneOf(e, "journal.fsync", c.Journal.Fsync, ["never", "every-record", "every-n", "interval"]);
+        Range(e, "journal.fsyncEveryN", c.Journal.FsyncEveryN, 1, 1_000_000);
+        Range(e, "journal.fsyncIntervalMs", c.Journal.FsyncIntervalMs, 0.1, 60_000);
+
+        Range(e, "capture.rotateMb", c.Capture.RotateMb, 1, 1_000_000);
+        Range(e, "capture.rotateMinutes", c.Capture.RotateMinutes, 1, 100_000);
+        OneOf(e, "logging.level", c.Logging.Level, ["verbose", "debug", "information", "warning", "error"]);
+        Range(e, "telemetry.intervalSeconds", c.Telemetry.IntervalSeconds, 0.1, 86_400);
+        return e;
+    }
+
+    private static void Range(List<ConfigError> e, string key, double value, double min, double max)
+    {
+        if (double.IsNaN(value) || value < min || value > max) e.Add(new(key, F(value), $"from {F(min)} to {F(max)}"));
+    }
+
+    private static void OneOf(List<ConfigError> e, string key, string value, string[] allowed)
+    {
+        if (!allowed.Contains(value)) e.Add(new(key, Q(value), "one of " + string.Join(", ", allowed.Select(a => $"\"{a}\""))));
+    }
+
+    private static string Q(string? s) => s is null ? "null" : $"\"{s}\"";
+    private static string F(double d) => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
