@@ -114,6 +114,11 @@ public sealed class EnvelopeJsonImporter : CaptureImporter
             connection.Venue = ResolveVenue(address.Span);
             connection.VenueFromAddress = true;
         }
+        else if (connection.Venue.IsNone && !connection.VenueFromAddress)
+        {
+            // A connection seen before any connect/send line: the file's venue (resolved once, lazily).
+            connection.Venue = DefaultVenue;
+        }
 
         switch (type)
         {
@@ -154,7 +159,7 @@ public sealed class EnvelopeJsonImporter : CaptureImporter
         if (digits > 0) foreach (byte b in key[^digits..]) id = id * 10 + (uint)(b - '0');
         if (id == 0 || _connections.Exists(c => c.Id == id))
             id = _connections.Count == 0 ? 1 : _connections.Max(c => c.Id) + 1;
-        var connection = new Connection(key.ToArray(), id, DefaultVenue);
+        var connection = new Connection(key.ToArray(), id, VenueId.None);
         _connections.Add(connection);
         return connection;
     }

@@ -72,8 +72,9 @@ public static class PythonBytesLiteral
     public static bool IsGzip(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B;
 
     /// <summary>
-    /// Decompresses gzip <paramref name="data"/> (offset, count of <paramref name="source"/>) into
-    /// <paramref name="output"/> (a pooled buffer it may replace with a larger one). False on corrupt data.
+    /// Decompresses one gzip member (offset, count of <paramref name="source"/>) into <paramref name="output"/> (a pooled
+    /// buffer it may replace with a larger one). False on corrupt or truncated data: the member's trailer CRC-32 and
+    /// size must match what was decompressed.
     /// </summary>
     public static bool TryGunzip(byte[] source, int offset, int count, ref byte[] output, out int written)
     {
@@ -96,7 +97,12 @@ public static class PythonBytesLiteral
                 written += n;
                 if (written > CaptureFile.MaxBodyLength) return false;
             }
-            return true;
+            // GZipStream stops quietly at truncated input; the gzip trailer (RFC 1952: CRC-32 and size mod 2^32 of the
+            // data) tells a complete frame from a damaged one.
+            if (count < 18) return false;
+            var trailer = source.AsSpan(offset + count - 8, 8);
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) == FastEngine.Model.Crc32.Compute(output.AsSpan(0, written))
+                && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)written;
         }
         catch (InvalidDataException)
         {
