@@ -170,4 +170,32 @@ public class LegacyTextImporterTests(ITestOutputHelper output)
         Assert.Equal(6, frames.Count(f => f.Text.StartsWith("{\"ping\":", StringComparison.Ordinal)));
         Assert.Equal(0, importer.Stats.TotalRejected);
     }
+
+    [Fact]
+    public void Import_OneBytePerStreamRead_SameRecordsAsWholeFile()
+    {
+        string name = "htx_spot_depth-step0_2021-04-17.head40.gzip-pybytes.legacy.txt";
+        using var whole = OpenFixture(CaptureFormatKind.Legacy, name);
+        var expected = ReadAll(whole);
+        using var trickled = new LegacyTextImporter(new FastEngine.Tests.Engine.Capture.TrickleStream(File.ReadAllBytes(Fixture(name)), 7), name, Resolver());
+        var actual = ReadAll(trickled);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i] with { Payload = [] }, actual[i] with { Payload = [] });
+            Assert.Equal(expected[i].Payload, actual[i].Payload);
+        }
+    }
+
+    [Fact]
+    public void Import_LineLongerThanLimit_RejectedAndNextLineKept()
+    {
+        string text = "1.0: " + new string('x', 10_000) + "\n2.0: {\"ok\":1}\n";
+        using var importer = new LegacyTextImporter(new FastEngine.Tests.Engine.Capture.TrickleStream(System.Text.Encoding.UTF8.GetBytes(text), 4096), "x.legacy.txt",
+            Resolver(), new CaptureImportOptions { MaxLineBytes = 1000 });
+        var records = ReadAll(importer);
+        Assert.Equal("{\"ok\":1}", Assert.Single(records).Text);
+        Assert.Equal(1, importer.Stats.Rejected(CaptureImportRejectReason.LineTooLong));
+        Assert.Equal((1L, CaptureImportRejectReason.LineTooLong), importer.Stats.RejectedSamples[0]);
+    }
 }
