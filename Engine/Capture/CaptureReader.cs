@@ -143,7 +143,12 @@ public sealed class CaptureReader : ICaptureSource
     public bool MoveNext() => Read() == CaptureReadStatus.Record;
 
     /// <summary>Reads the next complete record into <see cref="Current"/>, or says why none is available now.</summary>
-    public CaptureReadStatus Read() => Status = ReadCore();
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    public CaptureReadStatus Read()
+    {
+        ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
+        return Status = ReadCore();
+    }
 
     private CaptureReadStatus ReadCore()
     {
