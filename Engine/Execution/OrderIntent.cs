@@ -5,8 +5,8 @@ using FastEngine.Model;
 
 namespace FastEngine.Execution;
 
-/// <summary>Direction of an order. Values equal the matching <see cref="Side"/> of the book it takes from's opposite side
-/// (a Buy takes asks): Buy = 1, Sell = 2, so a byte field can carry either.</summary>
+/// <summary>Direction of an order. Buy = 1 and Sell = 2 have the values of <see cref="Side.Bid"/> and <see cref="Side.Ask"/>
+/// (a buy order is a bid; it takes from the asks).</summary>
 public enum OrderSide : byte
 {
     None = 0,
