@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using FastEngine.Model;
+
+namespace FastEngine.Capture.Normalized;
+
+/// <summary>
+/// Reads one row of the 10-level snapshot CSV (format C of the shared captures): <c>timestamp,symbol,b1..b10,bv1..bv10,
+/// a1..a10,av1..av10</c>, best first. Each row is a full image, so it becomes one snapshot message: a
+/// <see cref="MarketEventKind.BookHeader"/> with <see cref="MarketEventFlags.Snapshot"/>, ten bid and ten ask
+/// <see cref="MarketEventKind.BookLevel"/>s, the last one flagged <see cref="MarketEventFlags.EndOfMessage"/>. The timestamp
+/// (<c>YYYY-MM-DD HH:MM:SS</c>, zone unstated by the source; read as UTC) is the receive time.
+/// </summary>
+/// <remarks>
+/// Allocation-free. The venue and instrument come from the caller (one file = one venue's book); the symbol column is not
+/// interpreted. Prices must fit the instrument's price scale exactly; sizes finer than its quantity scale are cut
+/// (toward zero) and reported through <c>truncatedSizes</c>, because one source (the Huobi file) writes some sizes as binary
+/// float artifacts such as <c>26.88178831780013</c>.
+/// </remarks>
+public ref struct Depth10CsvReader
+{
+    public const int Levels = 10;
+    public const int Columns = 2 + 4 * Levels;
+
+    private readonly ReadOnlySpan<byte> _row;
+
+    public Depth10CsvReader(ReadOnlySpan<byte> row) => _row = row;
+
+    /// <summary>True for the header line (<c>timestamp,symbol,…</c>).</summary>
+    public static bool IsHeader(ReadOnlySpan<byte> row) => row.StartsWith("timestamp,"u8);
+
+    /// <summary>Appends the row's snapshot; false (nothing appended) with a reason for a bad row.</summary>
+    public readonly bool TryRead(VenueId venue, Instrument instrument, MarketEventBatch batch, out NormalizedRejectReason reason, out int truncatedSizes)
+    {
+        int start = batch.Count;
+        reason = ReadCore(venue, instrument, batch, out truncatedSizes);
+        if (reason == NormalizedRejectReason.None) return true;
+        batch.Truncate(start);
+        return false;
+    }
+
+    private readonly NormalizedRejectReason ReadCore(VenueId venue, Instrument instrument, MarketEventBatch batch, out int truncatedSizes)
+    {
+        truncatedSizes = 0;
+        var row = _row;
+        if (row.Length > 0 && row[^1] == '\r') row = row[..^1];
+        if (row.IsEmpty) return NormalizedRejectReason.Empty;
+        if (IsHeader(row)) return NormalizedRejectReason.Header;
+        // Column boundaries (start, length) of the 42 fields, found in one scan.
+        Span<int> starts = stackalloc int[Columns + 1];
+        int column = 0;
+        starts[0] = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (row[i] != ',') continue;
+            if (++column >= Columns) return NormalizedRejectReason.ColumnCount;
+            starts[column] = i + 1;
+        }
+        if (column != Columns - 1) return NormalizedRejectReason.ColumnCount;
+        starts[Columns] = row.Length + 1;
+
+        if (!NormalizedText.TryParseUtcNs(Field(row, starts, 0), out long timeNs)) return NormalizedRejectReason.BadTimestamp;
+        ref var h = ref batch.Add();
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = venue;
+        h.Instrument = instrument.Id;
+        h.ReceiveTimeNs = timeNs;
+        h.Sequence = -1;
+        h.PrevSequence = -1;
+        h.Flags = MarketEventFlags.Snapshot | MarketEventFlags.Replay;
+        for (int sideIndex = 0; sideIndex < 2; sideIndex++)
+        {
+            int priceColumn = 2 + sideIndex * 2 * Levels;
+            for (int level = 0; level < Levels; level++)
+            {
+                var priceText = Field(row, starts, priceColumn + level);
+                var sizeText = NormalizedText.TruncateFraction(Field(row, starts, priceColumn + Levels + level), instrument.QuantityScale, out bool cut);
+                if (cut) truncatedSizes++;
+                if (FixedPoint.TryParse(priceText, instrument.PriceScale, out long price, out byte pd) != NumberParseStatus.Ok
+                    || FixedPoint.TryParse(sizeText, instrument.QuantityScale, out long size, out byte sd) != NumberParseStatus.Ok
+                    || price <= 0 || size < 0)
+                    return NormalizedRejectReason.BadNumber;
+                ref var e = ref batch.Add();
+                e.Kind = MarketEventKind.BookLevel;
+                e.Venue = venue;
+                e.Instrument = instrument.Id;
+                e.Side = sideIndex == 0 ? Side.Bid : Side.Ask;
+                e.Price = price;
+                e.Size = size;
+                e.PriceDecimals = pd;
+                e.SizeDecimals = sd;
+                e.ReceiveTimeNs = timeNs;
+                e.Flags = MarketEventFlags.Replay;
+            }
+        }
+        batch[batch.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return NormalizedRejectReason.None;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> row, Span<int> starts, int column) =>
+        row.Slice(starts[column], starts[column + 1] - 1 - starts[column]);
+}
