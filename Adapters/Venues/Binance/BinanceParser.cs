@@ -12,8 +12,8 @@ namespace FastEngine.Adapters.Venues.Binance;
 /// <remarks>
 /// <para>One instance per connection, single-threaded. Zero allocation per frame once every symbol was seen once
 /// (an unknown symbol's first sighting registers it on a <c>...Slow</c> path).</para>
-/// <para>Emitted events: <c>depthUpdate</c> → BookHeader (HasSequence; Sequence = <c>u</c>, FirstSequence = <c>U</c>,
-/// PrevSequence = <c>U</c>-1 on spot, <c>pu</c> on futures) + BookLevels; REST snapshot → BookHeader
+/// <para>Emitted events: <c>depthUpdate</c> → BookHeader (HasSequence; Sequence = <c>u</c>; spot: FirstSequence = <c>U</c>,
+/// PrevSequence = <c>U</c>-1; futures: PrevSequence = <c>pu</c>, FirstSequence = <c>pu</c>+1) + BookLevels; REST snapshot → BookHeader
 /// (Snapshot|RestSnapshot|HasSequence, Sequence = <c>lastUpdateId</c>) + BookLevels; <c>bookTicker</c> → Bbo bid + ask
 /// (HasSequence, Sequence = <c>u</c>); <c>trade</c>/<c>aggTrade</c> → Trade (aggressor side from <c>m</c>);
 /// <c>markPriceUpdate</c> → Funding (<c>r</c>, <c>T</c>), MarkPrice (<c>p</c>), IndexPrice (<c>i</c>).
@@ -319,6 +319,7 @@ public sealed class BinanceParser : IFrameParser
         if (!f.HasFirst || !f.HasLast) return Missing(ref ctx, "depthUpdate without \"U\"/\"u\"");
         if (_futures && !f.HasPrev) return Missing(ref ctx, "futures depthUpdate without \"pu\"");
         if (f.First > f.Last || f.First < 0) return Shape(ref ctx, "depthUpdate with U > u");
+        if (_futures && f.Prev >= f.First) return Shape(ref ctx, "futures depthUpdate with pu >= U");
         if (!f.HasBids || !f.HasAsks) return Missing(ref ctx, "depthUpdate without \"b\"/\"a\"");
         var reason = ResolveEvent(ref ctx, ref f);
         if (reason != RejectReason.None) return reason;
@@ -329,9 +330,24 @@ public sealed class BinanceParser : IFrameParser
         ref var h = ref Header(ref ctx, ref f);
         h.Flags = MarketEventFlags.HasSequence;
         h.Sequence = f.Last;
-        h.FirstSequence = f.First;
-        // Spot links U to the previous u + 1; futures send the previous u as "pu" (ids are sparse across events).
-        h.PrevSequence = _futures ? f.Prev : f.First - 1;
+        if (_futures)
+        {
+            // Futures send the previous event's u as "pu"; update ids are shared by all symbols, so U is usually far
+            // above pu + 1 and ids in between belong to other books. The message therefore accounts for (pu, u]:
+            // FirstSequence = pu + 1. Binance's futures bridge ("drop u < lastUpdateId, first event U <= lastUpdateId
+            // <= u") then holds under BookKeeper's rule (drop u <= lastUpdateId, apply FirstSequence <= lastUpdateId + 1)
+            // also when u == lastUpdateId: that event is dropped as contained and the next one (pu == lastUpdateId)
+            // bridges. Taking U here fails that case (3 of the 4 books of the 2021 USD-M capture).
+            h.PrevSequence = f.Prev;
+            h.FirstSequence = f.Prev + 1;
+        }
+        else
+        {
+            // Spot ids are contiguous per book: the first event after the snapshot has U <= lastUpdateId + 1 <= u,
+            // then each U == previous u + 1.
+            h.PrevSequence = f.First - 1;
+            h.FirstSequence = f.First;
+        }
         h.ExchangeTimeNs = exchangeNs;
         StampLevels(ref ctx, f.HeaderIndex, exchangeNs);
         MarkEnd(ctx.Output);
