@@ -37,6 +37,9 @@ public sealed class BinanceParser : IFrameParser
     private InstrumentId _connectionInstrument = InstrumentId.None;
     private bool _connectionAmbiguous;
 
+    // Books this connection has carried (indexed by instrument id), for Invalidate on reconnect.
+    private bool[] _carried = new bool[16];
+
     // Last resolved instrument (scales), so the registry's instrument table is not read per level.
     private InstrumentId _cachedId = InstrumentId.None;
     private int _cachedPriceScale;
@@ -92,6 +95,35 @@ public sealed class BinanceParser : IFrameParser
         if (status == FrameStatus.Control) { ControlFrames++; return ParseResult.Control; }
         DataFrames++;
         return ParseResult.Data;
+    }
+
+    /// <summary>
+    /// The connection dropped or was resubscribed: appends one <see cref="MarketEventKind.BookInvalidate"/> per book this
+    /// connection carried (their diff chain is broken; each waits for a new REST snapshot) and forgets the connection's
+    /// symbol. Cold path.
+    /// </summary>
+    public void Invalidate(MarketEventBatch output, InvalidateReason reason, long receiveTimeNs)
+    {
+        for (int i = 0; i < _carried.Length; i++)
+        {
+            if (!_carried[i]) continue;
+            ref var e = ref output.Add();
+            e.Kind = MarketEventKind.BookInvalidate;
+            e.Venue = _venue;
+            e.Instrument = new InstrumentId(i);
+            e.Reason = reason;
+            e.ReceiveTimeNs = receiveTimeNs;
+            e.Flags = MarketEventFlags.EndOfMessage;
+        }
+        _connectionInstrument = InstrumentId.None;
+        _connectionAmbiguous = false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MarkCarriedSlow(InstrumentId id)
+    {
+        if (id.Value >= _carried.Length) Array.Resize(ref _carried, Math.Max(id.Value + 1, _carried.Length * 2));
+        _carried[id.Value] = true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -694,6 +726,7 @@ public sealed class BinanceParser : IFrameParser
             if (_connectionInstrument.IsNone) _connectionInstrument = f.Instrument;
             else _connectionAmbiguous = true;
         }
+        if ((uint)f.Instrument.Value >= (uint)_carried.Length || !_carried[f.Instrument.Value]) MarkCarriedSlow(f.Instrument);
         return RejectReason.None;
     }
 
