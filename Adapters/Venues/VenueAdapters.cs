@@ -8,6 +8,7 @@ public static class VenueAdapters
     private static readonly Lazy<IVenueAdapter[]> _all = new(() =>
     [
         // One line per adapter.
+        new Binance.BinanceAdapter(),
     ]);
 
     public static IReadOnlyList<IVenueAdapter> All => _all.Value;

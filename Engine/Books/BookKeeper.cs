@@ -180,7 +180,21 @@ public sealed class BookKeeper
         public int PendingCount;
         public MarketEvent[] Replay = new MarketEvent[64];
         public bool Replaying;
-        public bool BboMismatch;
+        // BBO probes (venue best bid/ask tagged with the book update id they reflect), see CheckBbo.
+        public BboProbe BboStage;
+        public readonly BboProbe[] BboQueue = new BboProbe[BboQueueSize];
+        public int BboHead;
+        public int BboCount;
+    }
+
+    /// <summary>Pending BBO probes per book: a feed that leads the diff stream (Binance bookTicker vs 100 ms depth
+    /// batches) queues at most this many probes before the oldest is dropped (unchecked, never miscounted).</summary>
+    private const int BboQueueSize = 256;
+
+    private struct BboProbe
+    {
+        public long Sequence, BidPrice, BidSize, AskPrice, AskSize;
+        public bool HasBid, HasAsk;
     }
 
     private void BeginMessage(BookState st, ref MarketEvent h)
@@ -269,6 +283,7 @@ public sealed class BookKeeper
             else ChecksumMismatchSlow(st);
         }
         if (st.State == BookSyncState.Synced && book.IsCrossed) st.Stats.Crossed++;
+        if (st.BboCount > 0 && st.State == BookSyncState.Synced) DrainBbo(st);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -334,20 +349,62 @@ public sealed class BookKeeper
         MarkUnsynced(st, ResyncReason.BufferOverflow);
     }
 
+    /// <summary>
+    /// Compares a venue BBO message carrying the book update id it reflects (<see cref="MarketEventFlags.HasSequence"/>)
+    /// with our book at that same update id: at once when the book is there, or later, when a delta brings the book
+    /// exactly to that id (a BBO feed usually leads the diff stream: Binance bookTicker is real-time while spot depth
+    /// comes in 100 ms batches, so its <c>u</c> is reached only by a later diff). Ids the book skips are never compared.
+    /// </summary>
     private void CheckBbo(ref MarketEvent e)
     {
         if ((e.Flags & MarketEventFlags.HasSequence) == 0) return;
         var st = Find(e.Venue, e.Instrument);
-        if (st is null || st.State != BookSyncState.Synced || st.Book.LastSequence != e.Sequence) return;
-        var side = st.Book.SideOf(e.Side);
-        if (side.IsEmpty || side.Best.Price != e.Price || side.Best.Size != e.Size) st.BboMismatch = true;
-        if (e.IsEndOfMessage)
+        if (st is null) return;
+        ref var probe = ref st.BboStage;
+        if (probe.Sequence != e.Sequence) probe = default;
+        probe.Sequence = e.Sequence;
+        if (e.Side == Side.Bid) { probe.BidPrice = e.Price; probe.BidSize = e.Size; probe.HasBid = true; }
+        else { probe.AskPrice = e.Price; probe.AskSize = e.Size; probe.HasAsk = true; }
+        if (!e.IsEndOfMessage) return;
+        var complete = probe;
+        probe = default;
+        if (st.State == BookSyncState.Synced && st.Book.LastSequence == complete.Sequence) CompareBbo(st, in complete);
+        else if (complete.Sequence > st.Book.LastSequence) EnqueueBbo(st, in complete);
+    }
+
+    private static void EnqueueBbo(BookState st, in BboProbe probe)
+    {
+        var queue = st.BboQueue;
+        if (st.BboCount == queue.Length) { st.BboHead = (st.BboHead + 1) % queue.Length; st.BboCount--; }
+        queue[(st.BboHead + st.BboCount) % queue.Length] = probe;
+        st.BboCount++;
+    }
+
+    /// <summary>After a delta: drops probes the book went past, compares the one it reached exactly.</summary>
+    private static void DrainBbo(BookState st)
+    {
+        long last = st.Book.LastSequence;
+        var queue = st.BboQueue;
+        while (st.BboCount > 0)
         {
-            st.Stats.BboChecked++;
-            if (st.BboMismatch) st.Stats.BboMismatch++;
-            st.BboMismatch = false;
+            ref readonly var probe = ref queue[st.BboHead];
+            if (probe.Sequence > last) return;
+            if (probe.Sequence == last) CompareBbo(st, in probe);
+            st.BboHead = (st.BboHead + 1) % queue.Length;
+            st.BboCount--;
         }
     }
+
+    private static void CompareBbo(BookState st, in BboProbe probe)
+    {
+        bool mismatch = false;
+        if (probe.HasBid) mismatch |= Differs(st.Book.Bids, probe.BidPrice, probe.BidSize);
+        if (probe.HasAsk) mismatch |= Differs(st.Book.Asks, probe.AskPrice, probe.AskSize);
+        st.Stats.BboChecked++;
+        if (mismatch) st.Stats.BboMismatch++;
+    }
+
+    private static bool Differs(BookSide side, long price, long size) => side.IsEmpty || side.Best.Price != price || side.Best.Size != size;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CountOrphan(BookState? st, ref MarketEvent e)
