@@ -8,6 +8,9 @@ public static class VenueAdapters
     private static readonly Lazy<IVenueAdapter[]> _all = new(() =>
     [
         // One line per adapter.
+        new Coinbase.CoinbaseAdapter(),
+        new Bybit.BybitAdapter(),
+        new Gemini.GeminiAdapter(),
     ]);
 
     public static IReadOnlyList<IVenueAdapter> All => _all.Value;
