@@ -262,7 +262,14 @@ public sealed class CoinbaseParser : IFrameParser
         h.Sequence = -1;
         h.PrevSequence = -1;
         h.FirstSequence = -1;
-        if (type == 1) h.Flags |= MarketEventFlags.Snapshot;
+        if (type == 1)
+        {
+            h.Flags |= MarketEventFlags.Snapshot;
+            // Coinbase lists a snapshot best-first; the book keeps its best level at the END of a sorted array, so
+            // best-first inserts would each shift the whole side (O(n²) for 46,000 levels). A snapshot's levels are a
+            // set (one per price), so emitting them worst-first is the same image, built by appends.
+            output.Events.Slice(headerIndex + 1).Reverse();
+        }
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         TrackBook(instrument);
         return RejectReason.None;

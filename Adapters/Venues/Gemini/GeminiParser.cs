@@ -211,6 +211,9 @@ public sealed class GeminiParser : IFrameParser
         {
             _seen[instrument.Value] = true;
             output[headerIndex].Flags |= MarketEventFlags.Snapshot;
+            // The full book comes best-first; the book keeps its best level at the end of a sorted array, so emit the
+            // levels (a set, one per price) worst-first: each insert is then an append instead of a whole-side shift.
+            output.Events.Slice(headerIndex + 1).Reverse();
         }
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         return RejectReason.None;

@@ -82,9 +82,10 @@ public sealed class CoinbaseParserTests(ITestOutputHelper output)
         Assert.Equal("BTC-USD", h.Registry[ev[0].Instrument].Canonical);
         // 2026-01-02T03:04:05.987654321Z
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds() * 1_000_000_000L + 987_654_321, ev[0].ExchangeTimeNs);
+        // Snapshot levels are emitted worst-first (the book appends instead of shifting): the offer, then the bid.
         Assert.Equal((MarketEventKind.BookLevel, Side.Bid, 6_508_366_000_000L, 20_371_215L, (byte)2, (byte)8),
-            (ev[1].Kind, ev[1].Side, ev[1].Price, ev[1].Size, ev[1].PriceDecimals, ev[1].SizeDecimals));
-        Assert.Equal((Side.Ask, 6_508_367_000_000L), (ev[2].Side, ev[2].Price));
+            (ev[2].Kind, ev[2].Side, ev[2].Price, ev[2].Size, ev[2].PriceDecimals, ev[2].SizeDecimals));
+        Assert.Equal((Side.Ask, 6_508_367_000_000L), (ev[1].Side, ev[1].Price));
         Assert.True(ev[2].IsEndOfMessage);
         Assert.False(ev[1].IsEndOfMessage);
         Assert.Equal(BookSyncState.Synced, h.Keeper.StateOf(VenueCatalog.Coinbase, h.Id("BTC-USD")));

@@ -55,8 +55,10 @@ public sealed class GeminiParserTests(ITestOutputHelper output)
         var ev = h.Batch.Events.ToArray();
         Assert.Equal(3, ev.Length); // the replayed trade history is skipped
         Assert.True(ev[0].IsSnapshot);
-        Assert.Equal((MarketEventKind.BookLevel, Side.Bid, 6_069_602_000_000L, 2_000_000L), (ev[1].Kind, ev[1].Side, ev[1].Price, ev[1].Size));
-        Assert.Equal((Side.Ask, true), (ev[2].Side, ev[2].IsEndOfMessage));
+        // The full book's levels are emitted worst-first (appends in the book): the sell level first here.
+        Assert.Equal((MarketEventKind.BookLevel, Side.Bid, 6_069_602_000_000L, 2_000_000L), (ev[2].Kind, ev[2].Side, ev[2].Price, ev[2].Size));
+        Assert.Equal((Side.Ask, false), (ev[1].Side, ev[1].IsEndOfMessage));
+        Assert.True(ev[2].IsEndOfMessage);
         Assert.Equal("BTC-USD", h.Registry[ev[0].Instrument].Canonical);
 
         h.Feed("""{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","60696.02","0"],["buy","60690.00","3"]]}""");
