@@ -9,6 +9,9 @@ public static class VenueAdapters
     [
         // One line per adapter.
         new Binance.BinanceAdapter(),
+        new Coinbase.CoinbaseAdapter(),
+        new Bybit.BybitAdapter(),
+        new Gemini.GeminiAdapter(),
     ]);
 
     public static IReadOnlyList<IVenueAdapter> All => _all.Value;

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BenchmarkDotNet.Attributes;
+using FastEngine.Adapters.Venues;
+using FastEngine.Adapters.Venues.Gemini;
+using FastEngine.Books;
+using FastEngine.Model;
+
+namespace FastEngine.Benchmarks.Venues;
+
+/// <summary>
+/// Gemini market data v2: the 2021 capture (993 frames: 10 full books, 925 updates, 51 trades, 7 heartbeats; XFree86,
+/// read from ../shared) parsed + applied to books, per frame; beside System.Text.Json deserialization into classes
+/// applied to SortedDictionary&lt;decimal,decimal&gt; books.
+/// </summary>
+[MemoryDiagnoser]
+public class GeminiParseBenchmarks
+{
+    private const int Frames = 993;
+    private readonly VenueCaptureFrames _frames;
+    private readonly InstrumentRegistry _registry = new();
+    private readonly BookKeeper _keeper;
+    private readonly MarketEventBatch _batch = new();
+    private readonly GeminiParser _parser;
+    private readonly GeminiParser _parseOnlyParser;
+
+    public GeminiParseBenchmarks()
+    {
+        VenueCatalog.EnsureRegistered();
+        _frames = VenueCaptureFrames.ReadLegacy(VenueCaptureFrames.SharedCapture("gemini", "v2_l2_10sym_2021-04-17.legacy.txt"));
+        if (_frames.Payloads.Length != Frames) throw new InvalidOperationException($"expected {Frames} frames, got {_frames.Payloads.Length}");
+        _keeper = new BookKeeper(_registry);
+        _keeper.SetSpec(VenueCatalog.Gemini, new GeminiAdapter().SyncSpec(VenueCatalog.Gemini));
+        _parser = new GeminiParser(VenueCatalog.Gemini, _registry);
+        _parseOnlyParser = new GeminiParser(VenueCatalog.Gemini, _registry);
+        FastEngineParseAndBook();
+        var ours = VenueCaptureFrames.TopOfBooks(_keeper, _registry);
+        var books = new Dictionary<string, DecimalBook>();
+        RunBaseline(books);
+        VenueCaptureFrames.AssertSame(ours, new(books.ToDictionary(kv => "gemini:" + kv.Key, kv => kv.Value.Top), StringComparer.Ordinal));
+    }
+
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse + BookKeeper")]
+    public long FastEngineParseAndBook()
+    {
+        // Each replay starts as a fresh subscription: the first l2_updates per symbol is its full book again.
+        for (int i = 0; i < _registry.Count; i++) _parser.ExpectSnapshot(new InstrumentId(i));
+        long events = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            _batch.Clear();
+            _parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]
+    public long FastEngineParseOnly()
+    {
+        for (int i = 0; i < _registry.Count; i++) _parseOnlyParser.ExpectSnapshot(new InstrumentId(i));
+        long events = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            _batch.Clear();
+            _parseOnlyParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
+            events += _batch.Count;
+        }
+        return events;
+    }
+
+    private readonly Dictionary<string, DecimalBook> _baselineBooks = new();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Frames, Description = "JsonSerializer + SortedDictionary<decimal,decimal>")]
+    public decimal JsonSerializerBaseline()
+    {
+        foreach (var b in _baselineBooks.Values) b.Clear();
+        return RunBaseline(_baselineBooks);
+    }
+
+    private decimal RunBaseline(Dictionary<string, DecimalBook> books)
+    {
+        decimal checksum = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            var msg = JsonSerializer.Deserialize<GeminiMessage>(payload)!;
+            switch (msg.Type)
+            {
+                case "l2_updates":
+                    if (!books.TryGetValue(msg.Symbol!, out var book)) books[msg.Symbol!] = book = new DecimalBook();
+                    foreach (var c in msg.Changes!)
+                        book.Set(c[0] == "buy", decimal.Parse(c[1], CultureInfo.InvariantCulture), decimal.Parse(c[2], CultureInfo.InvariantCulture));
+                    break;
+                case "trade":
+                    checksum += decimal.Parse(msg.Price!, CultureInfo.InvariantCulture) + decimal.Parse(msg.Quantity!, CultureInfo.InvariantCulture);
+                    break;
+            }
+        }
+        return checksum;
+    }
+
+    public sealed class GeminiMessage
+    {
+        [JsonPropertyName("type")] public string? Type { get; set; }
+        [JsonPropertyName("symbol")] public string? Symbol { get; set; }
+        [JsonPropertyName("changes")] public List<string[]>? Changes { get; set; }
+        [JsonPropertyName("price")] public string? Price { get; set; }
+        [JsonPropertyName("quantity")] public string? Quantity { get; set; }
+        [JsonPropertyName("side")] public string? Side { get; set; }
+        [JsonPropertyName("event_id")] public long EventId { get; set; }
+        [JsonPropertyName("timestamp")] public long Timestamp { get; set; }
+    }
+}
