@@ -41,6 +41,8 @@ public sealed class BookStats
     public long Invalidations;
     public long BboChecked;
     public long BboMismatch;
+    /// <summary>Prices listed twice (or with size 0) inside one snapshot: the venue's image was not a clean set of levels.</summary>
+    public long SnapshotDuplicateLevels;
 
     public void AddTo(BookStats total)
     {
@@ -50,6 +52,7 @@ public sealed class BookStats
         total.Duplicates += Duplicates; total.Buffered += Buffered; total.BufferOverflows += BufferOverflows;
         total.Crossed += Crossed; total.RemovedMissing += RemovedMissing; total.OrphanLevels += OrphanLevels;
         total.Invalidations += Invalidations; total.BboChecked += BboChecked; total.BboMismatch += BboMismatch;
+        total.SnapshotDuplicateLevels += SnapshotDuplicateLevels;
     }
 }
 
@@ -134,6 +137,12 @@ public sealed class BookKeeper
                 if (st is null || st.Mode == MessageMode.None) { CountOrphan(st, ref e); break; }
                 switch (st.Mode)
                 {
+                    case MessageMode.Snapshot:
+                        // A full image: append unsorted and sort once at the end (venues list levels best-first, which
+                        // would shift the whole side on every insert into a best-at-end array).
+                        st.Book.SideOf(e.Side).AppendUnsorted(e.Price, e.Size, e.PriceDecimals, e.SizeDecimals);
+                        st.Stats.LevelsApplied++;
+                        break;
                     case MessageMode.Apply:
                         var change = st.Book.Set(e.Side, e.Price, e.Size, e.PriceDecimals, e.SizeDecimals);
                         if (change == LevelChange.RemovedMissing) st.Stats.RemovedMissing++;
@@ -160,7 +169,7 @@ public sealed class BookKeeper
         }
     }
 
-    private enum MessageMode : byte { None, Apply, Buffer, Drop }
+    private enum MessageMode : byte { None, Apply, Buffer, Drop, Snapshot }
 
     private sealed class BookState(OrderBook book, BookSyncSpec spec, Instrument instrument)
     {
@@ -210,7 +219,7 @@ public sealed class BookKeeper
         {
             stats.Snapshots++;
             st.Book.Clear();
-            st.Mode = MessageMode.Apply;
+            st.Mode = MessageMode.Snapshot;
             return;
         }
         bool sequenced = (h.Flags & MarketEventFlags.HasSequence) != 0 && st.Spec.Sequence == SequenceRule.PrevLinked;
@@ -248,7 +257,11 @@ public sealed class BookKeeper
     {
         var mode = st.Mode;
         st.Mode = MessageMode.None;
-        if (mode != MessageMode.Apply) return;
+        if (mode == MessageMode.Snapshot)
+        {
+            st.Stats.SnapshotDuplicateLevels += st.Book.Bids.CompleteBulk() + st.Book.Asks.CompleteBulk();
+        }
+        else if (mode != MessageMode.Apply) return;
         var book = st.Book;
         var flags = st.MessageFlags;
         bool snapshot = (flags & MarketEventFlags.Snapshot) != 0;

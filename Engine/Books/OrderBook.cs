@@ -94,6 +94,50 @@ public sealed class BookSide
         return LevelChange.Inserted;
     }
 
+    /// <summary>
+    /// Appends a level without keeping order (loading a snapshot after <see cref="Clear"/>); call
+    /// <see cref="CompleteBulk"/> once the image is complete. O(1) per level instead of a shift per insert.
+    /// </summary>
+    public void AppendUnsorted(long price, long size, byte priceDecimals, byte sizeDecimals)
+    {
+        if (_count == _levels.Length) GrowSlow();
+        _keys[_count] = Key(price);
+        _levels[_count] = new BookLevel { Price = price, Size = size, PriceDecimals = priceDecimals, SizeDecimals = sizeDecimals };
+        _count++;
+    }
+
+    /// <summary>
+    /// Sorts the levels appended by <see cref="AppendUnsorted"/> (allocation-free introsort) and drops zero sizes and
+    /// repeated prices (the later one in the image wins when the image was already sorted). Returns how many were dropped.
+    /// </summary>
+    public int CompleteBulk()
+    {
+        if (_count <= 1)
+        {
+            if (_count == 1 && _levels[0].Size == 0) { _count = 0; return 1; }
+            return 0;
+        }
+        bool sorted = true;
+        for (int i = 1; i < _count && sorted; i++) sorted = _keys[i - 1] < _keys[i];
+        if (!sorted) Array.Sort(_keys, _levels, 0, _count);
+        int write = 0, dropped = 0;
+        for (int read = 0; read < _count; read++)
+        {
+            if (_levels[read].Size == 0) { dropped++; continue; }
+            if (write > 0 && _keys[write - 1] == _keys[read])
+            {
+                _levels[write - 1] = _levels[read];
+                dropped++;
+                continue;
+            }
+            _keys[write] = _keys[read];
+            _levels[write] = _levels[read];
+            write++;
+        }
+        _count = write;
+        return dropped;
+    }
+
     /// <summary>Keeps only the best <paramref name="depth"/> levels.</summary>
     public void Truncate(int depth)
     {
