@@ -29,6 +29,13 @@ public sealed class Sequence
     [FieldOffset(PaddingBytes)]
     private long _value;
 
+    // The runtime ignores StructLayout.Size for classes (an instance would end right after _value), so the trailing
+    // padding is a real field at the last 8 bytes of the 120-byte body. SequenceTests measures the allocated size.
+#pragma warning disable CS0169 // never read or written: it only reserves space
+    [FieldOffset(PaddingBytes * 2)]
+    private long _trailingPadding;
+#pragma warning restore CS0169
+
     public Sequence(long initialValue = InitialValue) => _value = initialValue;
 
     /// <summary>Acquire read / release write of the value.</summary>
