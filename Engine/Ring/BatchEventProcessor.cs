@@ -124,6 +124,7 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     private void ProcessEvents()
     {
         long next = _sequence.Value + 1;
+        var unpublishedSpinner = default(SpinWait);
         while (true)
         {
             var result = _barrier.WaitFor(next);
@@ -138,8 +139,18 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
                 return;
             }
 
-            if (result.Value >= next && !ProcessBatch(ref next, result.Value))
-                return;
+            if (result.Value >= next)
+            {
+                if (!ProcessBatch(ref next, result.Value))
+                    return;
+                unpublishedSpinner.Reset();
+            }
+            else
+            {
+                // Only with several producers: the next slot is claimed but not yet published. Back off a little so
+                // a preempted producer can finish on a machine with fewer cores than threads.
+                unpublishedSpinner.SpinOnce(sleep1Threshold: -1);
+            }
         }
     }
 
@@ -201,7 +212,8 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     {
         try
         {
-            _handler.OnStart();
+            if (EventHandlerTraits<T, THandler>.HasOnStart)
+                _handler.OnStart();
         }
         catch (Exception exception)
         {
@@ -213,7 +225,8 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     {
         try
         {
-            _handler.OnShutdown();
+            if (EventHandlerTraits<T, THandler>.HasOnShutdown)
+                _handler.OnShutdown();
         }
         catch (Exception exception)
         {

@@ -40,14 +40,18 @@ public struct FusedHandler<T, THandler1, THandler2> : IEventHandler<T>
 
     public void OnStart()
     {
-        First.OnStart();
-        Second.OnStart();
+        if (EventHandlerTraits<T, THandler1>.HasOnStart)
+            First.OnStart();
+        if (EventHandlerTraits<T, THandler2>.HasOnStart)
+            Second.OnStart();
     }
 
     public void OnShutdown()
     {
-        First.OnShutdown();
-        Second.OnShutdown();
+        if (EventHandlerTraits<T, THandler1>.HasOnShutdown)
+            First.OnShutdown();
+        if (EventHandlerTraits<T, THandler2>.HasOnShutdown)
+            Second.OnShutdown();
     }
 }
 
@@ -89,16 +93,22 @@ public struct FusedHandler<T, THandler1, THandler2, THandler3> : IEventHandler<T
 
     public void OnStart()
     {
-        First.OnStart();
-        Second.OnStart();
-        Third.OnStart();
+        if (EventHandlerTraits<T, THandler1>.HasOnStart)
+            First.OnStart();
+        if (EventHandlerTraits<T, THandler2>.HasOnStart)
+            Second.OnStart();
+        if (EventHandlerTraits<T, THandler3>.HasOnStart)
+            Third.OnStart();
     }
 
     public void OnShutdown()
     {
-        First.OnShutdown();
-        Second.OnShutdown();
-        Third.OnShutdown();
+        if (EventHandlerTraits<T, THandler1>.HasOnShutdown)
+            First.OnShutdown();
+        if (EventHandlerTraits<T, THandler2>.HasOnShutdown)
+            Second.OnShutdown();
+        if (EventHandlerTraits<T, THandler3>.HasOnShutdown)
+            Third.OnShutdown();
     }
 }
 
@@ -146,17 +156,25 @@ public struct FusedHandler<T, THandler1, THandler2, THandler3, THandler4> : IEve
 
     public void OnStart()
     {
-        First.OnStart();
-        Second.OnStart();
-        Third.OnStart();
-        Fourth.OnStart();
+        if (EventHandlerTraits<T, THandler1>.HasOnStart)
+            First.OnStart();
+        if (EventHandlerTraits<T, THandler2>.HasOnStart)
+            Second.OnStart();
+        if (EventHandlerTraits<T, THandler3>.HasOnStart)
+            Third.OnStart();
+        if (EventHandlerTraits<T, THandler4>.HasOnStart)
+            Fourth.OnStart();
     }
 
     public void OnShutdown()
     {
-        First.OnShutdown();
-        Second.OnShutdown();
-        Third.OnShutdown();
-        Fourth.OnShutdown();
+        if (EventHandlerTraits<T, THandler1>.HasOnShutdown)
+            First.OnShutdown();
+        if (EventHandlerTraits<T, THandler2>.HasOnShutdown)
+            Second.OnShutdown();
+        if (EventHandlerTraits<T, THandler3>.HasOnShutdown)
+            Third.OnShutdown();
+        if (EventHandlerTraits<T, THandler4>.HasOnShutdown)
+            Fourth.OnShutdown();
     }
 }

@@ -6,9 +6,10 @@ namespace FastEngine.Ring;
 /// specialised for the handler, devirtualising and usually inlining <see cref="OnEvent"/>.
 /// </summary>
 /// <remarks>
-/// All members run on the processor's thread only. The lifecycle members have empty defaults. A struct that does not
-/// override <see cref="OnBatchStart"/> is never called for it (the processor checks once, at type load), because
-/// calling a default member on a struct would box it on every batch.
+/// All members run on the processor's thread only. The lifecycle members have empty defaults. The processor only
+/// calls a lifecycle member that the struct itself implements (checked once per type by
+/// <see cref="EventHandlerTraits{T, THandler}"/>): calling a default interface member on a struct boxes a copy,
+/// which would allocate (on every batch for <see cref="OnBatchStart"/>) and discard any state change.
 /// </remarks>
 public interface IEventHandler<T> where T : struct
 {
@@ -39,6 +40,12 @@ public static class EventHandlerTraits<T, THandler>
 {
     /// <summary>True when <typeparamref name="THandler"/> overrides <see cref="IEventHandler{T}.OnBatchStart"/>.</summary>
     public static readonly bool HasBatchStart = Overrides(nameof(IEventHandler<T>.OnBatchStart));
+
+    /// <summary>True when <typeparamref name="THandler"/> implements <see cref="IEventHandler{T}.OnStart"/> itself.</summary>
+    public static readonly bool HasOnStart = Overrides(nameof(IEventHandler<T>.OnStart));
+
+    /// <summary>True when <typeparamref name="THandler"/> implements <see cref="IEventHandler{T}.OnShutdown"/> itself.</summary>
+    public static readonly bool HasOnShutdown = Overrides(nameof(IEventHandler<T>.OnShutdown));
 
     private static bool Overrides(string name)
     {
