@@ -21,5 +21,6 @@ public static class Program
     private static IEnumerable<Command> Commands()
     {
         yield return VersionCommand.Create();
+        yield return PercentilesCommand.Create();
     }
 }
