@@ -22,5 +22,6 @@ public static class Program
     {
         yield return VersionCommand.Create();
         yield return PercentilesCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
