@@ -161,12 +161,16 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
         if (EventHandlerTraits<T, THandler>.HasBatchStart)
             _handler.OnBatchStart(available - next + 1, next);
 
-        var ring = _ring;
+        // Slot arithmetic in locals: the handler writes through 'this', which the JIT cannot prove does not alias the
+        // ring's fields, so reading them through the ring would reload them on every event.
+        ref T entries = ref _ring.EntriesBase;
+        long mask = _ring.IndexMask;
+        nint padding = _ring.Padding;
         long sequence = next;
         try
         {
             for (; sequence <= available; sequence++)
-                _handler.OnEvent(ref ring[sequence], sequence, sequence == available);
+                _handler.OnEvent(ref Unsafe.Add(ref entries, (nint)(sequence & mask) + padding), sequence, sequence == available);
 
             _sequence.Value = available;
             next = available + 1;

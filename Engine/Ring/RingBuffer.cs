@@ -73,6 +73,18 @@ public sealed class RingBuffer<T> where T : struct
             (nint)(sequence & _indexMask) + _padding);
     }
 
+    /// <summary>Reference to element 0 of the slot array (padding included); with <see cref="IndexMask"/> and
+    /// <see cref="Padding"/> lets a consumer loop keep the slot arithmetic in registers.</summary>
+    internal ref T EntriesBase
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref MemoryMarshal.GetArrayDataReference(_entries);
+    }
+
+    internal long IndexMask => _indexMask;
+
+    internal int Padding => _padding;
+
     /// <summary>Claims the next slot, waiting while the ring is full; returns its sequence.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Next() => _singleProducer is not null ? _singleProducer.Next(1) : _multiProducer!.Next(1);
