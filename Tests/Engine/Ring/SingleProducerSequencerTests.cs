@@ -40,3 +40,15 @@ public class SingleProducerSequencerTests
         Assert.False(sequencer.IsAvailable(0));
     }
 }
+
+public class SingleProducerSequencerLayoutTests
+{
+    [Fact]
+    public void ProducerState_FieldsPaddedByAtLeast56BytesEachSide()
+    {
+        var state = typeof(SingleProducerSequencer).GetNestedType("ProducerState", System.Reflection.BindingFlags.NonPublic)!;
+        Assert.Equal(128, System.Runtime.InteropServices.Marshal.SizeOf(state));
+        Assert.Equal(56, (int)System.Runtime.InteropServices.Marshal.OffsetOf(state, "NextValue"));
+        Assert.Equal(64, (int)System.Runtime.InteropServices.Marshal.OffsetOf(state, "CachedGatingValue"));
+    }
+}
