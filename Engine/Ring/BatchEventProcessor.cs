@@ -100,8 +100,14 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     /// </summary>
     public void Halt() => _barrier.Alert();
 
+    /// <exception cref="InvalidOperationException">The processor is already running.</exception>
     public Thread StartThread(string? name = null, int? cpu = null)
     {
+        // Checked here, on the caller's thread: the same failure inside the new thread would be an unhandled exception
+        // on a dedicated thread, which terminates the process.
+        if (IsRunning)
+            ThrowAlreadyRunning();
+
         // Reset before the thread exists so a WaitUntilStopped right after this call cannot see the idle state.
         _stopped.Reset();
         var thread = new Thread(() =>

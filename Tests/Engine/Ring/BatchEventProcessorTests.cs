@@ -78,6 +78,7 @@ public class BatchEventProcessorTests
         while (!processor.IsRunning && DateTime.UtcNow < deadline)
             Thread.Sleep(1);
         Assert.Throws<InvalidOperationException>(processor.Run);
+        Assert.Throws<InvalidOperationException>(() => processor.StartThread());
         processor.Halt();
         Assert.True(processor.WaitUntilStopped(RingTestSupport.Timeout));
     }
