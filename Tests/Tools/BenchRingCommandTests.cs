@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FastEngine.Cli;
+
+namespace FastEngine.Tests.Tools;
+
+/// <summary>Runs nothing else at the same time: <c>ring_bytes_per_op</c> is measured with the process-wide allocation
+/// counter, which other tests running in parallel would inflate.</summary>
+[CollectionDefinition(nameof(BenchRingCommandCollection), DisableParallelization = true)]
+public sealed class BenchRingCommandCollection
+{
+}
+
+[Collection(nameof(BenchRingCommandCollection))]
+public class BenchRingCommandTests
+{
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        int exitCode = Program.BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("1p1c", "yielding")]
+    [InlineData("3p1c", "blocking")]
+    public void BenchRing_Json_HasKeysAndZeroAllocationPerEvent(string topology, string wait)
+    {
+        var (exitCode, output, error) = Run("bench", "ring", "--seconds", "1", "--json", "--topology", topology, "--wait", wait);
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        using var document = JsonDocument.Parse(output);
+        var root = document.RootElement;
+        Assert.Equal(topology, root.GetProperty("topology").GetString());
+        Assert.Equal(wait, root.GetProperty("wait_strategy").GetString());
+        Assert.Equal(1, root.GetProperty("seconds").GetDouble());
+        Assert.True(root.GetProperty("ring_ops_per_s").GetDouble() > 0);
+        Assert.True(root.GetProperty("baseline_ops_per_s").GetDouble() > 0);
+        double bytesPerOp = root.GetProperty("ring_bytes_per_op").GetDouble();
+        Assert.True(bytesPerOp < 0.01, $"ring allocated {bytesPerOp} bytes per event");
+    }
+
+    [Fact]
+    public void BenchRing_Text_PrintsBothRatesAndRatio()
+    {
+        var (exitCode, output, _) = Run("bench", "ring", "--seconds", "0.3", "--topology", "pipeline3");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("ring ", output);
+        Assert.Contains("channel ", output);
+        Assert.Contains("ratio", output);
+    }
+
+    [Theory]
+    [InlineData("--topology", "2p2c")]
+    [InlineData("--wait", "spin")]
+    public void BenchRing_UnknownChoice_IsRejected(string option, string value)
+    {
+        var (exitCode, _, error) = Run("bench", "ring", option, value);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(value, error);
+    }
+
+    [Fact]
+    public void BenchRing_NonPositiveSeconds_ExitsTwo()
+    {
+        var (exitCode, _, error) = Run("bench", "ring", "--seconds", "0");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--seconds", error);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using FastEngine.Ring;
+
+namespace FastEngine.Cli.Bench;
+
+/// <summary>What one timed run measured.</summary>
+internal readonly record struct ThroughputResult(long Events, double Seconds, long AllocatedBytes)
+{
+    public double OpsPerSecond => Seconds > 0 ? Events / Seconds : 0;
+
+    public double BytesPerOp => Events > 0 ? (double)AllocatedBytes / Events : 0;
+}
+
+/// <summary>
+/// Runs a topology for a fixed wall-clock time in rounds of <see cref="EventsPerRound"/> events, checking every round's
+/// sum against the closed-form total (a wrong pipeline fails instead of reporting a number). Allocation is measured
+/// with <see cref="GC.GetTotalAllocatedBytes(bool)"/> around the timed rounds only (threads and rings are created and
+/// warmed up before).
+/// </summary>
+internal static class RingThroughputRunner
+{
+    /// <summary>Divisible by 3 producers.</summary>
+    public const int EventsPerRound = 3 << 15;
+
+    public static ThroughputResult RunRing(RingTopology topology, WaitStrategyKind waitStrategy, TimeSpan duration)
+    {
+        using var scenario = new RingScenario(topology, EventsPerRound, waitStrategy: waitStrategy);
+        return Measure(scenario, topology, duration);
+    }
+
+    public static ThroughputResult RunChannel(RingTopology topology, TimeSpan duration)
+    {
+        using var scenario = new ChannelScenario(topology, EventsPerRound);
+        return Measure(scenario, topology, duration);
+    }
+
+    public static long ExpectedSum(RingTopology topology)
+    {
+        long producers = topology == RingTopology.ThreeToOne ? 3 : 1;
+        long perProducer = EventsPerRound / producers;
+        return producers * perProducer * (perProducer - 1) / 2;
+    }
+
+    private static ThroughputResult Measure(IThroughputScenario scenario, RingTopology topology, TimeSpan duration)
+    {
+        long expected = ExpectedSum(topology);
+        for (int i = 0; i < 3; i++)
+            Check(scenario.RunOnce(), expected);
+
+        long rounds = 0;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        long mismatches = 0;
+        do
+        {
+            if (scenario.RunOnce() != expected)
+                mismatches++;
+            rounds++;
+        }
+        while (Stopwatch.GetElapsedTime(start) < duration);
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        if (mismatches != 0)
+            throw new InvalidOperationException($"{topology}: {mismatches} of {rounds} rounds had a wrong sum.");
+
+        return new ThroughputResult(rounds * EventsPerRound, seconds, allocated);
+    }
+
+    private static void Check(long actual, long expected)
+    {
+        if (actual != expected)
+            throw new InvalidOperationException($"wrong sum {actual}, expected {expected}");
+    }
+}
