@@ -23,5 +23,6 @@ public static class Program
         yield return VersionCommand.Create();
         yield return PercentilesCommand.Create();
         yield return ImportCommand.Create();
+        yield return LatencyReportCommand.Create();
     }
 }
