@@ -24,5 +24,6 @@ public static class Program
         yield return PercentilesCommand.Create();
         yield return ImportCommand.Create();
         yield return BenchCommand.Create();
+        yield return LatencyReportCommand.Create();
     }
 }

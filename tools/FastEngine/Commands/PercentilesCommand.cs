@@ -21,7 +21,6 @@ internal static class PercentilesCommand
     public const int ExitOk = 0;
     public const int ExitInputError = 2;
     public const int ExitValuesOutOfRange = 3;
-    private const int OutOfRangeLinesNamed = 5;
 
     public static Command Create()
     {
@@ -66,35 +65,11 @@ internal static class PercentilesCommand
     {
         if (!(scale > 0) || double.IsInfinity(scale))
             return Fail(error, $"--scale = {scale.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0.");
-        LongHistogram histogram;
-        try
-        {
-            histogram = new LongHistogram(1, highest, digits);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            // The constructor's message names the parameter, its value and the allowed range.
-            return Fail(error, $"invalid --highest/--digits: {e.Message.Split('\n')[0]}");
-        }
-        if (!File.Exists(path))
-            return Fail(error, $"file not found: {path}");
-
-        var outOfRangeLines = new List<string>(OutOfRangeLinesNamed);
-        using (var reader = new StreamReader(path))
-        {
-            long lineNumber = 0;
-            while (reader.ReadLine() is { } line)
-            {
-                lineNumber++;
-                ReadOnlySpan<char> text = line.AsSpan().Trim();
-                if (text.IsEmpty || text[0] == '#')
-                    continue;
-                if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
-                    return Fail(error, $"line {lineNumber}: not an integer: '{line}'");
-                if (!histogram.TryRecordValue(value) && outOfRangeLines.Count < OutOfRangeLinesNamed)
-                    outOfRangeLines.Add($"line {lineNumber}: {value}");
-            }
-        }
+        if (!ValuesFile.TryCreateHistogram(highest, digits, out LongHistogram? histogram, out string? message))
+            return Fail(error, message);
+        var outOfRangeLines = new List<string>(ValuesFile.OutOfRangeLinesNamed);
+        if (!ValuesFile.TryRecord(path, histogram, outOfRangeLines, out message))
+            return Fail(error, message);
 
         histogram.OutputPercentileDistribution(output, 5, scale, csv);
         output.Flush();
