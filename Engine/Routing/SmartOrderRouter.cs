@@ -331,14 +331,14 @@ public sealed class SmartOrderRouter
             leg.Quantity = _consumed[v];
             leg.AveragePrice = (long)(buy ? CeilDiv(_notional[v], _consumed[v]) : _notional[v] / _consumed[v]);
             leg.Notional = (long)Rescale(_notional[v], qs + ps);
-            leg.Costs = (long)Rescale(_cost[v] / M, qs + ps);
+            leg.Costs = (long)Rescale(_cost[v], qs + ps + 6);
             leg.Levels = _levelsUsed[v];
             notionalRaw += _notional[v];
             costRaw += _cost[v];
             result.FilledQuantity += _consumed[v];
         }
         result.ExpectedNotional = (long)Rescale(notionalRaw, qs + ps);
-        result.ExpectedCosts = (long)Rescale(costRaw / M, qs + ps);
+        result.ExpectedCosts = (long)Rescale(costRaw, qs + ps + 6);
         result.Style = ExecutionStyle.Taker;
         result.Status = result.FilledQuantity == request.Quantity ? RouteStatus.Filled : RouteStatus.PartialLiquidity;
 
@@ -397,7 +397,7 @@ public sealed class SmartOrderRouter
         leg.Levels = 1;
         Int128 notional = (Int128)request.Quantity * bestPrice;
         leg.Notional = (long)Rescale(notional, qs + ps);
-        leg.Costs = (long)Rescale(notional * makerPpm / M, qs + ps);
+        leg.Costs = (long)Rescale(notional * makerPpm, qs + ps + 6);
         result.FilledQuantity = request.Quantity;
         result.ExpectedNotional = leg.Notional;
         result.ExpectedCosts = leg.Costs;
@@ -426,7 +426,7 @@ public sealed class SmartOrderRouter
 
     private static Int128 CeilDiv(Int128 a, long b) => (a + b - 1) / b;
 
-    /// <summary>From scale <paramref name="fromScale"/> to 10^8.</summary>
+    /// <summary>From scale <paramref name="fromScale"/> to 10^8 (toward zero).</summary>
     private static Int128 Rescale(Int128 value, int fromScale)
     {
         if (fromScale == 8) return value;
