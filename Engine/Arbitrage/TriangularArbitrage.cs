@@ -148,7 +148,6 @@ public sealed class TriangularArbitrage
 
         // Top-of-book rate: push one unit of the start currency through the three best prices.
         long p1 = s1.Best.Price, p2 = s2.Best.Price, p3 = s3.Best.Price;
-        Int128 gross = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, 0), buy2, p2, i2.PriceScale, 0), buy3, p3, i3.PriceScale, 0);
         Int128 net = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, fee), buy2, p2, i2.PriceScale, fee), buy3, p3, i3.PriceScale, fee);
         long topEdge = EdgeCentiBps(net);
         if (net <= WorkUnit || topEdge < _minEdgeCentiBps) return false;
@@ -197,6 +196,8 @@ public sealed class TriangularArbitrage
         if (totalIn <= 0 || totalOut <= totalIn) return false;
 
         Int128 down = Pow10(WorkScale - AmountScale);
+        // Before-fee rate only for the report (not needed to decide).
+        Int128 gross = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, 0), buy2, p2, i2.PriceScale, 0), buy3, p3, i3.PriceScale, 0);
         opportunity = new TriangularOpportunity
         {
             Venue = Venue,

@@ -199,6 +199,7 @@ public sealed class SmartOrderRouter
     private readonly Int128[] _cost;
     private readonly int[] _levelsUsed;
     private readonly bool[] _eligible;
+    private readonly long[] _basePpm;   // fee + latency + reliability of the current order, per venue
 
     public SmartOrderRouter(ConsolidatedBook book, Instrument instrument, RouterConfig? config = null)
     {
@@ -219,6 +220,7 @@ public sealed class SmartOrderRouter
         _cost = new Int128[n];
         _levelsUsed = new int[n];
         _eligible = new bool[n];
+        _basePpm = new long[n];
     }
 
     public ConsolidatedBook Book => _book;
@@ -273,6 +275,7 @@ public sealed class SmartOrderRouter
                 {
                     _levelLeft[v] = side.Best.Size;
                     _eligible[v] = true;
+                    _basePpm[v] = BasePpm(v, in request);
                     eligible++;
                 }
             }
@@ -406,19 +409,30 @@ public sealed class SmartOrderRouter
     }
 
     /// <summary>
-    /// All-in extra cost of venue <paramref name="v"/>'s next chunk in ppm of its price: taker fee + average slippage over
-    /// the chunk (k × (consumed + chunk/2)) + latency (round trip ms × volatility) + reliability ((1 − score) × penalty).
+    /// All-in extra cost of venue <paramref name="v"/>'s next chunk in ppm of its price: the order's base cost of the venue
+    /// (<see cref="BasePpm"/>) + the average slippage over the chunk, k × (consumed + chunk/2).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long CostPpm(int v, long chunk, in RouteRequest request)
     {
+        long k = _slipMilliPpmPerUnit;
+        if (k == 0) return _basePpm[v];
+        long twiceAverage = 2 * _consumed[v] + chunk;          // doubled to stay integral
+        long denominator = 2_000 * FixedPoint.Pow10(_instrument.QuantityScale);
+        // Both factors below 2^31 keep the product in a long; otherwise the (slower) 128-bit path.
+        long slip = (ulong)k < 1UL << 31 && (ulong)twiceAverage < 1UL << 31
+            ? k * twiceAverage / denominator
+            : (long)((Int128)k * twiceAverage / denominator);
+        return _basePpm[v] + slip;
+    }
+
+    /// <summary>Taker fee + latency (round trip ms × volatility ppm/ms) + reliability ((1 − score) × penalty), ppm; once per order and venue.</summary>
+    private long BasePpm(int v, in RouteRequest request)
+    {
         long fee = _book.FeesAt(v).TakerPpm;
-        long unit = FixedPoint.Pow10(_instrument.QuantityScale);
-        // Average consumption over the chunk, doubled to stay integral: 2c + chunk.
-        long slip = (long)((Int128)_slipMilliPpmPerUnit * (2 * _consumed[v] + chunk) / (2 * 1000 * (Int128)unit));
         long latency = (long)((Int128)_roundTripNs[v] * request.VolatilityPpmPerMs / 1_000_000);
         long reliability = _reliabilityPpm * (1_000_000 - _health[v].ScorePpm) / 1_000_000;
-        return fee + slip + latency + reliability;
+        return fee + latency + reliability;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
