@@ -344,6 +344,18 @@ public class RiskEngineTests
         Assert.Contains("kill-switch", ex.Message);
     }
 
+    /// <summary>Venue 500 has no state (ids up to 63 or the largest configured one): it has no budget, and recording trouble for it is ignored.</summary>
+    [Fact]
+    public void Check_VenueWithoutState_FailsClosed()
+    {
+        var risk = new RiskEngine(Config());
+        var far = new VenueId(500);
+        Assert.Equal(RiskRejectReason.VenueCap, risk.Check(Intent(far, 1), T0));
+        risk.RecordVenueError(far, T0);
+        Assert.True(risk.IsBreakerOpen(far, T0));
+        Assert.Equal(0, risk.VenueExposure(far));
+    }
+
     [Fact]
     public void Check_AfterWarmUp_AllocatesNothing()
     {
