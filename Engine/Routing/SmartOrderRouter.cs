@@ -281,7 +281,8 @@ public sealed class SmartOrderRouter
             }
             result.VenueReasons[v] = reason;
         }
-        if (eligible == 0) return result.Status = RouteStatus.NoEligibleVenue;
+        // With no taker liquidity a maker-preferred order may still rest (below), so only a taker-only router stops here.
+        if (eligible == 0 && !_config.MakerPreferred) return result.Status = RouteStatus.NoEligibleVenue;
 
         long remaining = request.Quantity;
         while (remaining > 0)
@@ -343,16 +344,19 @@ public sealed class SmartOrderRouter
         result.ExpectedNotional = (long)Rescale(notionalRaw, qs + ps);
         result.ExpectedCosts = (long)Rescale(costRaw, qs + ps + 6);
         result.Style = ExecutionStyle.Taker;
-        result.Status = result.FilledQuantity == request.Quantity ? RouteStatus.Filled : RouteStatus.PartialLiquidity;
+        result.Status = result.FilledQuantity == request.Quantity ? RouteStatus.Filled
+            : result.FilledQuantity > 0 ? RouteStatus.PartialLiquidity : RouteStatus.NoEligibleVenue;
+        if (result.FilledQuantity == 0) result.Style = ExecutionStyle.None;
 
-        if (_config.MakerPreferred && result.FilledQuantity > 0) DecideMaker(in request, nowNs, result, notionalRaw, costRaw, buy);
+        if (_config.MakerPreferred) DecideMaker(in request, nowNs, result, notionalRaw, costRaw, buy);
         return result.Status;
     }
 
     /// <summary>
     /// Maker-preferred: compares the expected edge decay while waiting with the extra cost of taking, and if waiting is
     /// cheaper rewrites the result as one post-only order joining the best price on our side (highest bid when buying,
-    /// lowest ask when selling; ties to the lower maker fee) for the whole quantity.
+    /// lowest ask when selling; ties to the lower maker fee) for the whole quantity. When nothing can be taken within the
+    /// limit, resting is the only choice (<see cref="RouteResult.ExtraTakerPpm"/> = <see cref="long.MaxValue"/>).
     /// </summary>
     private void DecideMaker(in RouteRequest request, long nowNs, RouteResult result, Int128 takerNotional, Int128 takerCost, bool buy)
     {
@@ -382,7 +386,7 @@ public sealed class SmartOrderRouter
         Int128 makerAllIn = (Int128)filled * bestPrice * (buy ? M + makerPpm : M - makerPpm);
         Int128 takerAllIn = buy ? takerNotional * M + takerCost : takerNotional * M - takerCost;
         Int128 extra = buy ? takerAllIn - makerAllIn : makerAllIn - takerAllIn;
-        result.ExtraTakerPpm = makerAllIn > 0 ? (long)(extra * 1_000_000 / makerAllIn) : 0;
+        result.ExtraTakerPpm = filled == 0 ? long.MaxValue : makerAllIn > 0 ? (long)(extra * 1_000_000 / makerAllIn) : 0;
         result.DecayPpm = (long)((Int128)request.EdgeDecayPpmPerMs * request.ExpectedMakerWaitNs / 1_000_000);
         if (result.DecayPpm > result.ExtraTakerPpm) return;   // waiting costs more than taking: keep the taker split
 

@@ -184,6 +184,27 @@ public class SmartOrderRouterTests
         Assert.Equal(10_020_010_000, result.ExpectedAllIn);   // 100.2001 × 10^8
     }
 
+    /// <summary>Buy with limit 100.00 while the only ask is 100.10: nothing to take; maker-preferred rests at the 99.90 bid,
+    /// a taker-only router reports no eligible venue.</summary>
+    [Fact]
+    public void Route_NoTakerLiquidityWithinLimit_RestsMakerOrderOnlyWhenMakerPreferred()
+    {
+        Snapshot(_keeper, A, _instrument.Id, 0, [(Side.Bid, 9990, 10), (Side.Ask, 10010, 10)]);
+        var book = Book((A, FeeSchedule.FromBps(-1, 10)));
+        var maker = new SmartOrderRouter(book, _instrument);
+        var result = maker.CreateResult();
+        Assert.Equal(RouteStatus.Filled, maker.Route(Buy(20, 10000), 0, result));
+        Assert.Equal(ExecutionStyle.Maker, result.Style);
+        Assert.Equal(long.MaxValue, result.ExtraTakerPpm);
+        Assert.Equal((A, 20L, 9990L), (result.Legs[0].Venue, result.Legs[0].Quantity, result.Legs[0].AveragePrice));
+        Assert.Equal(-1_998_000, result.ExpectedCosts);   // 1 bp rebate on 2.0 × 99.90 = 199.80 → −0.01998 USD
+        Assert.Equal(RouteVenueReason.Chosen, result.VenueReasons[0]);
+
+        var taker = new SmartOrderRouter(book, _instrument, new RouterConfig(MakerPreferred: false));
+        Assert.Equal(RouteStatus.NoEligibleVenue, taker.Route(Buy(20, 10000), 0, result));
+        Assert.Equal(RouteVenueReason.NoLiquidityWithinLimit, result.VenueReasons[0]);
+    }
+
     [Fact]
     public void Route_InvalidRequest_Rejected()
     {

@@ -190,6 +190,7 @@ public class TardisNormalizedReaderTests
             if (CrossVenueArbitrage.TryEvaluate(taxed, _perp, 0, 1, lastReceive, 0, out _)) afterFees++;
         }
         Assert.Equal(8_254, lines);
+        Assert.Equal(0, _feed.OutOfOrder);
         Assert.Equal(765, _feed.Trades);                 // 757 BitMEX + 8 Deribit
         Assert.Equal(3_719 + 3_770, _feed.BookMessages); // snapshot + updates per venue (README)
         Assert.Equal(7_423, states);
