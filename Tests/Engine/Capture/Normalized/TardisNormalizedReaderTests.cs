@@ -162,6 +162,7 @@ public class TardisNormalizedReaderTests
         var fee = FeeSchedule.FromBps(-2.5, 7.5);
         var taxed = new ConsolidatedBook(keeper, _perp.Id, [(VenueCatalog.BitMex, fee), (VenueCatalog.Deribit, fee)], long.MaxValue);
         var batch = new MarketEventBatch(16_384);
+        var tracker = new OpportunityTracker(new ArbitrageThresholds(MaxQuoteAgeNs: long.MaxValue));
         int lines = 0, states = 0, crossed = 0, beforeFees = 0, afterFees = 0;
         long minCross = long.MaxValue, maxCross = long.MinValue;
         long lastReceive = long.MinValue;
@@ -188,7 +189,15 @@ public class TardisNormalizedReaderTests
                 Assert.True(opp.NetProfit > 0);
             }
             if (CrossVenueArbitrage.TryEvaluate(taxed, _perp, 0, 1, lastReceive, 0, out _)) afterFees++;
+            tracker.Scan(free, _perp, lastReceive);
         }
+        // Before fees the opportunity never disappears: one life from the first two-book state (BitMEX snapshot,
+        // 00:00:02.680358) to the last line (00:00:59.908243), observed in every state.
+        tracker.CloseAll(lastReceive);
+        Assert.Equal(1, tracker.Opened);
+        var life = tracker.ClosedAt(0);
+        Assert.Equal((VenueCatalog.BitMex, VenueCatalog.Deribit, 7_423), (life.BuyVenue, life.SellVenue, life.Observations));
+        Assert.Equal(59_908_243_000 - 2_680_358_000, life.ObservedNs);
         Assert.Equal(8_254, lines);
         Assert.Equal(0, _feed.OutOfOrder);
         Assert.Equal(765, _feed.Trades);                 // 757 BitMEX + 8 Deribit
