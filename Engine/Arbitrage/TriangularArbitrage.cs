@@ -227,14 +227,26 @@ public sealed class TriangularArbitrage
     }
 
     /// <summary>Output of one leg for input <paramref name="x"/> (work scale) at price mantissa <paramref name="price"/>, fee taken
-    /// from the output; floor. Two divisions instead of one keep the intermediate products inside Int128 at scale 10^-18.</summary>
+    /// from the output; floor. One 128-bit division when the product provably fits (x &lt; 2^80 and a multiplier &lt; 2^47, the
+    /// usual case: up to ~1.2 million units), else two divisions so the intermediate products stay inside Int128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Int128 Apply(Int128 x, bool buysBase, long price, int priceScale, int feePpm)
     {
+        long keep = M - feePpm;
+        if (x < SingleDivisionLimit)
+        {
+            // quote → base: x × 10^ps × (M − f) / (p × M); base → quote: x × p × (M − f) / (10^ps × M).
+            Int128 multiplier = buysBase ? Pow10(priceScale) * keep : (Int128)price * keep;
+            if (multiplier < MultiplierLimit)
+                return buysBase ? x * multiplier / ((Int128)price * M) : x * multiplier / (Pow10(priceScale) * M);
+        }
         Int128 gross = buysBase ? x * Pow10(priceScale) / price    // quote → base: x / p
                                 : x * price / Pow10(priceScale);   // base → quote: x × p
-        return gross * (M - feePpm) / M;
+        return gross * keep / M;
     }
+
+    private static readonly Int128 SingleDivisionLimit = Int128.One << 80;
+    private static readonly Int128 MultiplierLimit = Int128.One << 47;
 
     /// <summary>Largest input whose <see cref="Apply"/> output does not exceed <paramref name="y"/> (floor).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
