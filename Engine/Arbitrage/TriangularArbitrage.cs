@@ -41,9 +41,9 @@ public struct TriangularOpportunity
     public long StartAmount;
     /// <summary>Start-currency amount back after the three taker legs.</summary>
     public long EndAmount;
-    /// <summary><see cref="EndAmount"/> − <see cref="StartAmount"/> (floor at 10^-12 before rescaling).</summary>
+    /// <summary><see cref="EndAmount"/> − <see cref="StartAmount"/> (floor at 10^-18 before rescaling).</summary>
     public long NetProfit;
-    /// <summary>Top-of-book cycle return after the three taker fees, hundredths of a basis point.</summary>
+    /// <summary>Top-of-book cycle return after the three taker fees, hundredths of a basis point (nearest).</summary>
     public long TopEdgeCentiBps;
     /// <summary>Top-of-book cycle return before fees, hundredths of a basis point.</summary>
     public long GrossTopEdgeCentiBps;
@@ -62,16 +62,17 @@ public struct TriangularOpportunity
 /// </summary>
 /// <remarks>
 /// Cycles are enumerated once in the constructor (cold path). <see cref="TryEvaluate"/> is single-threaded (signal stage),
-/// integer-only (amounts are <see cref="Int128"/> at 10^-12 of a currency unit; instrument scales up to 12) and
+/// integer-only (amounts are <see cref="Int128"/> at 10^-18 of a currency unit, so the walk is exact to far below the reported
+/// 10^-8 for amounts up to about 10^11 units; instrument scales up to 18) and
 /// allocation-free. An unsynced or stale leg book fails the cycle closed.
 /// </remarks>
 public sealed class TriangularArbitrage
 {
     /// <summary>Scale of the reported amounts.</summary>
     public const int AmountScale = 8;
-    private const int WorkScale = 12;
+    private const int WorkScale = 18;
     private const long M = FeeSchedule.PpmDenominator;
-    private static readonly Int128 WorkUnit = 1_000_000_000_000;
+    private static readonly Int128 WorkUnit = 1_000_000_000_000_000_000;
 
     private readonly struct LegSpec(int instrument, bool buysBase)
     {
@@ -147,15 +148,14 @@ public sealed class TriangularArbitrage
 
         // Top-of-book rate: push one unit of the start currency through the three best prices.
         long p1 = s1.Best.Price, p2 = s2.Best.Price, p3 = s3.Best.Price;
-        Int128 gross = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, 0), buy2, p2, i2.PriceScale, 0), buy3, p3, i3.PriceScale, 0);
         Int128 net = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, fee), buy2, p2, i2.PriceScale, fee), buy3, p3, i3.PriceScale, fee);
-        long topEdge = (long)((net - WorkUnit) * 1_000_000 / WorkUnit);
+        long topEdge = EdgeCentiBps(net);
         if (net <= WorkUnit || topEdge < _minEdgeCentiBps) return false;
 
         // Depth walk. cap_k = what leg k's current level still absorbs, in leg k's input currency.
         Int128 remainingStart = _maxStart[cycle];
         bool capped = remainingStart > 0;
-        int d1 = 0, d2 = 0, d3 = 0;
+        int d1 = 0, d2 = 0, d3 = 0, used1 = 0, used2 = 0, used3 = 0;
         Int128 c1 = Capacity(s1.At(0), buy1, i1), c2 = Capacity(s2.At(0), buy2, i2), c3 = Capacity(s3.At(0), buy3, i3);
         Int128 totalIn = 0, totalOut = 0;
         while (true)
@@ -185,6 +185,7 @@ public sealed class TriangularArbitrage
             totalIn += x;
             totalOut += y3;
             if (capped) remainingStart -= x;
+            if (x > 0) { used1 = d1 + 1; used2 = d2 + 1; used3 = d3 + 1; }
             c1 -= x; c2 -= y1; c3 -= y2;
             if (bottleneck == 0) break;         // start-amount cap reached
             // The bottleneck level is used up (up to rounding dust): move that leg to its next level.
@@ -195,6 +196,8 @@ public sealed class TriangularArbitrage
         if (totalIn <= 0 || totalOut <= totalIn) return false;
 
         Int128 down = Pow10(WorkScale - AmountScale);
+        // Before-fee rate only for the report (not needed to decide).
+        Int128 gross = Apply(Apply(Apply(WorkUnit, buy1, p1, i1.PriceScale, 0), buy2, p2, i2.PriceScale, 0), buy3, p3, i3.PriceScale, 0);
         opportunity = new TriangularOpportunity
         {
             Venue = Venue,
@@ -203,26 +206,55 @@ public sealed class TriangularArbitrage
             EndAmount = (long)(totalOut / down),
             NetProfit = (long)((totalOut - totalIn) / down),
             TopEdgeCentiBps = topEdge,
-            GrossTopEdgeCentiBps = (long)((gross - WorkUnit) * 1_000_000 / WorkUnit),
-            Levels1 = Math.Min(d1 + 1, s1.Count),
-            Levels2 = Math.Min(d2 + 1, s2.Count),
-            Levels3 = Math.Min(d3 + 1, s3.Count),
+            GrossTopEdgeCentiBps = EdgeCentiBps(gross),
+            Levels1 = used1,
+            Levels2 = used2,
+            Levels3 = used3,
             DetectedAtNs = nowNs,
         };
         return true;
     }
 
-    /// <summary>Output of one leg for input <paramref name="x"/> (work scale) at price mantissa <paramref name="price"/>, fee taken from the output; floor.</summary>
+    /// <summary>
+    /// (out − 1) of a one-unit probe in hundredths of a bp, rounded to the nearest: the probe floors every leg at 10^-18, which
+    /// would turn an exact 100 bps into 99.99; the profitability gate and the walk use the floored amounts (never overstated).
+    /// </summary>
+    private static long EdgeCentiBps(Int128 output)
+    {
+        Int128 scaled = (output - WorkUnit) * 1_000_000;
+        Int128 half = WorkUnit / 2;
+        return (long)(scaled >= 0 ? (scaled + half) / WorkUnit : -((-scaled + half) / WorkUnit));
+    }
+
+    /// <summary>Output of one leg for input <paramref name="x"/> (work scale) at price mantissa <paramref name="price"/>, fee taken
+    /// from the output; floor. One 128-bit division when the product provably fits (x &lt; 2^80 and a multiplier &lt; 2^47, the
+    /// usual case: up to ~1.2 million units), else two divisions so the intermediate products stay inside Int128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Int128 Apply(Int128 x, bool buysBase, long price, int priceScale, int feePpm) => buysBase
-        ? x * Pow10(priceScale) * (M - feePpm) / ((Int128)price * M)   // quote → base: x / p
-        : x * price * (M - feePpm) / (Pow10(priceScale) * M);            // base → quote: x × p
+    private static Int128 Apply(Int128 x, bool buysBase, long price, int priceScale, int feePpm)
+    {
+        long keep = M - feePpm;
+        if (x < SingleDivisionLimit)
+        {
+            // quote → base: x × 10^ps × (M − f) / (p × M); base → quote: x × p × (M − f) / (10^ps × M).
+            Int128 multiplier = buysBase ? Pow10(priceScale) * keep : (Int128)price * keep;
+            if (multiplier < MultiplierLimit)
+                return buysBase ? x * multiplier / ((Int128)price * M) : x * multiplier / (Pow10(priceScale) * M);
+        }
+        Int128 gross = buysBase ? x * Pow10(priceScale) / price    // quote → base: x / p
+                                : x * price / Pow10(priceScale);   // base → quote: x × p
+        return gross * keep / M;
+    }
+
+    private static readonly Int128 SingleDivisionLimit = Int128.One << 80;
+    private static readonly Int128 MultiplierLimit = Int128.One << 47;
 
     /// <summary>Largest input whose <see cref="Apply"/> output does not exceed <paramref name="y"/> (floor).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Int128 Invert(Int128 y, bool buysBase, long price, int priceScale, int feePpm) => buysBase
-        ? y * price * M / (Pow10(priceScale) * (M - feePpm))
-        : y * Pow10(priceScale) * M / ((Int128)price * (M - feePpm));
+    private static Int128 Invert(Int128 y, bool buysBase, long price, int priceScale, int feePpm)
+    {
+        Int128 gross = y * M / (M - feePpm);
+        return buysBase ? gross * price / Pow10(priceScale) : gross * Pow10(priceScale) / price;
+    }
 
     /// <summary>Input currency a level absorbs: its size in base (selling) or size × price in quote (buying), at work scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -102,14 +102,17 @@ public readonly record struct RateLimit(long Tokens, long PerNs, long Burst, boo
     /// <summary>OKX v5 <c>POST /api/v5/trade/order</c>: 60 requests per 2 s, rule "User ID + Instrument ID"
     /// (okx.com/docs-v5/en, Trade → Place order, "Rate Limit").</summary>
     public static readonly RateLimit Okx = new(60, 2 * Second, 60, PerInstrument: true);
-    /// <summary>Bybit v5 <c>/v5/order/create</c>: 10 per second per UID (bybit-exchange.github.io/docs/v5/rate-limit).</summary>
+    /// <summary>Bybit v5 order endpoints: per UID, rolling one-second window; default 10/s for futures (20/s spot) on a unified
+    /// account (bybit-exchange.github.io/docs/v5/rate-limit, "Rate Limit Rules" and "API Rate Limit Rules for PROs").</summary>
     public static readonly RateLimit Bybit = new(10, Second, 10);
-    /// <summary>Coinbase Exchange private REST endpoints: 15 requests per second, bursts of 30
-    /// (docs.cdp.coinbase.com/exchange/docs/rest-rate-limits).</summary>
+    /// <summary>Coinbase Exchange private REST endpoints: 15 requests per second per profile, bursts up to 30; Coinbase itself
+    /// describes it as a lazy-fill token bucket that starts full (docs.cdp.coinbase.com/exchange/rest-api/rate-limits).</summary>
     public static readonly RateLimit Coinbase = new(15, Second, 30);
-    /// <summary>Kraken spot trading counter: +1 per order, decays about 1 per second, maximum 60 on the Starter tier
-    /// (support.kraken.com "What are the API rate limits?", trading rate limits; higher tiers decay faster).</summary>
-    public static readonly RateLimit Kraken = new(1, Second, 60);
+    /// <summary>Kraken spot trading-engine counter, separate per currency pair: +1 per order, Starter tier threshold 60 with a
+    /// decay of 1 per second (Intermediate 125 / 2.34 per s, Pro 180 / 3.75 per s; cancelling within seconds adds penalties)
+    /// — support.kraken.com/hc/en-us/articles/360045239571 "Trading rate limits", docs.kraken.com/api/docs/guides/spot-ratelimits.
+    /// AddOrder/CancelOrder do not use the REST call counter (15–20, 0.33–1 per s), which is a different limiter.</summary>
+    public static readonly RateLimit Kraken = new(1, Second, 60, PerInstrument: true);
 }
 
 /// <summary>Pre-trade risk limits (from config). Money amounts are quote currency × 10^8 (USD for the usual quote).</summary>

@@ -126,7 +126,7 @@ public sealed class RiskEngine
     public bool KillSwitchEngaged { get; private set; }
     public int OpenOrders => _openOrders;
     public long GlobalExposure => _globalExposure;
-    public long VenueExposure(VenueId venue) => _venueExposure[venue.Value];
+    public long VenueExposure(VenueId venue) => venue.Value < _venueExposure.Length ? _venueExposure[venue.Value] : 0;
     public long DailyPnl => _dailyPnl;
     public long StrategyDailyPnl(int strategyId) => _strategyPnl[strategyId];
     public long BreakerTrips { get; private set; }
@@ -173,6 +173,7 @@ public sealed class RiskEngine
     /// <summary>An accepted order is done (filled, cancelled or rejected): its notional leaves the exposure.</summary>
     public void OnOrderClosed(VenueId venue, long notional)
     {
+        if (venue.Value >= _venueExposure.Length) return;
         _venueExposure[venue.Value] = Math.Max(0, _venueExposure[venue.Value] - notional);
         _globalExposure = Math.Max(0, _globalExposure - notional);
         if (_openOrders > 0) _openOrders--;
@@ -197,6 +198,7 @@ public sealed class RiskEngine
     public void RecordVenueError(VenueId venue, long nowNs)
     {
         int v = venue.Value;
+        if ((uint)v >= (uint)_breakerOpen.Length) return;
         if (++_consecutiveErrors[v] >= _config.MaxConsecutiveErrors) Trip(v, nowNs);
         else if (_breakerOpen[v]) _lastTroubleNs[v] = nowNs;
     }
@@ -205,6 +207,7 @@ public sealed class RiskEngine
     public void RecordVenueReject(VenueId venue, long nowNs)
     {
         int v = venue.Value;
+        if ((uint)v >= (uint)_breakerOpen.Length) return;
         if (++_consecutiveRejects[v] >= _config.MaxConsecutiveRejects) Trip(v, nowNs);
         else if (_breakerOpen[v]) _lastTroubleNs[v] = nowNs;
     }
@@ -212,6 +215,7 @@ public sealed class RiskEngine
     /// <summary>A venue request succeeded: the consecutive counters restart.</summary>
     public void RecordVenueSuccess(VenueId venue)
     {
+        if (venue.Value >= _breakerOpen.Length) return;
         _consecutiveErrors[venue.Value] = 0;
         _consecutiveRejects[venue.Value] = 0;
     }
@@ -220,6 +224,7 @@ public sealed class RiskEngine
     public void RecordQuote(VenueId venue, bool stale, long nowNs)
     {
         int v = venue.Value;
+        if ((uint)v >= (uint)_breakerOpen.Length) return;
         if (nowNs - _staleWindowStartNs[v] >= _config.StaleWindowNs || _windowQuotes[v] == 0)
         {
             _staleWindowStartNs[v] = nowNs;
@@ -241,6 +246,7 @@ public sealed class RiskEngine
     public bool IsBreakerOpen(VenueId venue, long nowNs)
     {
         int v = venue.Value;
+        if ((uint)v >= (uint)_breakerOpen.Length) return true;   // a venue without state is never open for trading
         if (!_breakerOpen[v]) return false;
         if (nowNs - _lastTroubleNs[v] < _config.StableWindowNs) return true;
         _breakerOpen[v] = false;
@@ -254,6 +260,7 @@ public sealed class RiskEngine
     public long TokensAvailable(VenueId venue, InstrumentId instrument, long nowNs)
     {
         int v = venue.Value;
+        if ((uint)v >= (uint)_hasLimit.Length) return 0;
         if (!_hasLimit[v]) return -1;
         int b = _limits[v].PerInstrument ? instrument.Value : 0;
         if ((uint)b >= (uint)_bucketLevel[v].Length) return 0;

@@ -199,6 +199,7 @@ public sealed class SmartOrderRouter
     private readonly Int128[] _cost;
     private readonly int[] _levelsUsed;
     private readonly bool[] _eligible;
+    private readonly long[] _basePpm;   // fee + latency + reliability of the current order, per venue
 
     public SmartOrderRouter(ConsolidatedBook book, Instrument instrument, RouterConfig? config = null)
     {
@@ -219,6 +220,7 @@ public sealed class SmartOrderRouter
         _cost = new Int128[n];
         _levelsUsed = new int[n];
         _eligible = new bool[n];
+        _basePpm = new long[n];
     }
 
     public ConsolidatedBook Book => _book;
@@ -273,12 +275,14 @@ public sealed class SmartOrderRouter
                 {
                     _levelLeft[v] = side.Best.Size;
                     _eligible[v] = true;
+                    _basePpm[v] = BasePpm(v, in request);
                     eligible++;
                 }
             }
             result.VenueReasons[v] = reason;
         }
-        if (eligible == 0) return result.Status = RouteStatus.NoEligibleVenue;
+        // With no taker liquidity a maker-preferred order may still rest (below), so only a taker-only router stops here.
+        if (eligible == 0 && !_config.MakerPreferred) return result.Status = RouteStatus.NoEligibleVenue;
 
         long remaining = request.Quantity;
         while (remaining > 0)
@@ -331,25 +335,28 @@ public sealed class SmartOrderRouter
             leg.Quantity = _consumed[v];
             leg.AveragePrice = (long)(buy ? CeilDiv(_notional[v], _consumed[v]) : _notional[v] / _consumed[v]);
             leg.Notional = (long)Rescale(_notional[v], qs + ps);
-            leg.Costs = (long)Rescale(_cost[v] / M, qs + ps);
+            leg.Costs = (long)Rescale(_cost[v], qs + ps + 6);
             leg.Levels = _levelsUsed[v];
             notionalRaw += _notional[v];
             costRaw += _cost[v];
             result.FilledQuantity += _consumed[v];
         }
         result.ExpectedNotional = (long)Rescale(notionalRaw, qs + ps);
-        result.ExpectedCosts = (long)Rescale(costRaw / M, qs + ps);
+        result.ExpectedCosts = (long)Rescale(costRaw, qs + ps + 6);
         result.Style = ExecutionStyle.Taker;
-        result.Status = result.FilledQuantity == request.Quantity ? RouteStatus.Filled : RouteStatus.PartialLiquidity;
+        result.Status = result.FilledQuantity == request.Quantity ? RouteStatus.Filled
+            : result.FilledQuantity > 0 ? RouteStatus.PartialLiquidity : RouteStatus.NoEligibleVenue;
+        if (result.FilledQuantity == 0) result.Style = ExecutionStyle.None;
 
-        if (_config.MakerPreferred && result.FilledQuantity > 0) DecideMaker(in request, nowNs, result, notionalRaw, costRaw, buy);
+        if (_config.MakerPreferred) DecideMaker(in request, nowNs, result, notionalRaw, costRaw, buy);
         return result.Status;
     }
 
     /// <summary>
     /// Maker-preferred: compares the expected edge decay while waiting with the extra cost of taking, and if waiting is
     /// cheaper rewrites the result as one post-only order joining the best price on our side (highest bid when buying,
-    /// lowest ask when selling; ties to the lower maker fee) for the whole quantity.
+    /// lowest ask when selling; ties to the lower maker fee) for the whole quantity. When nothing can be taken within the
+    /// limit, resting is the only choice (<see cref="RouteResult.ExtraTakerPpm"/> = <see cref="long.MaxValue"/>).
     /// </summary>
     private void DecideMaker(in RouteRequest request, long nowNs, RouteResult result, Int128 takerNotional, Int128 takerCost, bool buy)
     {
@@ -379,7 +386,7 @@ public sealed class SmartOrderRouter
         Int128 makerAllIn = (Int128)filled * bestPrice * (buy ? M + makerPpm : M - makerPpm);
         Int128 takerAllIn = buy ? takerNotional * M + takerCost : takerNotional * M - takerCost;
         Int128 extra = buy ? takerAllIn - makerAllIn : makerAllIn - takerAllIn;
-        result.ExtraTakerPpm = makerAllIn > 0 ? (long)(extra * 1_000_000 / makerAllIn) : 0;
+        result.ExtraTakerPpm = filled == 0 ? long.MaxValue : makerAllIn > 0 ? (long)(extra * 1_000_000 / makerAllIn) : 0;
         result.DecayPpm = (long)((Int128)request.EdgeDecayPpmPerMs * request.ExpectedMakerWaitNs / 1_000_000);
         if (result.DecayPpm > result.ExtraTakerPpm) return;   // waiting costs more than taking: keep the taker split
 
@@ -397,7 +404,7 @@ public sealed class SmartOrderRouter
         leg.Levels = 1;
         Int128 notional = (Int128)request.Quantity * bestPrice;
         leg.Notional = (long)Rescale(notional, qs + ps);
-        leg.Costs = (long)Rescale(notional * makerPpm / M, qs + ps);
+        leg.Costs = (long)Rescale(notional * makerPpm, qs + ps + 6);
         result.FilledQuantity = request.Quantity;
         result.ExpectedNotional = leg.Notional;
         result.ExpectedCosts = leg.Costs;
@@ -406,19 +413,30 @@ public sealed class SmartOrderRouter
     }
 
     /// <summary>
-    /// All-in extra cost of venue <paramref name="v"/>'s next chunk in ppm of its price: taker fee + average slippage over
-    /// the chunk (k × (consumed + chunk/2)) + latency (round trip ms × volatility) + reliability ((1 − score) × penalty).
+    /// All-in extra cost of venue <paramref name="v"/>'s next chunk in ppm of its price: the order's base cost of the venue
+    /// (<see cref="BasePpm"/>) + the average slippage over the chunk, k × (consumed + chunk/2).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long CostPpm(int v, long chunk, in RouteRequest request)
     {
+        long k = _slipMilliPpmPerUnit;
+        if (k == 0) return _basePpm[v];
+        long twiceAverage = 2 * _consumed[v] + chunk;          // doubled to stay integral
+        long denominator = 2_000 * FixedPoint.Pow10(_instrument.QuantityScale);
+        // Both factors below 2^31 keep the product in a long; otherwise the (slower) 128-bit path.
+        long slip = (ulong)k < 1UL << 31 && (ulong)twiceAverage < 1UL << 31
+            ? k * twiceAverage / denominator
+            : (long)((Int128)k * twiceAverage / denominator);
+        return _basePpm[v] + slip;
+    }
+
+    /// <summary>Taker fee + latency (round trip ms × volatility ppm/ms) + reliability ((1 − score) × penalty), ppm; once per order and venue.</summary>
+    private long BasePpm(int v, in RouteRequest request)
+    {
         long fee = _book.FeesAt(v).TakerPpm;
-        long unit = FixedPoint.Pow10(_instrument.QuantityScale);
-        // Average consumption over the chunk, doubled to stay integral: 2c + chunk.
-        long slip = (long)((Int128)_slipMilliPpmPerUnit * (2 * _consumed[v] + chunk) / (2 * 1000 * (Int128)unit));
         long latency = (long)((Int128)_roundTripNs[v] * request.VolatilityPpmPerMs / 1_000_000);
         long reliability = _reliabilityPpm * (1_000_000 - _health[v].ScorePpm) / 1_000_000;
-        return fee + slip + latency + reliability;
+        return fee + latency + reliability;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -426,7 +444,7 @@ public sealed class SmartOrderRouter
 
     private static Int128 CeilDiv(Int128 a, long b) => (a + b - 1) / b;
 
-    /// <summary>From scale <paramref name="fromScale"/> to 10^8.</summary>
+    /// <summary>From scale <paramref name="fromScale"/> to 10^8 (toward zero).</summary>
     private static Int128 Rescale(Int128 value, int fromScale)
     {
         if (fromScale == 8) return value;

@@ -22,6 +22,11 @@ public sealed class TardisFeed
     public long Lines { get; internal set; }
     public long BookMessages { get; internal set; }
     public long Trades { get; internal set; }
+    /// <summary>Lines whose <c>localTimestamp</c> is earlier than the previous accepted line's (the format promises
+    /// non-decreasing receive times; a replay in file order would then run backwards). Counted, not rejected.</summary>
+    public long OutOfOrder { get; internal set; }
+    /// <summary>Receive time of the last accepted line.</summary>
+    public long LastReceiveTimeNs { get; internal set; } = long.MinValue;
     public long Rejected { get; private set; }
     public long RejectedBy(NormalizedRejectReason reason) => _rejects[(int)reason];
 
@@ -176,6 +181,8 @@ public ref struct TardisNormalizedReader
         long exchangeNs = 0;
         if (!exchangeTime.IsEmpty && !NormalizedText.TryParseUtcNs(exchangeTime, out exchangeNs)) return NormalizedRejectReason.BadTimestamp;
         var instrument = _feed.Registry[instrumentId];
+        if (receiveNs < _feed.LastReceiveTimeNs) _feed.OutOfOrder++;
+        _feed.LastReceiveTimeNs = receiveNs;
 
         if (type.SequenceEqual("trade"u8))
         {
