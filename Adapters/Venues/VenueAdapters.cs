@@ -8,6 +8,8 @@ public static class VenueAdapters
     private static readonly Lazy<IVenueAdapter[]> _all = new(() =>
     [
         // One line per adapter.
+        new Okx.OkxAdapter(),
+        new Kraken.KrakenAdapter(),
     ]);
 
     public static IReadOnlyList<IVenueAdapter> All => _all.Value;
