@@ -188,8 +188,11 @@ public sealed class KrakenParser : IFrameParser
             if (name.Length == 2 && name[1] == (byte)'s' && (name[0] == (byte)'a' || name[0] == (byte)'b'))
             {
                 state.Snapshot = true;
+                int first = output.Count;
                 var reason = ParseLevels(ref r, name[0] == (byte)'a' ? Side.Ask : Side.Bid, instrument, receiveTimeNs, output, ref state);
                 if (reason != RejectReason.None) return reason;
+                // Snapshot sides come best first; emitted worst first, each level appends at the book's best end (no shifting).
+                output.Events[first..].Reverse();
             }
             else if (name.Length == 1 && (name[0] == (byte)'a' || name[0] == (byte)'b'))
             {

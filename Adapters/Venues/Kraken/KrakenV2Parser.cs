@@ -233,8 +233,10 @@ public sealed class KrakenV2Parser : IFrameParser
             bool asks = r.ValueTextEquals("asks"u8);
             if (asks || r.ValueTextEquals("bids"u8))
             {
+                int first = output.Count;
                 var reason = ParseLevels(ref r, asks ? Side.Ask : Side.Bid, instrument, pricePrecision, qtyPrecision, receiveTimeNs, output);
                 if (reason != RejectReason.None) return reason;
+                if (snapshot) output.Events[first..].Reverse(); // best first on the wire; worst first appends at the book's best end
             }
             else if (r.ValueTextEquals("checksum"u8))
             {

@@ -208,8 +208,12 @@ public sealed class OkxParser : IFrameParser
                 if (r.ValueTextEquals("asks"u8) || r.ValueTextEquals("bids"u8))
                 {
                     var side = r.ValueTextEquals("asks"u8) ? Side.Ask : Side.Bid;
+                    int first = output.Count;
                     var reason = ParseLevels(ref r, side, instrument, receiveTimeNs, output);
                     if (reason != RejectReason.None) return reason;
+                    // A snapshot lists each side best first; the book keeps its best level at the END of a sorted array, so
+                    // emitting worst first turns every insertion into an append instead of a shift of the whole side.
+                    if (snapshot) output.Events[first..].Reverse();
                 }
                 else if (r.ValueTextEquals("checksum"u8))
                 {

@@ -38,13 +38,11 @@ public sealed class KrakenParserTests
         Assert.True(events[^1].IsEndOfMessage);
         var inst = registry[events[0].Instrument];
         Assert.Equal(doc.RootElement[3].GetString()!.Replace("XBT", "BTC").Replace('/', '-'), inst.Canonical);
-        var levels = asks.Select(l => (Side.Ask, l)).Concat(bids.Select(l => (Side.Bid, l))).ToArray();
-        for (int i = 0; i < levels.Length; i++)
-        {
-            Assert.Equal(levels[i].Item1, events[1 + i].Side);
-            Assert.Equal(levels[i].l[0].GetString(), FixedPoint.Format(events[1 + i].Price, inst.PriceScale, events[1 + i].PriceDecimals));
-            Assert.Equal(levels[i].l[1].GetString(), FixedPoint.Format(events[1 + i].Size, inst.QuantityScale, events[1 + i].SizeDecimals));
-        }
+        // Exact venue text per level (what the checksum hashes); snapshot sides are emitted worst first.
+        var expected = asks.Select(l => (Side.Ask, l[0].GetString()!, l[1].GetString()!)).Concat(bids.Select(l => (Side.Bid, l[0].GetString()!, l[1].GetString()!))).ToList();
+        var actual = events[1..].Select(e => (e.Side, FixedPoint.Format(e.Price, inst.PriceScale, e.PriceDecimals), FixedPoint.Format(e.Size, inst.QuantityScale, e.SizeDecimals))).ToList();
+        Assert.Equal(expected.OrderBy(x => x.ToString()), actual.OrderBy(x => x.ToString()));
+        Assert.Equal(expected.Where(x => x.Item1 == Side.Bid).Reverse(), actual.Where(x => x.Item1 == Side.Bid));
     }
 
     [Fact]

@@ -47,15 +47,12 @@ public sealed class OkxParserTests
 
         var instrument = registry[h.Instrument];
         Assert.Equal("PROPS-ETH", instrument.Canonical);
-        // Each level round-trips to the exact venue text (what the checksum hashes).
-        var all = data.GetProperty("asks").EnumerateArray().Select(l => (Side.Ask, l)).Concat(data.GetProperty("bids").EnumerateArray().Select(l => (Side.Bid, l))).ToArray();
-        for (int i = 0; i < all.Length; i++)
-        {
-            var e = events[1 + i];
-            Assert.Equal(all[i].Item1, e.Side);
-            Assert.Equal(all[i].l[0].GetString(), FixedPoint.Format(e.Price, instrument.PriceScale, e.PriceDecimals));
-            Assert.Equal(all[i].l[1].GetString(), FixedPoint.Format(e.Size, instrument.QuantityScale, e.SizeDecimals));
-        }
+        // Each level round-trips to the exact venue text (what the checksum hashes). Snapshot sides are emitted worst first.
+        var expected = data.GetProperty("asks").EnumerateArray().Select(l => (Side.Ask, l[0].GetString()!, l[1].GetString()!))
+            .Concat(data.GetProperty("bids").EnumerateArray().Select(l => (Side.Bid, l[0].GetString()!, l[1].GetString()!))).ToList();
+        var actual = events[1..].Select(e => (e.Side, FixedPoint.Format(e.Price, instrument.PriceScale, e.PriceDecimals), FixedPoint.Format(e.Size, instrument.QuantityScale, e.SizeDecimals))).ToList();
+        Assert.Equal(expected.OrderBy(x => x.ToString()), actual.OrderBy(x => x.ToString()));
+        Assert.Equal(expected.Where(x => x.Item1 == Side.Ask).Reverse(), actual.Where(x => x.Item1 == Side.Ask));
     }
 
     [Fact]
