@@ -99,6 +99,15 @@ public sealed class KrakenAdapter : IVenueAdapter
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>
+    /// How a book resyncs on Kraken v1 (after a checksum mismatch): unsubscribe then subscribe the pair's book; the venue
+    /// answers with a fresh snapshot. Returns both messages, in order.
+    /// </summary>
+    public static byte[][] ResubscribeBook(string pair, int depth = DefaultBookDepth) => [UnsubscribeBook([pair], depth), SubscribeBook([pair], depth)];
+
+    /// <summary>The v2 equivalent of <see cref="ResubscribeBook"/>.</summary>
+    public static byte[][] ResubscribeBookV2(string symbol, int depth = 10) => [UnsubscribeBookV2([symbol], depth), SubscribeBookV2([symbol], depth)];
+
     // ---- v2 messages -------------------------------------------------------------------------------------------------
 
     /// <summary><c>{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}</c>.</summary>

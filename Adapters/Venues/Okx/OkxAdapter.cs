@@ -101,6 +101,12 @@ public sealed class OkxAdapter : IVenueAdapter
     /// <summary>Funding rate and mark price of a derivative (<c>BTC-USDT-SWAP</c>).</summary>
     public static byte[] SubscribeFundingAndMark(string instId) => Subscribe([OkxChannel.FundingRate, OkxChannel.MarkPrice], [instId]);
 
+    /// <summary>
+    /// How a book resyncs on OKX (after a gap or checksum mismatch): unsubscribe then subscribe the same channel; the venue
+    /// answers with a fresh snapshot, which <see cref="Books.BookKeeper"/> takes as the new base. Returns both messages, in order.
+    /// </summary>
+    public static byte[][] Resubscribe(OkxChannel channel, string instId) => [Unsubscribe([channel], [instId]), Subscribe([channel], [instId])];
+
     private static byte[] Operation(string op, IEnumerable<OkxChannel> channels, IEnumerable<string> instIds)
     {
         var sb = new StringBuilder();

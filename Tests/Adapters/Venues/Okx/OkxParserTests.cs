@@ -172,6 +172,8 @@ public sealed class OkxParserTests
         { "", RejectReason.InvalidJson },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"1\",\"2\"", RejectReason.InvalidJson },
         { "[1,2,3]", RejectReason.UnexpectedShape },
+        { new string('[', 40) + new string(']', 40), RejectReason.InvalidJson }, // nesting beyond the reader's depth limit
+        { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"0.0000000000000000001\",\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.PrecisionLoss },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[1,\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.UnexpectedShape },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"abc\",\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.BadNumber },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"99999999999999999999999\",\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.NumberOverflow },
@@ -226,6 +228,9 @@ public sealed class OkxParserTests
         Assert.Equal("{\"op\":\"unsubscribe\",\"args\":[{\"channel\":\"trades\",\"instId\":\"BTC-USDT-SWAP\"}]}",
             Encoding.UTF8.GetString(OkxAdapter.Unsubscribe([OkxChannel.Trades], ["BTC-USDT-SWAP"])));
         Assert.Contains("\"channel\":\"funding-rate\"", Encoding.UTF8.GetString(OkxAdapter.SubscribeFundingAndMark("BTC-USD-SWAP")));
+        var resync = OkxAdapter.Resubscribe(OkxChannel.BooksL2Tbt, "BTC-USDT");
+        Assert.StartsWith("{\"op\":\"unsubscribe\"", Encoding.UTF8.GetString(resync[0]));
+        Assert.StartsWith("{\"op\":\"subscribe\",\"args\":[{\"channel\":\"books-l2-tbt\"", Encoding.UTF8.GetString(resync[1]));
         Assert.Equal("wss://ws.okx.com:8443/ws/v5/public", OkxAdapter.PublicUrl);
         Assert.Same(VenueAdapters.For(VenueCatalog.Okx)!.GetType(), typeof(OkxAdapter));
     }
