@@ -172,7 +172,7 @@ public sealed class OkxParserTests
         { "", RejectReason.InvalidJson },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"1\",\"2\"", RejectReason.InvalidJson },
         { "[1,2,3]", RejectReason.UnexpectedShape },
-        { new string('[', 40) + new string(']', 40), RejectReason.InvalidJson }, // nesting beyond the reader's depth limit
+        { "{\"x\":" + new string('[', 40) + new string(']', 40) + "}", RejectReason.InvalidJson }, // nesting beyond the reader's depth limit
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"0.0000000000000000001\",\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.PrecisionLoss },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[1,\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.UnexpectedShape },
         { "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"abc\",\"2\",\"0\",\"1\"]],\"bids\":[]}]}", RejectReason.BadNumber },
