@@ -20,8 +20,8 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// the 4th element <c>"r"</c> (republish) gets <see cref="MarketEventFlags.Republish"/>.
 /// </summary>
 /// <remarks>
-/// One instance per connection, single-threaded. The pair comes last in the array, so the payload elements are parsed from
-/// saved reader positions once it is known. Zero allocation per frame after a pair's first sighting; malformed input is a
+/// One instance per connection, single-threaded. The pair comes last in the array: it is read from the frame's tail first,
+/// so the payload is parsed in one pass (frames with an unusual tail fall back to saved reader positions). Zero allocation per frame after a pair's first sighting; malformed input is a
 /// counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
 public sealed class KrakenParser : IFrameParser
@@ -88,7 +88,10 @@ public sealed class KrakenParser : IFrameParser
         if (reader.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
         if (!reader.Read() || reader.TokenType != JsonTokenType.Number) return RejectReason.UnexpectedShape; // channelID
 
-        // Payload elements (one or two dicts, or the trade array) are parsed after the channel name and pair are known.
+        // The channel name and pair close the array: read them from the tail, then parse the payload in the same pass.
+        if (TryReadTail(frame, out var tailChannel, out var tailPair)) return ParseOnePass(ref reader, frame, tailChannel, tailPair, receiveTimeNs, output);
+
+        // Fallback (unusual spacing or escapes in the tail): payload elements (one or two dicts, or the trade array) are parsed after the channel name and pair are known.
         Utf8JsonReader first = default, second = default;
         int payloads = 0;
         ReadOnlySpan<byte> channelName = default, pair = default;
@@ -105,6 +108,7 @@ public sealed class KrakenParser : IFrameParser
                     reader.Skip();
                     break;
                 case JsonTokenType.String:
+                    if (reader.ValueIsEscaped) return RejectReason.UnexpectedShape; // Kraken never escapes names; no decoding on this path
                     if (strings == 0) channelName = reader.ValueSpan;
                     else if (strings == 1) pair = reader.ValueSpan;
                     else return RejectReason.UnexpectedShape;
@@ -117,10 +121,7 @@ public sealed class KrakenParser : IFrameParser
         if (reader.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
         if (payloads == 0 || strings != 2 || pair.IsEmpty) return RejectReason.MissingField;
 
-        var channel = channelName.StartsWith("book"u8) ? Channel.Book
-            : channelName.SequenceEqual("trade"u8) ? Channel.Trade
-            : channelName.SequenceEqual("ticker"u8) ? Channel.Ticker
-            : Channel.Unknown;
+        var channel = Classify(channelName);
         if (channel == Channel.Unknown) return RejectReason.UnknownChannel;
 
         if (!_registry.TryGet(_venue, pair, out var id))
@@ -136,29 +137,12 @@ public sealed class KrakenParser : IFrameParser
             {
                 if (first.TokenType != JsonTokenType.StartObject || (payloads == 2 && second.TokenType != JsonTokenType.StartObject))
                     return RejectReason.UnexpectedShape;
-                int headerIndex = output.Count;
-                ref var h = ref output.Add();
-                h.Kind = MarketEventKind.BookHeader;
-                h.Venue = _venue;
-                h.Instrument = instrument.Id;
-                h.ReceiveTimeNs = receiveTimeNs;
-                h.PrevSequence = -1;
+                int headerIndex = AddHeader(instrument, receiveTimeNs, output);
                 var state = new BookMessageState();
                 var reason = ParseBookDict(ref first, instrument, receiveTimeNs, output, ref state);
                 if (reason == RejectReason.None && payloads == 2) reason = ParseBookDict(ref second, instrument, receiveTimeNs, output, ref state);
                 if (reason != RejectReason.None) return reason;
-                if (state.Snapshot && state.Update) return RejectReason.UnexpectedShape;
-                if (!state.Snapshot && !state.Update) return RejectReason.MissingField;
-                ref var header = ref output[headerIndex];
-                header.ExchangeTimeNs = state.LatestLevelTimeNs;
-                if (state.Snapshot) header.Flags |= MarketEventFlags.Snapshot;
-                if (state.HasChecksum)
-                {
-                    header.Flags |= MarketEventFlags.HasChecksum;
-                    header.Checksum = state.Checksum;
-                }
-                output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
-                return RejectReason.None;
+                return FinishHeader(headerIndex, ref state, output);
             }
             case Channel.Trade:
                 if (payloads != 1 || first.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
@@ -167,6 +151,123 @@ public sealed class KrakenParser : IFrameParser
                 if (payloads != 1 || first.TokenType != JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
                 return ParseTicker(ref first, instrument, receiveTimeNs, output);
         }
+    }
+
+    private static Channel Classify(ReadOnlySpan<byte> channelName) =>
+        channelName.StartsWith("book"u8) ? Channel.Book
+        : channelName.SequenceEqual("trade"u8) ? Channel.Trade
+        : channelName.SequenceEqual("ticker"u8) ? Channel.Ticker
+        : Channel.Unknown;
+
+    /// <summary>
+    /// Reads <c>…,"channelName","PAIR"]</c> from the end of the frame (plain strings, optional whitespace). False when the
+    /// tail has another shape; the caller then falls back to the two-pass path, which reports the precise error.
+    /// </summary>
+    private static bool TryReadTail(ReadOnlySpan<byte> frame, out ReadOnlySpan<byte> channelName, out ReadOnlySpan<byte> pair)
+    {
+        channelName = pair = default;
+        int i = frame.Length - 1;
+        while (i >= 0 && IsSpace(frame[i])) i--;
+        if (i < 0 || frame[i] != (byte)']') return false;
+        i--;
+        if (!TryReadStringBackward(frame, ref i, out pair)) return false;
+        while (i >= 0 && IsSpace(frame[i])) i--;
+        if (i < 0 || frame[i] != (byte)',') return false;
+        i--;
+        return TryReadStringBackward(frame, ref i, out channelName);
+    }
+
+    private static bool TryReadStringBackward(ReadOnlySpan<byte> frame, scoped ref int i, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        while (i >= 0 && IsSpace(frame[i])) i--;
+        if (i < 1 || frame[i] != (byte)'"') return false;
+        int end = i;
+        int open = frame[..end].LastIndexOf((byte)'"');
+        if (open < 0) return false;
+        value = frame[(open + 1)..end];
+        if (value.IndexOf((byte)'\\') >= 0) return false; // escapes: let the reader decode them on the slow path
+        i = open - 1;
+        return true;
+    }
+
+    private static bool IsSpace(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+
+    /// <summary>One pass over the array: payload elements are parsed where they stand, the trailing strings are checked
+    /// against the tail read before.</summary>
+    private RejectReason ParseOnePass(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame, ReadOnlySpan<byte> channelName, ReadOnlySpan<byte> pair,
+        long receiveTimeNs, MarketEventBatch output)
+    {
+        var channel = Classify(channelName);
+        if (channel == Channel.Unknown) return RejectReason.UnknownChannel;
+        if (pair.IsEmpty) return RejectReason.MissingField;
+        if (!_registry.TryGet(_venue, pair, out var id))
+        {
+            var r = RegisterSlow(pair, frame, out id);
+            if (r != RejectReason.None) return r;
+        }
+        var instrument = _registry[id];
+        int payloads = 0, strings = 0, headerIndex = -1;
+        var state = new BookMessageState();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var token = reader.TokenType;
+            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                if (strings != 0 || payloads == 2) return RejectReason.UnexpectedShape;
+                payloads++;
+                RejectReason reason;
+                if (channel == Channel.Book)
+                {
+                    if (token != JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
+                    if (headerIndex < 0) headerIndex = AddHeader(instrument, receiveTimeNs, output);
+                    reason = ParseBookDict(ref reader, instrument, receiveTimeNs, output, ref state);
+                }
+                else if (payloads != 1) return RejectReason.UnexpectedShape;
+                else if (channel == Channel.Trade)
+                    reason = token == JsonTokenType.StartArray ? ParseTrades(ref reader, instrument, receiveTimeNs, output) : RejectReason.UnexpectedShape;
+                else
+                    reason = token == JsonTokenType.StartObject ? ParseTicker(ref reader, instrument, receiveTimeNs, output) : RejectReason.UnexpectedShape;
+                if (reason != RejectReason.None) return reason;
+            }
+            else if (token == JsonTokenType.String)
+            {
+                strings++;
+                if (strings > 2 || !reader.ValueSpan.SequenceEqual(strings == 1 ? channelName : pair)) return RejectReason.UnexpectedShape;
+            }
+            else return RejectReason.UnexpectedShape;
+        }
+        if (reader.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
+        if (payloads == 0 || strings != 2) return RejectReason.MissingField;
+        return channel == Channel.Book ? FinishHeader(headerIndex, ref state, output) : RejectReason.None;
+    }
+
+    private int AddHeader(Instrument instrument, long receiveTimeNs, MarketEventBatch output)
+    {
+        int headerIndex = output.Count;
+        ref var h = ref output.Add();
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = _venue;
+        h.Instrument = instrument.Id;
+        h.ReceiveTimeNs = receiveTimeNs;
+        h.PrevSequence = -1;
+        return headerIndex;
+    }
+
+    private static RejectReason FinishHeader(int headerIndex, ref BookMessageState state, MarketEventBatch output)
+    {
+        if (state.Snapshot && state.Update) return RejectReason.UnexpectedShape;
+        if (!state.Snapshot && !state.Update) return RejectReason.MissingField;
+        ref var header = ref output[headerIndex];
+        header.ExchangeTimeNs = state.LatestLevelTimeNs;
+        if (state.Snapshot) header.Flags |= MarketEventFlags.Snapshot;
+        if (state.HasChecksum)
+        {
+            header.Flags |= MarketEventFlags.HasChecksum;
+            header.Checksum = state.Checksum;
+        }
+        output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return RejectReason.None;
     }
 
     private struct BookMessageState

@@ -18,8 +18,8 @@ namespace FastEngine.Adapters.Venues.Okx;
 /// <c>{"event":"error"}</c> → Rejected(VenueError).
 /// </summary>
 /// <remarks>
-/// One instance per connection, single-threaded. Keys may come in any order (the <c>data</c> array is parsed after
-/// <c>arg</c>/<c>action</c> are known, from a saved reader position). Zero allocation per frame after an instrument's
+/// One instance per connection, single-threaded. OKX sends <c>arg</c> and <c>action</c> before <c>data</c>, which is then
+/// parsed in the same pass; keys in another order still work (the <c>data</c> array is parsed from a saved reader position). Zero allocation per frame after an instrument's
 /// first sighting; a malformed frame is rejected with a counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
 public sealed class OkxParser : IFrameParser
@@ -81,7 +81,7 @@ public sealed class OkxParser : IFrameParser
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
 
         ReadOnlySpan<byte> channel = default, instId = default, action = default, evt = default;
-        bool hasData = false;
+        bool hasData = false, parsed = false;
         Utf8JsonReader data = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -95,7 +95,7 @@ public sealed class OkxParser : IFrameParser
                     reader.Read();
                     if (isChannel || isInst)
                     {
-                        if (reader.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
+                        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return RejectReason.UnexpectedShape;
                         if (isChannel) channel = reader.ValueSpan; else instId = reader.ValueSpan;
                     }
                     else reader.Skip();
@@ -104,10 +104,20 @@ public sealed class OkxParser : IFrameParser
             else if (reader.ValueTextEquals("data"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
-                data = reader; // checkpoint: parsed once arg/action are known, whatever the key order
+                if (reader.TokenType != JsonTokenType.StartArray || hasData) return RejectReason.UnexpectedShape;
                 hasData = true;
-                reader.Skip();
+                if (!channel.IsEmpty && (!action.IsEmpty || !NeedsAction(Classify(channel))))
+                {
+                    // OKX sends arg and action before data: parse it in place, one pass over the frame.
+                    var reason = ParseData(ref reader, frame, channel, instId, action, receiveTimeNs, output);
+                    if (reason != RejectReason.None) return reason;
+                    parsed = true;
+                }
+                else
+                {
+                    data = reader; // checkpoint: parsed once arg/action are known, whatever the key order
+                    reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("action"u8))
             {
@@ -133,10 +143,21 @@ public sealed class OkxParser : IFrameParser
         {
             // {"event":"subscribe"|"unsubscribe"|"notice"|...} are acknowledgements; {"event":"error","code":"60012",...} is a refusal.
             if (evt.SequenceEqual("error"u8)) return RejectReason.VenueError;
+            if (parsed) return RejectReason.UnexpectedShape;
             status = FrameStatus.Control;
             return RejectReason.None;
         }
+        if (parsed) return RejectReason.None;
         if (!hasData) return channel.IsEmpty ? RejectReason.UnexpectedShape : RejectReason.MissingField;
+        return ParseData(ref data, frame, channel, instId, action, receiveTimeNs, output);
+    }
+
+    private static bool NeedsAction(OkxChannel kind) => kind is OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt;
+
+    /// <summary>Parses the <c>data</c> array (reader on its StartArray) of a channel push.</summary>
+    private RejectReason ParseData(ref Utf8JsonReader data, ReadOnlySpan<byte> frame, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> instId,
+        ReadOnlySpan<byte> action, long receiveTimeNs, MarketEventBatch output)
+    {
         var kind = Classify(channel);
         if (kind == OkxChannel.Unknown) return RejectReason.UnknownChannel;
         if (instId.IsEmpty) return RejectReason.MissingField;

@@ -179,6 +179,8 @@ public sealed class KrakenParserTests
         { "[1,[[\"1.0\",\"1\",\"3.0\",\"x\",\"m\",\"\"]],\"trade\",\"XBT/USD\"]", RejectReason.UnexpectedShape },
         { "[1,{\"a\":[\"1.0\",1,\"1.0\"]},\"ticker\",\"XBT/USD\"]", RejectReason.MissingField },
         { "{\"event\":\"error\",\"errorMessage\":\"Malformed request\"}", RejectReason.VenueError },
+        { "[1,{\"a\":[[\"1.0\",\"1\",\"3.0\"]],\"c\":\"1\"},\"book-10\",\"XBT\\/USD\"]", RejectReason.UnexpectedShape }, // escaped pair: slow path refuses
+        { "[1,{\"a\":[[\"1.0\",\"1\",\"3.0\"]],\"c\":\"1\"},\"book-10\",\"XBT/USD\",\"extra\"]", RejectReason.UnknownChannel }, // the last two strings are taken as channel and pair
     };
 
     [Theory]
@@ -190,6 +192,17 @@ public sealed class KrakenParserTests
         Assert.Equal(ParseResult.Reject(reason), parser.Parse(Encoding.UTF8.GetBytes(frame), FrameSource.WebSocket, null, 0, batch));
         Assert.Equal(1, batch.Count);
         Assert.Equal(1, parser.RejectedCount(reason));
+    }
+
+    [Fact]
+    public void Parse_PrettyPrintedFrame_SameEventsAsCompact()
+    {
+        var (p1, b1, _) = Create();
+        var (p2, b2, _) = Create();
+        p1.Parse("[992,{\"b\":[[\"354.15000000\",\"5.00000000\",\"1618678133.365913\"]],\"c\":\"2583817756\"},\"book-1000\",\"XMR/USD\"]"u8, FrameSource.WebSocket, null, 0, b1);
+        p2.Parse("[ 992 ,\n {\"b\": [[\"354.15000000\", \"5.00000000\", \"1618678133.365913\"]], \"c\": \"2583817756\"} ,\n \"book-1000\" , \"XMR/USD\" \n]\n"u8, FrameSource.WebSocket, null, 0, b2);
+        Assert.Equal(2, b1.Count);
+        Assert.Equal(b1.Events.ToArray(), b2.Events.ToArray());
     }
 
     [Fact]
