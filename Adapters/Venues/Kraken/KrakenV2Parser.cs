@@ -175,8 +175,15 @@ public sealed class KrakenV2Parser : IFrameParser
         int items = 0;
         while (data.Read() && data.TokenType == JsonTokenType.StartObject)
         {
-            var itemStart = data; // the symbol may follow the levels: read it first, then parse the item
-            var symbol = FindSymbol(ref data);
+            // Kraken puts "symbol" first: peek at it. Otherwise read the whole item for it, then parse the item again.
+            var itemStart = data;
+            var peek = data;
+            scoped ReadOnlySpan<byte> symbol;
+            if (peek.Read() && peek.TokenType == JsonTokenType.PropertyName && peek.ValueTextEquals("symbol"u8)
+                && peek.Read() && peek.TokenType == JsonTokenType.String && !peek.ValueIsEscaped)
+                symbol = peek.ValueSpan;
+            else
+                symbol = FindSymbol(ref data);
             if (symbol.IsEmpty) return RejectReason.MissingField;
             if (!_registry.TryGet(_venue, symbol, out var id))
             {
@@ -192,6 +199,7 @@ public sealed class KrakenV2Parser : IFrameParser
                 _ => ParseTrade(ref item, instrument, receiveTimeNs, output),
             };
             if (reason != RejectReason.None) return reason;
+            data = item; // now on the item's EndObject
             items++;
         }
         if (data.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;

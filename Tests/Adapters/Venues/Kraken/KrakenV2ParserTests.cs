@@ -122,6 +122,48 @@ public sealed class KrakenV2ParserTests
     }
 
     [Fact]
+    public void DocumentedSnapshot_SymbolAfterLevels_SameResult()
+    {
+        var h = NewHarness();
+        string frame = Snapshot(s => s, DocChecksum).Replace("{\"symbol\":\"BTC/USD\",", "{").Replace(",\"checksum\"", ",\"symbol\":\"BTC/USD\",\"checksum\"");
+        Assert.Equal(FrameStatus.Data, h.Feed(frame).Status);
+        Assert.Equal((1L, 0L), (h.Keeper.StatsOf(VenueCatalog.Kraken).ChecksumOk, h.Keeper.StatsOf(VenueCatalog.Kraken).ChecksumBad));
+    }
+
+    [Fact]
+    public void Replay_DocumentedFramesSecondPass_AllocatesZeroBytes()
+    {
+        var h = NewHarness();
+        ((KrakenV2Parser)h.Parser).SetPrecision("BTC/USD", 1, 8);
+        var frames = new[]
+        {
+            Encoding.UTF8.GetBytes(Snapshot(Compact, DocChecksum)),
+            Encoding.UTF8.GetBytes(Update("\"bids\":[{\"price\":45283.5,\"qty\":0.25}],\"asks\":[]",
+                ExpectedChecksum(DocAsks.ToList(), DocBids.Select((l, i) => i == 0 ? (l.Price, "0.25000000") : l).ToList()))),
+            "{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\",\"side\":\"sell\",\"price\":45283.5,\"qty\":0.1,\"ord_type\":\"market\",\"trade_id\":4665906,\"timestamp\":\"2023-09-25T07:49:37.708706Z\"}]}"u8.ToArray(),
+            "{\"channel\":\"heartbeat\"}"u8.ToArray(),
+        };
+        var (parser, batch, keeper) = (h.Parser, h.Batch, h.Keeper);
+        void Pass()
+        {
+            for (int n = 0; n < 200; n++)
+            foreach (var frame in frames)
+            {
+                batch.Clear();
+                parser.Parse(frame, FrameSource.WebSocket, null, 0, batch);
+                var events = batch.Events;
+                for (int i = 0; i < events.Length; i++) keeper.OnEvent(ref events[i]);
+            }
+        }
+        Pass();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Pass();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, keeper.StatsOf(VenueCatalog.Kraken).ChecksumBad);
+        Assert.Equal(800, keeper.StatsOf(VenueCatalog.Kraken).ChecksumOk);
+    }
+
+    [Fact]
     public void ExpectedChecksum_OfDocumentedBook_IsDocumentedValue() =>
         Assert.Equal(DocChecksum, ExpectedChecksum(DocAsks.ToList(), DocBids.ToList()));
 
