@@ -129,6 +129,33 @@ public sealed class OkxParserTests
         Assert.False((h.Flags & MarketEventFlags.HasChecksum) != 0);
     }
 
+    [Theory]
+    [InlineData("books")]
+    [InlineData("books-l2-tbt")]
+    [InlineData("books50-l2-tbt")]
+    public void Parse_IncrementalBookChannels_SnapshotAndUpdateWithSequence(string channel)
+    {
+        var (parser, batch, _) = Create();
+        var r = parser.Parse(Encoding.UTF8.GetBytes($"{{\"arg\":{{\"channel\":\"{channel}\",\"instId\":\"BTC-USDT\"}},\"action\":\"update\",\"data\":[{{\"asks\":[[\"8476.98\",\"415\",\"0\",\"13\"]],\"bids\":[],\"ts\":\"1597026383085\",\"checksum\":-855196043,\"prevSeqId\":123455,\"seqId\":123456}}]}}"),
+            FrameSource.WebSocket, null, 0, batch);
+        Assert.Equal(FrameStatus.Data, r.Status);
+        var h = batch.Events[0];
+        Assert.False(h.IsSnapshot);
+        Assert.Equal(MarketEventFlags.HasSequence | MarketEventFlags.HasChecksum, h.Flags);
+        Assert.Equal((123456L, 123455L), (h.Sequence, h.PrevSequence));
+        Assert.Equal(unchecked((uint)-855196043), h.Checksum);
+        Assert.Equal(2, batch.Count);
+    }
+
+    [Fact]
+    public void Parse_ZeroChecksum_NotFlaggedForVerification()
+    {
+        // OKX stopped computing the checksum on some channels and sends 0: such a message must not be verified.
+        var (parser, batch, _) = Create();
+        parser.Parse("{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"2\",\"1\",\"0\",\"1\"]],\"bids\":[],\"ts\":\"5\",\"checksum\":0,\"prevSeqId\":-1,\"seqId\":9}]}"u8, FrameSource.WebSocket, null, 0, batch);
+        Assert.Equal(MarketEventFlags.Snapshot | MarketEventFlags.HasSequence, batch.Events[0].Flags & ~MarketEventFlags.EndOfMessage);
+    }
+
     [Fact]
     public void Parse_BboTbt_EmitsBidThenAsk()
     {
