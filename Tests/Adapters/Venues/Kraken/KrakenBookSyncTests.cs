@@ -35,7 +35,7 @@ public sealed class KrakenBookSyncTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Replay_WithoutDepthTruncation_ChecksumsFailSomewhere()
+    public void Replay_WrongDepthSpec_ChecksumMismatchDetected()
     {
         // The depth is part of the procedure: a spec truncating to 10 on this depth-1000 feed drops levels Kraken still
         // holds (they re-enter the top 10 when better levels go), so the venue's checksum must then catch the divergence.
