@@ -12,6 +12,8 @@ public static class VenueAdapters
         new Coinbase.CoinbaseAdapter(),
         new Bybit.BybitAdapter(),
         new Gemini.GeminiAdapter(),
+        new Okx.OkxAdapter(),
+        new Kraken.KrakenAdapter(),
     ]);
 
     public static IReadOnlyList<IVenueAdapter> All => _all.Value;

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BenchmarkDotNet.Attributes;
+using FastEngine.Adapters.Venues;
+using FastEngine.Adapters.Venues.Kraken;
+using FastEngine.Books;
+using FastEngine.Model;
+
+namespace FastEngine.Benchmarks.Venues;
+
+/// <summary>
+/// Parse + book update of the real Kraken v1 book capture (2,276 frames, 5 pairs, depth 1000): FastEngine's
+/// <see cref="KrakenParser"/> + <see cref="BookKeeper"/> (verifying every Kraken CRC-32 and truncating to depth 1000)
+/// against JsonSerializer into plain classes applied to SortedDictionary&lt;decimal, decimal&gt; books (also truncated).
+/// One operation = one frame.
+/// </summary>
+[MemoryDiagnoser]
+public class KrakenParseBenchmarks
+{
+    private const string Fixture = "spot_v1_book1000_5pairs_2021-04-17.legacy.txt";
+    private const int Depth = 1000;
+    private byte[][] _frames = [];
+    private KrakenParser _parser = null!;
+    private BookKeeper _keeper = null!;
+    private InstrumentRegistry _registry = null!;
+    private readonly MarketEventBatch _batch = new();
+    private IFrameParser _plainParser = null!;
+    private BookKeeper _plainKeeper = null!;
+    private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _frames = VenueBenchFrames.Load("Kraken", Fixture);
+        _registry = new InstrumentRegistry();
+        _keeper = new BookKeeper(_registry);
+        _keeper.SetSpec(VenueCatalog.Kraken, KrakenAdapter.BookSpec(Depth));
+        _parser = new KrakenParser(VenueCatalog.Kraken, _registry);
+        // Same parser and book, checksum verification off: the work the JsonSerializer baseline does.
+        var plainRegistry = new InstrumentRegistry();
+        _plainKeeper = new BookKeeper(plainRegistry);
+        _plainKeeper.SetSpec(VenueCatalog.Kraken, KrakenAdapter.BookSpec(Depth) with { Checksum = ChecksumKind.None });
+        _plainParser = new KrakenParser(VenueCatalog.Kraken, plainRegistry);
+        FastEngine();
+        FastEngineWithoutChecksum();
+        JsonSerializerBaseline();
+        CrossCheck();
+    }
+
+    private void CrossCheck()
+    {
+        var stats = _keeper.StatsOf(VenueCatalog.Kraken);
+        if (stats.ChecksumBad != 0 || stats.ChecksumOk == 0) throw new InvalidOperationException($"Kraken checksums: ok={stats.ChecksumOk} bad={stats.ChecksumBad}");
+        if (_books.Count != 5) throw new InvalidOperationException($"baseline built {_books.Count} books");
+        foreach (var (pair, book) in _books)
+        {
+            _registry.TryGet(VenueCatalog.Kraken, System.Text.Encoding.UTF8.GetBytes(pair), out var id);
+            var ours = _keeper.TryGetBook(VenueCatalog.Kraken, id)!;
+            var inst = _registry[id];
+            decimal ourBid = decimal.Parse(FixedPoint.Format(ours.Bids.Best.Price, inst.PriceScale), CultureInfo.InvariantCulture);
+            decimal ourAsk = decimal.Parse(FixedPoint.Format(ours.Asks.Best.Price, inst.PriceScale), CultureInfo.InvariantCulture);
+            if (ourBid != book.Bids.Keys.Max() || ourAsk != book.Asks.Keys.Min() || ours.Bids.Count != book.Bids.Count || ours.Asks.Count != book.Asks.Count)
+                throw new InvalidOperationException($"{pair}: FastEngine {ourBid}/{ourAsk} vs JsonSerializer {book.Bids.Keys.Max()}/{book.Asks.Keys.Min()}");
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int FastEngine()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _parser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>Parse + book update without the venue checksum (apples to apples with the baseline).</summary>
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int FastEngineWithoutChecksum()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _plainParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _plainKeeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = 2276)]
+    public int JsonSerializerBaseline()
+    {
+        int levels = 0;
+        foreach (var frame in _frames)
+        {
+            if (frame[0] != (byte)'[') { JsonSerializer.Deserialize<KrakenEvent>(frame); continue; }
+            var items = JsonSerializer.Deserialize<JsonElement[]>(frame)!;
+            string pair = items[^1].GetString()!;
+            if (!_books.TryGetValue(pair, out var book))
+                _books[pair] = book = (new SortedDictionary<decimal, decimal>(), new SortedDictionary<decimal, decimal>());
+            for (int i = 1; i < items.Length - 2; i++)
+            {
+                var dict = items[i].Deserialize<KrakenBookDict>()!;
+                if (dict.SnapshotAsks is not null || dict.SnapshotBids is not null) { book.Bids.Clear(); book.Asks.Clear(); }
+                levels += Apply(book.Asks, dict.SnapshotAsks ?? dict.Asks) + Apply(book.Bids, dict.SnapshotBids ?? dict.Bids);
+            }
+            Truncate(book.Bids, best: k => k.Reverse());
+            Truncate(book.Asks, best: k => k);
+        }
+        return levels;
+    }
+
+    private static void Truncate(SortedDictionary<decimal, decimal> side, Func<IEnumerable<decimal>, IEnumerable<decimal>> best)
+    {
+        if (side.Count <= Depth) return;
+        foreach (var k in best(side.Keys).Skip(Depth).ToList()) side.Remove(k);
+    }
+
+    private static int Apply(SortedDictionary<decimal, decimal> side, List<List<string>>? levels)
+    {
+        if (levels is null) return 0;
+        foreach (var l in levels)
+        {
+            decimal px = decimal.Parse(l[0], CultureInfo.InvariantCulture), sz = decimal.Parse(l[1], CultureInfo.InvariantCulture);
+            if (sz == 0) side.Remove(px); else side[px] = sz;
+        }
+        return levels.Count;
+    }
+
+    public sealed class KrakenEvent
+    {
+        [JsonPropertyName("event")] public string? Event { get; set; }
+        [JsonPropertyName("status")] public string? Status { get; set; }
+    }
+
+    public sealed class KrakenBookDict
+    {
+        [JsonPropertyName("as")] public List<List<string>>? SnapshotAsks { get; set; }
+        [JsonPropertyName("bs")] public List<List<string>>? SnapshotBids { get; set; }
+        [JsonPropertyName("a")] public List<List<string>>? Asks { get; set; }
+        [JsonPropertyName("b")] public List<List<string>>? Bids { get; set; }
+        [JsonPropertyName("c")] public string? Checksum { get; set; }
+    }
+}

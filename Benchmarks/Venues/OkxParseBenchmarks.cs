@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BenchmarkDotNet.Attributes;
+using FastEngine.Adapters.Venues;
+using FastEngine.Adapters.Venues.Okx;
+using FastEngine.Books;
+using FastEngine.Model;
+
+namespace FastEngine.Benchmarks.Venues;
+
+/// <summary>
+/// Parse + book update of the real OKX capture fixture (1,796 frames: books-l2-tbt snapshots/updates, tickers, trades, acks):
+/// FastEngine's <see cref="OkxParser"/> + <see cref="BookKeeper"/> (which also verifies every OKX checksum) against
+/// System.Text.Json's JsonSerializer into plain classes applied to SortedDictionary&lt;decimal, decimal&gt; books.
+/// One operation = one frame.
+/// </summary>
+[MemoryDiagnoser]
+public class OkxParseBenchmarks
+{
+    private const string Fixture = "v5_books-l2-tbt_tickers_trades_2022-02-27.first1800.legacy.txt";
+    private byte[][] _frames = [];
+    private OkxParser _parser = null!;
+    private BookKeeper _keeper = null!;
+    private InstrumentRegistry _registry = null!;
+    private readonly MarketEventBatch _batch = new();
+    private IFrameParser _plainParser = null!;
+    private BookKeeper _plainKeeper = null!;
+    private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
+
+    public int Frames => _frames.Length;
+    public long Bytes => _frames.Sum(f => (long)f.Length);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _frames = VenueBenchFrames.Load("Okx", Fixture);
+        _registry = new InstrumentRegistry();
+        _keeper = new BookKeeper(_registry);
+        _keeper.SetSpec(VenueCatalog.Okx, OkxAdapter.BookSpec);
+        _parser = new OkxParser(VenueCatalog.Okx, _registry);
+        // Same parser and book, checksum verification off: the work the JsonSerializer baseline does.
+        var plainRegistry = new InstrumentRegistry();
+        _plainKeeper = new BookKeeper(plainRegistry);
+        _plainKeeper.SetSpec(VenueCatalog.Okx, OkxAdapter.BookSpec with { Checksum = ChecksumKind.None });
+        _plainParser = new OkxParser(VenueCatalog.Okx, plainRegistry);
+        FastEngine();
+        FastEngineWithoutChecksum();
+        JsonSerializerBaseline();
+        CrossCheck();
+    }
+
+    /// <summary>Both variants end with the same best bid/ask on every book, and FastEngine matched every OKX checksum.</summary>
+    private void CrossCheck()
+    {
+        var stats = _keeper.StatsOf(VenueCatalog.Okx);
+        if (stats.ChecksumBad != 0 || stats.ChecksumOk == 0) throw new InvalidOperationException($"OKX checksums: ok={stats.ChecksumOk} bad={stats.ChecksumBad}");
+        foreach (var (symbol, book) in _books)
+        {
+            _registry.TryGet(VenueCatalog.Okx, System.Text.Encoding.UTF8.GetBytes(symbol), out var id);
+            var ours = _keeper.TryGetBook(VenueCatalog.Okx, id) ?? throw new InvalidOperationException($"no book for {symbol}");
+            var inst = _registry[id];
+            string ourBid = ours.Bids.IsEmpty ? "-" : FixedPoint.Format(ours.Bids.Best.Price, inst.PriceScale);
+            string ourAsk = ours.Asks.IsEmpty ? "-" : FixedPoint.Format(ours.Asks.Best.Price, inst.PriceScale);
+            string theirBid = book.Bids.Count == 0 ? "-" : book.Bids.Keys.Max().ToString(CultureInfo.InvariantCulture);
+            string theirAsk = book.Asks.Count == 0 ? "-" : book.Asks.Keys.Min().ToString(CultureInfo.InvariantCulture);
+            if (decimal.Parse(ourBid == "-" ? "0" : ourBid, CultureInfo.InvariantCulture) != decimal.Parse(theirBid == "-" ? "0" : theirBid, CultureInfo.InvariantCulture)
+                || decimal.Parse(ourAsk == "-" ? "0" : ourAsk, CultureInfo.InvariantCulture) != decimal.Parse(theirAsk == "-" ? "0" : theirAsk, CultureInfo.InvariantCulture))
+                throw new InvalidOperationException($"{symbol}: FastEngine {ourBid}/{ourAsk} vs JsonSerializer {theirBid}/{theirAsk}");
+        }
+        if (_books.Count == 0) throw new InvalidOperationException("baseline built no book");
+    }
+
+    [Benchmark(OperationsPerInvoke = 1796)]
+    public int FastEngine()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _parser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>Parse + book update without the venue checksum (apples to apples with the baseline).</summary>
+    [Benchmark(OperationsPerInvoke = 1796)]
+    public int FastEngineWithoutChecksum()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _plainParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _plainKeeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = 1796)]
+    public int JsonSerializerBaseline()
+    {
+        int levels = 0;
+        foreach (var frame in _frames)
+        {
+            if (frame.Length == 4) continue; // "pong"
+            var msg = JsonSerializer.Deserialize<OkxMessage>(frame);
+            if (msg?.Data is null || msg.Arg?.Channel is null || !msg.Arg.Channel.StartsWith("books", StringComparison.Ordinal)) continue;
+            if (!_books.TryGetValue(msg.Arg.InstId!, out var book))
+                _books[msg.Arg.InstId!] = book = (new SortedDictionary<decimal, decimal>(), new SortedDictionary<decimal, decimal>());
+            foreach (var d in msg.Data)
+            {
+                if (msg.Action == "snapshot") { book.Bids.Clear(); book.Asks.Clear(); }
+                levels += Apply(book.Bids, d.Bids) + Apply(book.Asks, d.Asks);
+            }
+        }
+        return levels;
+    }
+
+    private static int Apply(SortedDictionary<decimal, decimal> side, List<List<string>>? levels)
+    {
+        if (levels is null) return 0;
+        foreach (var l in levels)
+        {
+            decimal px = decimal.Parse(l[0], CultureInfo.InvariantCulture), sz = decimal.Parse(l[1], CultureInfo.InvariantCulture);
+            if (sz == 0) side.Remove(px); else side[px] = sz;
+        }
+        return levels.Count;
+    }
+
+    public sealed class OkxMessage
+    {
+        [JsonPropertyName("event")] public string? Event { get; set; }
+        [JsonPropertyName("arg")] public OkxArg? Arg { get; set; }
+        [JsonPropertyName("action")] public string? Action { get; set; }
+        [JsonPropertyName("data")] public List<OkxBookData>? Data { get; set; }
+    }
+
+    public sealed class OkxArg
+    {
+        [JsonPropertyName("channel")] public string? Channel { get; set; }
+        [JsonPropertyName("instId")] public string? InstId { get; set; }
+    }
+
+    public sealed class OkxBookData
+    {
+        [JsonPropertyName("asks")] public List<List<string>>? Asks { get; set; }
+        [JsonPropertyName("bids")] public List<List<string>>? Bids { get; set; }
+        [JsonPropertyName("ts")] public string? Ts { get; set; }
+        [JsonPropertyName("checksum")] public long? Checksum { get; set; }
+    }
+}
