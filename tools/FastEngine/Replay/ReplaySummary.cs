@@ -1,0 +1,160 @@
+using System.Text.Json;
+using FastEngine.Adapters.Venues;
+using FastEngine.Books;
+using FastEngine.Metrics;
+using FastEngine.Model;
+using FastEngine.Risk;
+
+namespace FastEngine.Cli.Replay;
+
+/// <summary>
+/// The replay summary, as text or as one JSON object. Timing fields (<c>elapsed_s</c>, <c>events_per_s</c>,
+/// <c>latency_ns</c>, <c>book_latency_ns</c>) vary run to run; every other field is deterministic for the same input.
+/// </summary>
+public static class ReplaySummary
+{
+    /// <summary>Keys whose values depend on the machine and the moment (excluded when comparing runs).</summary>
+    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns"];
+
+    public static void WriteJson(Utf8JsonWriter w, ReplayResult r)
+    {
+        var engine = r.Engine;
+        var totals = Totals(engine.Books, out int books, out int synced);
+        w.WriteStartObject();
+        w.WriteStartArray("files");
+        foreach (var f in r.Files) w.WriteStringValue(Path.GetFileName(f));
+        w.WriteEndArray();
+        w.WriteString("topology", r.Topology);
+        w.WriteString("wait_strategy", r.WaitStrategy);
+        w.WriteNumber("records", r.Records);
+        w.WriteNumber("events", r.Events);
+        w.WriteNumber("elapsed_s", Math.Round(r.ElapsedSeconds, 6));
+        w.WriteNumber("events_per_s", r.ElapsedSeconds > 0 ? Math.Round(r.Events / r.ElapsedSeconds) : 0);
+        w.WriteNumber("frames_rejected", r.Feed.Stats.Values.Sum(s => s.Rejected));
+        w.WriteNumber("books", books);
+        w.WriteNumber("books_synced", synced);
+        w.WriteNumber("snapshots", totals.Snapshots);
+        w.WriteNumber("gaps", totals.Gaps);
+        w.WriteNumber("resyncs", totals.Resyncs);
+        w.WriteNumber("checksum_ok", totals.ChecksumOk);
+        w.WriteNumber("checksum_bad", totals.ChecksumBad);
+        w.WriteNumber("bbo_checked", totals.BboChecked);
+        w.WriteNumber("bbo_mismatch", totals.BboMismatch);
+        w.WriteNumber("opportunities", engine.Stats.Opportunities);
+        var life = engine.Tracker.Summarize();
+        w.WriteStartObject("opportunity_lifetime_ms");
+        w.WriteNumber("count", life.Count);
+        w.WriteNumber("median", life.MedianNs / 1e6);
+        w.WriteNumber("p90", life.P90Ns / 1e6);
+        w.WriteNumber("max", life.MaxNs / 1e6);
+        w.WriteEndObject();
+        w.WriteNumber("intents", engine.Stats.Intents);
+        w.WriteNumber("intents_journaled", engine.Stats.IntentsJournaled);
+        w.WriteNumber("fills", engine.Stats.Fills);
+        WritePnl(w, engine);
+        w.WriteStartObject("rejects");
+        for (int i = 1; i < RiskRejectReasons.Count; i++)
+            w.WriteNumber(((RiskRejectReason)i).ToConfigName(), engine.Stats.RiskRejects[i]);
+        w.WriteEndObject();
+        w.WriteNumber("allocated_bytes_steady", AllocatedSteady(r));
+        w.WriteNumber("gc_gen0_steady", engine.Stats.AllocatedAtWarmup < 0 ? 0 : engine.Stats.Gen0AtEnd - engine.Stats.Gen0AtWarmup);
+        w.WriteNumber("handler_failures", r.HandlerFailures);
+        WriteLatency(w, "latency_ns", engine.IntentLatency);
+        WriteLatency(w, "book_latency_ns", engine.BookLatency);
+        w.WriteStartObject("venues");
+        foreach (var (venue, s) in r.Feed.Stats.OrderBy(kv => kv.Key.Value))
+        {
+            w.WriteStartObject(VenueNames.NameOf(venue));
+            w.WriteNumber("frames", s.Frames);
+            w.WriteNumber("events", s.Events);
+            w.WriteNumber("rejected", s.Rejected);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    /// <summary>Decision-thread plus producer-thread bytes allocated after warm-up.</summary>
+    public static long AllocatedSteady(ReplayResult r)
+    {
+        var s = r.Engine.Stats;
+        long decision = s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup;
+        return decision + r.ProducerAllocatedSteady;
+    }
+
+    public static void WriteText(TextWriter o, ReplayResult r)
+    {
+        var e = r.Engine;
+        var t = Totals(e.Books, out int books, out int synced);
+        var life = e.Tracker.Summarize();
+        o.WriteLine($"replay: {string.Join(", ", r.Files.Select(Path.GetFileName))}");
+        o.WriteLine($"  topology {r.Topology}, wait strategy {r.WaitStrategy}");
+        o.WriteLine($"  records {r.Records:N0}, events {r.Events:N0} in {r.ElapsedSeconds:F3} s = {(r.ElapsedSeconds > 0 ? r.Events / r.ElapsedSeconds : 0):N0} events/s");
+        o.WriteLine($"  books {books} ({synced} synced at the end), snapshots {t.Snapshots}, gaps {t.Gaps}, resyncs {t.Resyncs}, checksums {t.ChecksumOk} ok / {t.ChecksumBad} bad, bbo {t.BboChecked} checked / {t.BboMismatch} mismatched");
+        o.WriteLine($"  opportunities {e.Stats.Opportunities} (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
+        o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}), fills {e.Stats.Fills}");
+        Pnl(e, out long realized, out long fees);
+        o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units, summed over venues)");
+        var rejects = Enumerable.Range(1, RiskRejectReasons.Count - 1).Where(i => e.Stats.RiskRejects[i] > 0)
+            .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
+        o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
+        o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes; handler failures: {r.HandlerFailures}");
+        o.WriteLine($"  tick-to-intent latency (ns): {Percentiles(e.IntentLatency)}");
+        o.WriteLine($"  receive-to-book latency (ns): {Percentiles(e.BookLatency)}");
+    }
+
+    private static string Percentiles(LongHistogram h) => h.TotalCount == 0
+        ? "no samples"
+        : $"p50 {h.GetValueAtPercentile(50)}, p99 {h.GetValueAtPercentile(99)}, p99.9 {h.GetValueAtPercentile(99.9)}, p99.99 {h.GetValueAtPercentile(99.99)} ({h.TotalCount} samples)";
+
+    private static void WriteLatency(Utf8JsonWriter w, string name, LongHistogram h)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("count", h.TotalCount);
+        w.WriteNumber("p50", h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(50));
+        w.WriteNumber("p99", h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(99));
+        w.WriteNumber("p999", h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(99.9));
+        w.WriteNumber("p9999", h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(99.99));
+        w.WriteEndObject();
+    }
+
+    private static void WritePnl(Utf8JsonWriter w, Hosting.DecisionEngine e)
+    {
+        Pnl(e, out long realized, out long fees);
+        w.WriteStartObject("pnl");
+        w.WriteString("realized", FixedPoint.Format(realized, 8));
+        w.WriteString("fees", FixedPoint.Format(fees, 8));
+        w.WriteEndObject();
+    }
+
+    private static void Pnl(Hosting.DecisionEngine e, out long realized, out long fees)
+    {
+        realized = 0;
+        fees = 0;
+        foreach (var (venue, _) in VenueNames.All())
+        {
+            if (venue.Value >= 64) continue;
+            foreach (var instrument in e.Registry.All)
+            {
+                var p = e.Broker.GetPosition(venue, instrument.Id);
+                realized += p.RealizedPnl;
+                fees += p.Fees;
+            }
+        }
+    }
+
+    private static BookStats Totals(BookKeeper books, out int count, out int synced)
+    {
+        var total = new BookStats();
+        count = 0;
+        synced = 0;
+        foreach (var b in books.Books)
+        {
+            count++;
+            if (b.IsSynced) synced++;
+            books.StatsOf(b.Venue, b.Instrument)!.AddTo(total);
+        }
+        return total;
+    }
+}
