@@ -141,6 +141,7 @@ internal sealed class RawWebSocketServer : IAsyncDisposable
             try
             {
                 string request = await connection.ReadRequestAsync();
+                connection.LastRequest = request;
                 lock (Requests)
                     Requests.Add(request);
                 if (_answerHandshake)
@@ -203,6 +204,9 @@ internal sealed class RawConnection
     }
 
     public TcpClient Client => _client;
+
+    /// <summary>The upgrade request read from this connection.</summary>
+    public string? LastRequest { get; set; }
 
     public async Task<string> ReadRequestAsync()
     {
@@ -289,6 +293,22 @@ internal sealed class RawConnection
     }
 
     public void Close() => _client.Close();
+
+    /// <summary>Server side of the close handshake after the server sent its close frame: read client frames until
+    /// the client's close, then close TCP first as RFC 6455 §7.1.1 asks of servers.</summary>
+    public async Task FinishCloseAsync()
+    {
+        try
+        {
+            while ((await ReadClientFrameAsync(TestTimeouts.Short)).Opcode != 0x8)
+            {
+            }
+        }
+        finally
+        {
+            Close();
+        }
+    }
 }
 
 internal static class Frames
