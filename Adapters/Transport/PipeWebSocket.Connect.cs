@@ -33,12 +33,13 @@ public sealed partial class PipeWebSocket
         {
             using var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             handshakeTimeout.CancelAfter(options.HandshakeTimeout);
-            stream = new NetworkStream(socket, ownsSocket: false);
+            var socketStream = new SocketStream(socket);
+            stream = socketStream;
             if (secure)
                 stream = await AuthenticateAsync(stream, host, options, handshakeTimeout.Token, cancellationToken).ConfigureAwait(false);
 
             var handshake = new WebSocketHandshake(uri, options);
-            var webSocket = new PipeWebSocket(socket, stream, options, rejections);
+            var webSocket = new PipeWebSocket(socket, socketStream, stream, options, rejections);
             try
             {
                 HandshakeResult result = await webSocket.UpgradeAsync(handshake, handshakeTimeout, cancellationToken).ConfigureAwait(false);

@@ -170,7 +170,7 @@ public sealed partial class PipeWebSocket : IWebSocketControlHandler, IThreadPoo
         // After both close frames the server closes TCP first (RFC 6455 §7.1.1); wait for that, bounded.
         try
         {
-            _socket.ReceiveTimeout = (int)Math.Max(1, _options.CloseTimeout.TotalMilliseconds);
+            _socketStream.ReadTimeout = (int)Math.Max(1, _options.CloseTimeout.TotalMilliseconds);
             PipeReader reader = _pipe.Reader;
             for (int i = 0; i < 64 && FillSync() > 0; i++)
             {

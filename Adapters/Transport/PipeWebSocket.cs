@@ -50,6 +50,7 @@ public sealed partial class PipeWebSocket : IDisposable
 {
     private readonly Socket _socket;
     private readonly Stream _stream;
+    private readonly SocketStream _socketStream;
     private readonly PipeWebSocketOptions _options;
     private readonly Pipe _pipe;
     private readonly WebSocketRejectionCounters _rejections;
@@ -58,15 +59,17 @@ public sealed partial class PipeWebSocket : IDisposable
     private int _state; // WebSocketConnectionState
     private int _abortRequested;
 
-    private PipeWebSocket(Socket socket, Stream stream, PipeWebSocketOptions options, WebSocketRejectionCounters? rejections)
+    private PipeWebSocket(Socket socket, SocketStream socketStream, Stream stream, PipeWebSocketOptions options,
+        WebSocketRejectionCounters? rejections)
     {
         _socket = socket;
         _stream = stream;
+        _socketStream = socketStream;
         _options = options;
         // No writer back-pressure: the same thread fills and drains the pipe, and a fragmented message must be
         // able to grow up to MaxMessageSize while it stays unconsumed.
         _pipe = new Pipe(new PipeOptions(
-            pool: null,
+            pool: new ReceiveSegmentPool(options.ReceiveBufferSize),
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: 0,

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Text;
+using FastEngine.Adapters.Transport;
+using FastEngine.Adapters.Transport.Loopback;
+
+namespace FastEngine.Tests.Adapters.Transport;
+
+public class PipeWebSocketAllocationTests
+{
+    /// <summary>Checks every payload against the expected bytes and samples the receive thread's allocation
+    /// counter at two message counts, all without allocating.</summary>
+    private sealed class MeasuringHandler(byte[][] expected, PipeWebSocket[] socket, long first, long second) : IWebSocketMessageHandler
+    {
+        public long Count;
+        public long Mismatches;
+        public long AllocatedAtFirst = -1;
+        public long AllocatedAtSecond = -1;
+        public int MultiSegment;
+        public List<long> Samples = new(100);
+
+        public void OnMessage(WebSocketMessageType type, in ReadOnlySequence<byte> payload, long receiveTimestamp)
+        {
+            byte[] want = expected[Count % expected.Length];
+            if (type != WebSocketMessageType.Text || !Equal(payload, want))
+                Mismatches++;
+            if (!payload.IsSingleSegment)
+                MultiSegment++;
+            Count++;
+            if (Count % 10_000 == 0)
+                Samples.Add(GC.GetAllocatedBytesForCurrentThread());
+            if (Count == first)
+                AllocatedAtFirst = GC.GetAllocatedBytesForCurrentThread();
+            else if (Count == second)
+            {
+                AllocatedAtSecond = GC.GetAllocatedBytesForCurrentThread();
+                socket[0].Abort();
+            }
+        }
+
+        private static bool Equal(in ReadOnlySequence<byte> payload, byte[] want)
+        {
+            if (payload.Length != want.Length)
+                return false;
+            if (payload.IsSingleSegment)
+                return payload.FirstSpan.SequenceEqual(want);
+            int offset = 0;
+            foreach (ReadOnlyMemory<byte> memory in payload)
+            {
+                if (!memory.Span.SequenceEqual(want.AsSpan(offset, memory.Length)))
+                    return false;
+                offset += memory.Length;
+            }
+            return true;
+        }
+    }
+
+    [Fact]
+    public async Task ReceiveLoop_100000MessagesAfterWarmUp_ZeroBytesAllocatedOnReceiveThread()
+    {
+        // Three sizes whose frames do not divide the 64 KiB pipe segments, so messages regularly straddle segments.
+        byte[][] payloads =
+        [
+            Encoding.UTF8.GetBytes("{\"e\":\"trade\",\"E\":1723161253937,\"s\":\"BTCUSDT\",\"t\":3735618312,\"p\":\"57049.99\",\"q\":\"0.00035\",\"T\":1723161253936,\"m\":true,\"M\":true}"),
+            Encoding.UTF8.GetBytes("{\"e\":\"depthUpdate\",\"b\":[" + string.Join(",", Enumerable.Range(0, 120).Select(i => $"[\"{57000 - i}.01\",\"{i}.5\"]")) + "]}"),
+            Encoding.UTF8.GetBytes(new string('x', 700) + "κόσμε"),
+        ];
+        byte[] block = payloads.SelectMany(p => WebSocketFrameWriter.BuildServerFrame(WebSocketOpcode.Text, p)).ToArray();
+        using var server = new LoopbackFrameServer(block, payloads.Length, maxFrames: 170_000);
+        var holder = new PipeWebSocket[1];
+        holder[0] = await PipeWebSocket.ConnectAsync(server.Uri).WaitAsync(TestTimeouts.Short);
+        using PipeWebSocket socket = holder[0];
+        var handler = new MeasuringHandler(payloads, holder, first: 50_000, second: 150_000);
+        var completion = await socket.StartReceiveThread(handler).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(WebSocketEndReason.Aborted, completion.Reason);
+        Assert.True(handler.Count >= 150_000); // messages already buffered when Abort ran are still delivered
+        Assert.Equal(0, handler.Mismatches);
+        Assert.True(handler.MultiSegment > 0, "some messages should straddle pipe segments");
+        Assert.True(handler.AllocatedAtFirst >= 0 && handler.AllocatedAtSecond >= 0);
+        Assert.True(handler.AllocatedAtSecond - handler.AllocatedAtFirst == 0, string.Join(",", handler.Samples.Select(x => x - handler.Samples[0])));
+    }
+}
