@@ -5,16 +5,21 @@ namespace FastEngine.Adapters.Transport;
 /// <summary>
 /// Minimal <see cref="Stream"/> over a connected socket, used instead of <see cref="NetworkStream"/> because of how
 /// blocking reads behave on Unix: once a socket has been used asynchronously (connect, sends), .NET emulates a
-/// blocking Receive that has to wait with a heap-allocated operation object per wait. Waiting in <c>poll(2)</c>
-/// first and reading only when data is there keeps the receive thread allocation-free. Async reads and writes go
-/// straight to the socket's pooled async operations.
+/// blocking Receive that has to wait with a heap-allocated operation object per wait. Here synchronous calls are
+/// non-blocking: a read tries <c>recv</c> once (one syscall when data is waiting, the busy case) and only on
+/// "would block" waits in <c>poll(2)</c>, which allocates nothing. Async reads and writes go straight to the
+/// socket's pooled async operations, which the Blocking flag does not affect.
 /// </summary>
 internal sealed class SocketStream : Stream
 {
     private readonly Socket _socket;
     private int _readTimeoutMicroseconds = -1;
 
-    public SocketStream(Socket socket) => _socket = socket;
+    public SocketStream(Socket socket)
+    {
+        _socket = socket;
+        _socket.Blocking = false;
+    }
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -32,10 +37,17 @@ internal sealed class SocketStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        // Readable also means "peer closed" or "shut down locally" (Abort), so Receive then returns 0 or fails.
-        if (!_socket.Poll(_readTimeoutMicroseconds, SelectMode.SelectRead))
-            throw new IOException("Socket read timed out.", new SocketException((int)SocketError.TimedOut));
-        return _socket.Receive(buffer, SocketFlags.None);
+        while (true)
+        {
+            int read = _socket.Receive(buffer, SocketFlags.None, out SocketError error);
+            if (error == SocketError.Success)
+                return read;
+            if (error != SocketError.WouldBlock)
+                throw new IOException("Socket read failed: " + error, new SocketException((int)error));
+            // Readable also means "peer closed" or "shut down locally" (Abort): the next recv returns 0 or fails.
+            if (!_socket.Poll(_readTimeoutMicroseconds, SelectMode.SelectRead))
+                throw new IOException("Socket read timed out.", new SocketException((int)SocketError.TimedOut));
+        }
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
@@ -49,7 +61,17 @@ internal sealed class SocketStream : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (!buffer.IsEmpty)
-            buffer = buffer[_socket.Send(buffer, SocketFlags.None)..];
+        {
+            int sent = _socket.Send(buffer, SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                _socket.Poll(-1, SelectMode.SelectWrite);
+                continue;
+            }
+            if (error != SocketError.Success)
+                throw new IOException("Socket write failed: " + error, new SocketException((int)error));
+            buffer = buffer[sent..];
+        }
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)

@@ -10,7 +10,7 @@ namespace FastEngine.Benchmarks.Transport;
 [MemoryDiagnoser]
 public class WebSocketReceiveBenchmarks
 {
-    private const int MessagesPerInvoke = 20_000;
+    private const int MessagesPerInvoke = 100_000;
     private LoopbackReceivePeer? _peer;
 
     [Params(150, 4096)]
