@@ -61,11 +61,15 @@ public sealed partial class PipeWebSocket
         return read;
     }
 
+    private const int MinimumReadSize = 4096;
+
     /// <summary>Blocking socket read into the pipe (receive thread). Returns 0 at end of stream.</summary>
     private int FillSync()
     {
         PipeWriter writer = _pipe.Writer;
-        Memory<byte> memory = writer.GetMemory(_options.ReceiveBufferSize);
+        // A small size hint lets a read use what is left of the current segment instead of starting a new one for
+        // every read (small reads under load would otherwise each pin a whole segment).
+        Memory<byte> memory = writer.GetMemory(MinimumReadSize);
         // Pipe memory from the default pool is array-backed; the array overload avoids Stream's rent-and-copy
         // fallback for Span reads on streams that do not override Read(Span<byte>).
         int read = MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> array)

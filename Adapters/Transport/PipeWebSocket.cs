@@ -76,9 +76,28 @@ public sealed partial class PipeWebSocket : IDisposable
             resumeWriterThreshold: 0,
             minimumSegmentSize: options.ReceiveBufferSize,
             useSynchronizationContext: false));
+        PrewarmPipe(options.PreallocatedReceiveSegments);
         _rejections = rejections ?? new WebSocketRejectionCounters();
         _parser = new WebSocketMessageParser(options.MaxMessageSize, options.ValidateUtf8, null, _rejections);
         _sendBuffer = new byte[WebSocketFrameReader.MaxHeaderLength + Math.Max(options.SendBufferSize, 256)];
+    }
+
+    /// <summary>Fills and drains the pipe once so that its internal segment objects and our segment pool already
+    /// hold <paramref name="segments"/> entries before traffic starts.</summary>
+    private void PrewarmPipe(int segments)
+    {
+        if (segments <= 0)
+            return;
+        PipeWriter writer = _pipe.Writer;
+        for (int i = 0; i < segments; i++)
+        {
+            // Asking for a whole segment each time forces a new one.
+            writer.GetMemory(_options.ReceiveBufferSize);
+            writer.Advance(_options.ReceiveBufferSize);
+        }
+        writer.FlushAsync().GetAwaiter().GetResult();
+        if (_pipe.Reader.TryRead(out ReadResult result))
+            _pipe.Reader.AdvanceTo(result.Buffer.End);
     }
 
     /// <summary>Called once the server has accepted permessage-deflate: RSV1 becomes legal on first data frames.</summary>

@@ -38,8 +38,13 @@ public sealed record PipeWebSocketOptions
     /// <summary>Offer permessage-deflate (RFC 7692); null = do not offer.</summary>
     public PerMessageDeflateOptions? PerMessageDeflate { get; init; }
 
-    /// <summary>Pipe segment size and the size asked of each socket read.</summary>
+    /// <summary>Pipe segment size (the largest single socket read).</summary>
     public int ReceiveBufferSize { get; init; } = 64 * 1024;
+
+    /// <summary>Receive segments allocated (and pooled) at connect time. The pool only grows when more bytes are
+    /// buffered at once than ever before (a partial frame spanning many small reads, or a bigger fragmented
+    /// message): pre-allocating keeps that high-water growth out of steady-state traffic.</summary>
+    public int PreallocatedReceiveSegments { get; init; } = 4;
 
     /// <summary>Chunk size used to mask outgoing payloads (one reusable buffer of this size per connection).</summary>
     public int SendBufferSize { get; init; } = 16 * 1024;

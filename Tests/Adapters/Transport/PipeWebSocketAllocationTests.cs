@@ -16,6 +16,8 @@ public class PipeWebSocketAllocationTests
         public long AllocatedAtFirst = -1;
         public long AllocatedAtSecond = -1;
         public int MultiSegment;
+        public long LastTimestamp;
+        public long TimestampsOutOfOrder;
         public List<long> Samples = new(100);
 
         public void OnMessage(WebSocketMessageType type, in ReadOnlySequence<byte> payload, long receiveTimestamp)
@@ -25,6 +27,9 @@ public class PipeWebSocketAllocationTests
                 Mismatches++;
             if (!payload.IsSingleSegment)
                 MultiSegment++;
+            if (receiveTimestamp < LastTimestamp || receiveTimestamp == 0)
+                TimestampsOutOfOrder++;
+            LastTimestamp = receiveTimestamp;
             Count++;
             if (Count % 10_000 == 0)
                 Samples.Add(GC.GetAllocatedBytesForCurrentThread());
@@ -75,6 +80,7 @@ public class PipeWebSocketAllocationTests
         Assert.Equal(WebSocketEndReason.Aborted, completion.Reason);
         Assert.True(handler.Count >= 150_000); // messages already buffered when Abort ran are still delivered
         Assert.Equal(0, handler.Mismatches);
+        Assert.Equal(0, handler.TimestampsOutOfOrder);
         Assert.True(handler.MultiSegment > 0, "some messages should straddle pipe segments");
         Assert.True(handler.AllocatedAtFirst >= 0 && handler.AllocatedAtSecond >= 0);
         Assert.True(handler.AllocatedAtSecond - handler.AllocatedAtFirst == 0, string.Join(",", handler.Samples.Select(x => x - handler.Samples[0])));

@@ -160,4 +160,33 @@ public class PipeWebSocketKestrelTests : IClassFixture<KestrelWebSocketFixture>
         await socket.CloseAsync().AsTask().WaitAsync(TestTimeouts.Short);
         await loop.WaitAsync(TestTimeouts.Short);
     }
+
+    [Fact]
+    public async Task Send_ConcurrentFromManyThreads_FramesNeverInterleave()
+    {
+        using var socket = await PipeWebSocket.ConnectAsync(_server.Uri("/echo"), Options()).WaitAsync(TestTimeouts.Short);
+        var handler = new CountdownHandler(8 * 50);
+        var loop = socket.StartReceiveThread(handler);
+        // Mixed sizes so that a large frame's chunks would be split by a small one if the lock did not hold.
+        var senders = Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                string text = $"{{\"t\":{t},\"i\":{i},\"pad\":\"{new string((char)('a' + t), (t * 7919 + i * 104729) % 40_000)}\"}}";
+                await socket.SendTextAsync(text);
+            }
+        })).ToArray();
+        await Task.WhenAll(senders).WaitAsync(TestTimeouts.Short);
+        await handler.Done.Task.WaitAsync(TestTimeouts.Short);
+        var perSender = new int[8];
+        for (int m = 0; m < handler.Inner.Count; m++)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(handler.Inner.Messages[m].Payload);
+            int t = json.RootElement.GetProperty("t").GetInt32();
+            Assert.Equal(perSender[t]++, json.RootElement.GetProperty("i").GetInt32()); // per-sender order kept
+        }
+        Assert.All(perSender, count => Assert.Equal(50, count));
+        await socket.CloseAsync().AsTask().WaitAsync(TestTimeouts.Short);
+        await loop.WaitAsync(TestTimeouts.Short);
+    }
 }

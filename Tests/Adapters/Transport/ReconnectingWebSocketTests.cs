@@ -208,4 +208,31 @@ public class ReconnectingWebSocketTests
         Assert.Equal("fine", handler.TextAt(0));
         Assert.True(await client.SendTextAsync("{\"op\":\"hello\"}"u8.ToArray()));
     }
+
+    [Fact]
+    public async Task Backoff_StableConnections_FailureCountResetsToFirstAttempt()
+    {
+        int connection = 0;
+        await using var server = new RawWebSocketServer(async c =>
+        {
+            int n = Interlocked.Increment(ref connection);
+            await c.WriteAsync(Frames.Server(WebSocketOpcode.Text, $"{n}"));
+            if (n <= 3)
+                c.Close();
+            else
+                await c.WaitForEndOfStreamAsync(TestTimeouts.Short);
+        });
+        var handler = new RecordingHandler();
+        var log = new EventLog();
+        // Every connection counts as stable (StablePeriod zero), so each drop restarts at attempt 1 with the initial cap.
+        await using var client = new ReconnectingWebSocket(server.Uri(), handler,
+            FastOptions with { StablePeriod = TimeSpan.Zero, JitterSource = () => 1.0 });
+        client.StateChanged += log.Add;
+        client.Start();
+        await log.WaitAsync(_ => handler.Count == 4);
+        var reconnecting = log.Events.Where(e => e.Kind == ConnectionEventKind.Reconnecting).ToArray();
+        Assert.Equal(3, reconnecting.Length);
+        Assert.All(reconnecting, e => Assert.Equal(1, e.Attempt));
+        Assert.All(reconnecting, e => Assert.Equal(TimeSpan.FromMilliseconds(20), e.Delay));
+    }
 }
