@@ -39,7 +39,8 @@ public sealed partial class PipeWebSocket : IWebSocketControlHandler, IThreadPoo
             {
                 read = FillSync();
             }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException
+                or System.Security.Authentication.AuthenticationException)
             {
                 EndConnectionLostSlow(e);
                 return -1;
@@ -75,6 +76,29 @@ public sealed partial class PipeWebSocket : IWebSocketControlHandler, IThreadPoo
     {
         if (Interlocked.Exchange(ref _receiveRunning, 1) != 0)
             throw new InvalidOperationException("A receive loop is already running on this connection.");
+        return RunReceiveLoopCore(handler, cancellationToken);
+    }
+
+    /// <summary>Starts <see cref="RunReceiveLoop{THandler}"/> on a new dedicated background thread; the task
+    /// completes when the loop ends.</summary>
+    public Task<WebSocketReceiveCompletion> StartReceiveThread<THandler>(THandler handler, string? threadName = null)
+        where THandler : IWebSocketMessageHandler
+    {
+        // Marked running before the thread starts, so a CloseAsync right after this call waits for the loop.
+        if (Interlocked.Exchange(ref _receiveRunning, 1) != 0)
+            throw new InvalidOperationException("A receive loop is already running on this connection.");
+        var thread = new Thread(() => RunReceiveLoopCore(handler, CancellationToken.None))
+        {
+            IsBackground = true,
+            Name = threadName ?? "ws-receive",
+        };
+        thread.Start();
+        return ReceiveCompleted;
+    }
+
+    private WebSocketReceiveCompletion RunReceiveLoopCore<THandler>(THandler handler, CancellationToken cancellationToken)
+        where THandler : IWebSocketMessageHandler
+    {
         using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static s => ((PipeWebSocket)s!).Abort(), this);
         try
         {
@@ -89,20 +113,6 @@ public sealed partial class PipeWebSocket : IWebSocketControlHandler, IThreadPoo
                 WebSocketRejectReason.None, e));
         }
         return Completion!.Value;
-    }
-
-    /// <summary>Starts <see cref="RunReceiveLoop{THandler}"/> on a new dedicated background thread; the task
-    /// completes when the loop ends.</summary>
-    public Task<WebSocketReceiveCompletion> StartReceiveThread<THandler>(THandler handler, string? threadName = null)
-        where THandler : IWebSocketMessageHandler
-    {
-        var thread = new Thread(() => RunReceiveLoop(handler))
-        {
-            IsBackground = true,
-            Name = threadName ?? "ws-receive",
-        };
-        thread.Start();
-        return ReceiveCompleted;
     }
 
     void IWebSocketControlHandler.OnPing(in ReadOnlySequence<byte> payload)
