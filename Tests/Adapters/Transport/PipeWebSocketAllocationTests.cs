@@ -59,8 +59,10 @@ public class PipeWebSocketAllocationTests
         }
     }
 
-    [Fact]
-    public async Task ReceiveLoop_100000MessagesAfterWarmUp_ZeroBytesAllocatedOnReceiveThread()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReceiveLoop_100000MessagesAfterWarmUp_ZeroBytesAllocatedOnReceiveThread(bool tls)
     {
         // Three sizes whose frames do not divide the 64 KiB pipe segments, so messages regularly straddle segments.
         byte[][] payloads =
@@ -70,9 +72,14 @@ public class PipeWebSocketAllocationTests
             Encoding.UTF8.GetBytes(new string('x', 700) + "κόσμε"),
         ];
         byte[] block = payloads.SelectMany(p => WebSocketFrameWriter.BuildServerFrame(WebSocketOpcode.Text, p)).ToArray();
-        using var server = new LoopbackFrameServer(block, payloads.Length, maxFrames: 170_000);
+        using var certificate = tls ? LoopbackFrameServer.CreateSelfSignedCertificate() : null;
+        using var server = new LoopbackFrameServer(block, payloads.Length, maxFrames: 170_000, certificate: certificate);
+        var options = new PipeWebSocketOptions
+        {
+            RemoteCertificateValidation = tls ? (_, cert, _, _) => cert is not null && cert.GetCertHashString() == certificate!.GetCertHashString() : null,
+        };
         var holder = new PipeWebSocket[1];
-        holder[0] = await PipeWebSocket.ConnectAsync(server.Uri).WaitAsync(TestTimeouts.Short);
+        holder[0] = await PipeWebSocket.ConnectAsync(server.Uri, options).WaitAsync(TestTimeouts.Short);
         using PipeWebSocket socket = holder[0];
         var handler = new MeasuringHandler(payloads, holder, first: 50_000, second: 150_000);
         var completion = await socket.StartReceiveThread(handler).WaitAsync(TimeSpan.FromSeconds(30));
@@ -81,8 +88,21 @@ public class PipeWebSocketAllocationTests
         Assert.True(handler.Count >= 150_000); // messages already buffered when Abort ran are still delivered
         Assert.Equal(0, handler.Mismatches);
         Assert.Equal(0, handler.TimestampsOutOfOrder);
-        Assert.True(handler.MultiSegment > 0, "some messages should straddle pipe segments");
+        if (!tls) // TLS records (16 KiB) fill the 64 KiB segments exactly, so there frames rarely straddle them
+            Assert.True(handler.MultiSegment > 0, "some messages should straddle pipe segments");
         Assert.True(handler.AllocatedAtFirst >= 0 && handler.AllocatedAtSecond >= 0);
-        Assert.True(handler.AllocatedAtSecond - handler.AllocatedAtFirst == 0, string.Join(",", handler.Samples.Select(x => x - handler.Samples[0])));
+        long allocated = handler.AllocatedAtSecond - handler.AllocatedAtFirst;
+        string samples = string.Join(",", handler.Samples.Select(x => x - handler.Samples[0]));
+        if (!tls)
+        {
+            Assert.True(allocated == 0, samples);
+        }
+        else
+        {
+            // Over TLS, SslStream occasionally allocates a few hundred bytes once (seen: one step of ~460 B somewhere
+            // in 150,000 messages, never repeating). Any per-message allocation (the smallest object is 24 B) would
+            // be at least 2.4 MB over these 100,000 messages, so this bound still proves 0 B/message.
+            Assert.True(allocated < 2048, samples);
+        }
     }
 }
