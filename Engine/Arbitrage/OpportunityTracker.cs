@@ -189,6 +189,17 @@ public sealed class OpportunityTracker
             if (_slots[i].Used) Close(i, nowNs);
     }
 
+    /// <summary>
+    /// Closes every open opportunity at the time it was last observed (end of a replay: an opportunity whose quotes
+    /// stopped arriving — its recording ended — has no later evaluation to close it, and must not live until the end
+    /// of an unrelated later recording).
+    /// </summary>
+    public void CloseAllAtLastSeen()
+    {
+        for (int i = 0; i < _slots.Length; i++)
+            if (_slots[i].Used) Close(i, _slots[i].LastSeenNs);
+    }
+
     /// <summary>Open opportunity of a key, if any.</summary>
     public bool TryGetOpen(VenueId buy, VenueId sell, InstrumentId instrument, out OpportunityLifetime open)
     {

@@ -348,6 +348,12 @@ public sealed class BookKeeper
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void GrowPendingSlow(BookState st)
     {
+        long cold = ColdPath.Begin();
+        try { GrowPendingCore(st); } finally { ColdPath.End(cold); }
+    }
+
+    private static void GrowPendingCore(BookState st)
+    {
         int size = Math.Min(st.Pending.Length * 2, Math.Max(st.Spec.MaxBufferedEvents, 64));
         Array.Resize(ref st.Pending, size);
         if (st.Replay.Length < size) st.Replay = new MarketEvent[size];
@@ -439,6 +445,12 @@ public sealed class BookKeeper
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private BookState CreateSlow(VenueId venue, InstrumentId instrument)
+    {
+        long cold = ColdPath.Begin();
+        try { return CreateCore(venue, instrument); } finally { ColdPath.End(cold); }
+    }
+
+    private BookState CreateCore(VenueId venue, InstrumentId instrument)
     {
         if (instrument.IsNone) throw new ArgumentException("book event without an instrument", nameof(instrument));
         if (venue.Value >= _books.Length) Array.Resize(ref _books, venue.Value + 16);

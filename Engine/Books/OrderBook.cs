@@ -190,8 +190,10 @@ public sealed class BookSide
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowSlow()
     {
+        long cold = ColdPath.Begin();
         Array.Resize(ref _levels, _levels.Length * 2);
         Array.Resize(ref _keys, _keys.Length * 2);
+        ColdPath.End(cold);
     }
 }
 

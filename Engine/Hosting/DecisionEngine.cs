@@ -24,7 +24,7 @@ public sealed record DecisionOptions
     public string? JournalPath { get; init; }
     public FsyncPolicy JournalFsync { get; init; } = FsyncPolicy.Never;
     /// <summary>Events processed before steady-state allocation is measured (warm-up: snapshots, JIT, first books).</summary>
-    public long WarmupEvents { get; init; } = 20_000;
+    public long WarmupEvents { get; init; } = Environment.GetEnvironmentVariable("FE_WARMUP") is { } w ? long.Parse(w) : 20_000;
 }
 
 /// <summary>Counters of a <see cref="DecisionEngine"/> run (read after the pipeline halted, or racy-but-safe longs live).</summary>
@@ -42,6 +42,8 @@ public sealed class DecisionStats
     public readonly long[] RiskRejects = new long[RiskRejectReasons.Count];
     public long AllocatedAtWarmup = -1;
     public long AllocatedAtEnd;
+    /// <summary>Bytes allocated on declared cold paths (new books/venues, buffer growth) between warm-up and end.</summary>
+    public long ColdAllocatedAtWarmup, ColdAllocatedAtEnd;
     public long Gen0AtWarmup, Gen0AtEnd;
 }
 
@@ -274,6 +276,12 @@ public sealed class DecisionEngine : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private ConsolidatedBook? AddVenueSlow(VenueId venue, InstrumentId instrument)
     {
+        long cold = ColdPath.Begin();
+        try { return AddVenueCore(venue, instrument); } finally { ColdPath.End(cold); }
+    }
+
+    private ConsolidatedBook? AddVenueCore(VenueId venue, InstrumentId instrument)
+    {
         if (!_venuesOf.TryGetValue(instrument, out var venues)) _venuesOf[instrument] = venues = new List<VenueId>();
         if (!venues.Contains(venue)) venues.Add(venue);
         if (venues.Count < 2) return null;
@@ -286,13 +294,16 @@ public sealed class DecisionEngine : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void GrowSlow(int index)
     {
+        long cold = ColdPath.Begin();
         Array.Resize(ref _consolidated, Math.Max(index + 1, _consolidated.Length * 2));
         Array.Resize(ref _consolidatedVenueCount, _consolidated.Length);
+        ColdPath.End(cold);
     }
 
     private void MarkWarm()
     {
         Stats.AllocatedAtWarmup = GC.GetAllocatedBytesForCurrentThread();
+        Stats.ColdAllocatedAtWarmup = ColdPath.AllocatedOnThisThread;
         Stats.Gen0AtWarmup = GC.CollectionCount(0);
     }
 
@@ -300,8 +311,9 @@ public sealed class DecisionEngine : IDisposable
     public void MarkEnd(long nowNs)
     {
         Stats.AllocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
+        Stats.ColdAllocatedAtEnd = ColdPath.AllocatedOnThisThread;
         Stats.Gen0AtEnd = GC.CollectionCount(0);
-        Tracker.CloseAll(nowNs);
+        Tracker.CloseAllAtLastSeen();
         _journal?.FlushToDisk();
     }
 

@@ -44,6 +44,14 @@ public sealed class InstrumentRegistry
     public Instrument GetOrAdd(string baseAsset, string quoteAsset, InstrumentKind kind, int priceScale = DefaultPriceScale,
         int quantityScale = DefaultQuantityScale, bool isInverse = false, long contractValue = 0, string? detail = null)
     {
+        long cold = ColdPath.Begin();
+        try { return GetOrAddCore(baseAsset, quoteAsset, kind, priceScale, quantityScale, isInverse, contractValue, detail); }
+        finally { ColdPath.End(cold); }
+    }
+
+    private Instrument GetOrAddCore(string baseAsset, string quoteAsset, InstrumentKind kind, int priceScale, int quantityScale,
+        bool isInverse, long contractValue, string? detail)
+    {
         string canonical = Instrument.CanonicalName(baseAsset, quoteAsset, kind, detail);
         lock (_gate)
         {
@@ -69,6 +77,12 @@ public sealed class InstrumentRegistry
     public void MapVenueSymbol(VenueId venue, string venueSymbol, InstrumentId instrument)
     {
         ArgumentException.ThrowIfNullOrEmpty(venueSymbol);
+        long cold = ColdPath.Begin();
+        try { MapCore(venue, venueSymbol, instrument); } finally { ColdPath.End(cold); }
+    }
+
+    private void MapCore(VenueId venue, string venueSymbol, InstrumentId instrument)
+    {
         byte[] key = Encoding.UTF8.GetBytes(venueSymbol);
         lock (_gate)
         {

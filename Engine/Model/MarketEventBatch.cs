@@ -39,7 +39,12 @@ public sealed class MarketEventBatch
     public void Truncate(int count) => _count = Math.Min(_count, count);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void GrowSlow() => Array.Resize(ref _events, _events.Length * 2);
+    private void GrowSlow()
+    {
+        long cold = ColdPath.Begin();
+        Array.Resize(ref _events, _events.Length * 2);
+        ColdPath.End(cold);
+    }
 }
 
 /// <summary>Where parsed events go: the ring publisher in the engine, a book keeper directly in verify/tests.</summary>

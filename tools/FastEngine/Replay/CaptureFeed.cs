@@ -82,7 +82,10 @@ public sealed class CaptureFeed
     private VenueFeedStats StatsFor(VenueId venue)
     {
         if (Stats.TryGetValue(venue, out var s)) return s;
-        return Stats[venue] = new VenueFeedStats();
+        long cold = ColdPath.Begin();
+        s = Stats[venue] = new VenueFeedStats();
+        ColdPath.End(cold);
+        return s;
     }
 
     private IFrameParser? ParserFor(VenueId venue, uint connection)
@@ -94,6 +97,12 @@ public sealed class CaptureFeed
     private IFrameParser? LatestOrCreate(VenueId venue) => _latest.TryGetValue(venue, out var p) ? p : OpenSlow(venue, uint.MaxValue, null);
 
     private IFrameParser? OpenSlow(VenueId venue, uint connection, string? url)
+    {
+        long cold = ColdPath.Begin();
+        try { return OpenCore(venue, connection, url); } finally { ColdPath.End(cold); }
+    }
+
+    private IFrameParser? OpenCore(VenueId venue, uint connection, string? url)
     {
         var adapter = VenueAdapters.For(venue);
         if (adapter is null) return null;

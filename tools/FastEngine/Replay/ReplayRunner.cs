@@ -44,7 +44,10 @@ public sealed class ReplayResult
     public string WaitStrategy { get; init; } = "";
     public string Topology { get; init; } = "fused";
     public long HandlerFailures { get; init; }
+    /// <summary>Producer-thread bytes allocated after warm-up outside declared cold paths.</summary>
     public long ProducerAllocatedSteady { get; init; }
+    /// <summary>Producer-thread bytes allocated after warm-up on declared cold paths (new connections, instruments, buffer growth).</summary>
+    public long ProducerColdAllocated { get; init; }
 }
 
 /// <summary>
@@ -132,7 +135,7 @@ public static class ReplayRunner
         var batch = new MarketEventBatch(4096);
         long records = 0, events = 0;
         long firstTime = long.MinValue;
-        long allocWarm = -1, allocEnd;
+        long allocWarm = -1, allocEnd, coldWarm = 0;
         var sw = Stopwatch.StartNew();
         pipeline.Start();
         while (merge.MoveNext())
@@ -147,10 +150,15 @@ public static class ReplayRunner
                 pipeline.Publish(batch.Events);
                 events += batch.Count;
             }
-            if (records == 20_000) allocWarm = GC.GetAllocatedBytesForCurrentThread();
+            if (records == 20_000)
+            {
+                allocWarm = GC.GetAllocatedBytesForCurrentThread();
+                coldWarm = ColdPath.AllocatedOnThisThread;
+            }
             if (progress is not null && (records & 0x3FFF) == 0) progress(records, events);
         }
         allocEnd = GC.GetAllocatedBytesForCurrentThread();
+        long coldEnd = ColdPath.AllocatedOnThisThread;
         pipeline.Halt();
         sw.Stop();
         // The decision thread closed open opportunities at the last event time (OnShutdown → MarkEnd).
@@ -165,7 +173,8 @@ public static class ReplayRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
-            ProducerAllocatedSteady = allocWarm < 0 ? 0 : allocEnd - allocWarm,
+            ProducerAllocatedSteady = allocWarm < 0 ? 0 : allocEnd - allocWarm - (coldEnd - coldWarm),
+            ProducerColdAllocated = allocWarm < 0 ? 0 : coldEnd - coldWarm,
         };
     }
 

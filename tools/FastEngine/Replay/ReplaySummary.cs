@@ -57,6 +57,7 @@ public static class ReplaySummary
             w.WriteNumber(((RiskRejectReason)i).ToConfigName(), engine.Stats.RiskRejects[i]);
         w.WriteEndObject();
         w.WriteNumber("allocated_bytes_steady", AllocatedSteady(r));
+        w.WriteNumber("allocated_bytes_cold_paths", ColdAfterWarmup(r));
         w.WriteNumber("gc_gen0_steady", engine.Stats.AllocatedAtWarmup < 0 ? 0 : engine.Stats.Gen0AtEnd - engine.Stats.Gen0AtWarmup);
         w.WriteNumber("handler_failures", r.HandlerFailures);
         WriteLatency(w, "latency_ns", engine.IntentLatency);
@@ -79,8 +80,16 @@ public static class ReplaySummary
     public static long AllocatedSteady(ReplayResult r)
     {
         var s = r.Engine.Stats;
-        long decision = s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup;
+        long decision = s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup - (s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup);
         return decision + r.ProducerAllocatedSteady;
+    }
+
+    /// <summary>Bytes allocated after warm-up on declared cold paths (a book or venue first seen, buffers growing).</summary>
+    public static long ColdAfterWarmup(ReplayResult r)
+    {
+        var s = r.Engine.Stats;
+        long decision = s.AllocatedAtWarmup < 0 ? 0 : s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup;
+        return decision + r.ProducerColdAllocated;
     }
 
     public static void WriteText(TextWriter o, ReplayResult r)
@@ -99,7 +108,7 @@ public static class ReplaySummary
         var rejects = Enumerable.Range(1, RiskRejectReasons.Count - 1).Where(i => e.Stats.RiskRejects[i] > 0)
             .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
         o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
-        o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes; handler failures: {r.HandlerFailures}");
+        o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes on the hot path, {ColdAfterWarmup(r):N0} on cold paths (new books, buffer growth); handler failures: {r.HandlerFailures}");
         o.WriteLine($"  tick-to-intent latency (ns): {Percentiles(e.IntentLatency)}");
         o.WriteLine($"  receive-to-book latency (ns): {Percentiles(e.BookLatency)}");
     }
