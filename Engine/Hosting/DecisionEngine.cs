@@ -24,7 +24,7 @@ public sealed record DecisionOptions
     public string? JournalPath { get; init; }
     public FsyncPolicy JournalFsync { get; init; } = FsyncPolicy.Never;
     /// <summary>Events processed before steady-state allocation is measured (warm-up: snapshots, JIT, first books).</summary>
-    public long WarmupEvents { get; init; } = Environment.GetEnvironmentVariable("FE_WARMUP") is { } w ? long.Parse(w) : 20_000;
+    public long WarmupEvents { get; init; } = 20_000;
 }
 
 /// <summary>Counters of a <see cref="DecisionEngine"/> run (read after the pipeline halted, or racy-but-safe longs live).</summary>
