@@ -25,5 +25,6 @@ public static class Program
         yield return ImportCommand.Create();
         yield return BenchCommand.Create();
         yield return LatencyReportCommand.Create();
+        yield return VerifyCommand.Create();
     }
 }
