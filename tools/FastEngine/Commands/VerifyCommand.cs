@@ -21,7 +21,8 @@ namespace FastEngine.Cli.Commands;
 /// probes, crossed books.
 /// </summary>
 /// <remarks>
-/// <para>Exit codes: 0 every book stayed consistent; 1 something did not (see <see cref="VerifyGroup.IsConsistent"/>);
+/// <para>Exit codes: 0 every book stayed consistent; 1 something did not (see <see cref="VerifyGroup.IsConsistent"/>), a
+/// line could not be read, or the files held no market-data frame at all (nothing verified);
 /// 2 bad usage or a file that cannot be opened (the message names it).</para>
 /// <para><c>--json</c> prints one object, keys always in this order:
 /// <c>{"files":[{"path","format","records","import_rejected"}],"venues":{"&lt;group&gt;":{"frames","events","rejected",
@@ -107,6 +108,7 @@ internal static class VerifyCommand
 
         if (json) WriteJson(stdout, report);
         else WriteTable(stdout, report);
+        if (report.Frames == 0) stderr.WriteLine($"verify: no market-data frame found in {string.Join(", ", files)}: nothing was verified");
         foreach (var (file, line, reason) in report.ImportSamples.Take(5))
             stderr.WriteLine($"verify: {file}: line {line}: {reason}");
         return report.IsConsistent ? 0 : 1;
@@ -270,8 +272,8 @@ public sealed class VerifyReport
     public double ElapsedSeconds { get; init; }
     public IReadOnlyList<(string File, long Line, string Reason)> ImportSamples { get; init; } = [];
 
-    /// <summary>Every group consistent and every line of every file readable.</summary>
-    public bool IsConsistent => Groups.All(g => g.IsConsistent) && Files.All(f => f.ImportRejected == 0);
+    /// <summary>At least one frame replayed, every group consistent and every line of every file readable.</summary>
+    public bool IsConsistent => Frames > 0 && Groups.All(g => g.IsConsistent) && Files.All(f => f.ImportRejected == 0);
 
     public VerifyGroup? Group(string name) => Groups.FirstOrDefault(g => g.Name == name);
 }
