@@ -26,5 +26,6 @@ public static class Program
         yield return BenchCommand.Create();
         yield return LatencyReportCommand.Create();
         yield return ReplayCommand.Create();
+        yield return VerifyCommand.Create();
     }
 }
