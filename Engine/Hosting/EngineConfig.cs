@@ -193,7 +193,7 @@ public static class EngineConfigValidator
         var dup = c.Venues.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) e.Add(new("venues", Q(dup.Key), "each venue at most once"));
 
-        OneOf(e, "topology.mode", c.Topology.Mode, ["fused", "staged"]);
+        OneOf(e, "topology.mode", c.Topology.Mode, ["fused"]); // "staged" (one thread per stage) is not implemented yet
         OneOf(e, "topology.waitStrategy", c.Topology.WaitStrategy, _waitStrategies);
         if (c.Topology.RingSize < 1024 || c.Topology.RingSize > (1 << 26) || (c.Topology.RingSize & (c.Topology.RingSize - 1)) != 0)
             e.Add(new("topology.ringSize", c.Topology.RingSize.ToString(), "a power of two from 1024 to 67108864"));
