@@ -1,3 +1,4 @@
+using FastEngine.Cli.Bench;
 using System.Diagnostics;
 using FastEngine.Ring;
 
@@ -11,11 +12,11 @@ namespace FastEngine.Benchmarks.Ring;
 /// </summary>
 public sealed class RingPingPong : IDisposable
 {
-    private struct PongHandler : IEventHandler<RingBenchEvent>
+    private struct PongHandler : IEventHandler<BenchEvent>
     {
-        public RingBuffer<RingBenchEvent> Pong;
+        public RingBuffer<BenchEvent> Pong;
 
-        public void OnEvent(ref RingBenchEvent data, long sequence, bool endOfBatch)
+        public void OnEvent(ref BenchEvent data, long sequence, bool endOfBatch)
         {
             long slot = Pong.Next();
             Pong[slot].Value = data.Value;
@@ -23,18 +24,18 @@ public sealed class RingPingPong : IDisposable
         }
     }
 
-    private readonly RingBuffer<RingBenchEvent> _ping;
-    private readonly RingBuffer<RingBenchEvent> _pong;
+    private readonly RingBuffer<BenchEvent> _ping;
+    private readonly RingBuffer<BenchEvent> _pong;
     private readonly Sequence _pongConsumed = new();
-    private readonly BatchEventProcessor<RingBenchEvent, PongHandler> _ponger;
+    private readonly BatchEventProcessor<BenchEvent, PongHandler> _ponger;
     private long _next;
 
     public RingPingPong(int ringSize = 1024, int? pongerCpu = null)
     {
-        _ping = new RingBuffer<RingBenchEvent>(ringSize, ProducerType.Single, new BusySpinWaitStrategy());
-        _pong = new RingBuffer<RingBenchEvent>(ringSize, ProducerType.Single, new BusySpinWaitStrategy());
+        _ping = new RingBuffer<BenchEvent>(ringSize, ProducerType.Single, new BusySpinWaitStrategy());
+        _pong = new RingBuffer<BenchEvent>(ringSize, ProducerType.Single, new BusySpinWaitStrategy());
         _pong.AddGatingSequences(_pongConsumed);
-        _ponger = new BatchEventProcessor<RingBenchEvent, PongHandler>(_ping, _ping.NewBarrier(), new PongHandler { Pong = _pong });
+        _ponger = new BatchEventProcessor<BenchEvent, PongHandler>(_ping, _ping.NewBarrier(), new PongHandler { Pong = _pong });
         _ping.AddGatingSequences(_ponger.Sequence);
         _ponger.StartThread("ponger", pongerCpu);
     }

@@ -1,3 +1,4 @@
+using FastEngine.Cli.Bench;
 using BenchmarkDotNet.Attributes;
 
 namespace FastEngine.Benchmarks.Ring;

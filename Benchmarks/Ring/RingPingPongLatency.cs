@@ -1,3 +1,4 @@
+using FastEngine.Cli.Bench;
 using System.Globalization;
 using FastEngine.Metrics;
 using FastEngine.Ring;

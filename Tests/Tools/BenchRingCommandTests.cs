@@ -39,8 +39,12 @@ public class BenchRingCommandTests
         Assert.Equal(1, root.GetProperty("seconds").GetDouble());
         Assert.True(root.GetProperty("ring_ops_per_s").GetDouble() > 0);
         Assert.True(root.GetProperty("baseline_ops_per_s").GetDouble() > 0);
+        // The command measures with the process-wide counter, so background threads of the test host (other suites'
+        // servers winding down, the runner) add a fraction of a byte per event. Any allocation the ring itself made per
+        // event would be at least one object (≥ 24 B/event); the exact 0-byte proof with per-thread counters is in
+        // Tests/Engine/Ring/RingAllocationTests.cs.
         double bytesPerOp = root.GetProperty("ring_bytes_per_op").GetDouble();
-        Assert.True(bytesPerOp < 0.01, $"ring allocated {bytesPerOp} bytes per event");
+        Assert.True(bytesPerOp < 1, $"ring allocated {bytesPerOp} bytes per event");
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace FastEngine.Cli.Bench;
 
 /// <summary>The event both the ring and the channel baseline carry (same shape as the BenchmarkDotNet suite's).</summary>
-internal struct BenchEvent
+public struct BenchEvent
 {
     public long Value;
     public int Producer;

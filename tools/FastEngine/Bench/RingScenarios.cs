@@ -5,7 +5,7 @@ using FastEngine.Ring.Dsl;
 namespace FastEngine.Cli.Bench;
 
 /// <summary>Topologies measured by <c>fastengine bench ring</c>.</summary>
-internal enum RingTopology
+public enum RingTopology
 {
     /// <summary>One producer, one consumer.</summary>
     OneToOne,
@@ -18,7 +18,7 @@ internal enum RingTopology
 }
 
 /// <summary>The consumer work of every scenario: add the event value to a running sum.</summary>
-internal struct SumStage : IEventHandler<BenchEvent>
+public struct SumStage : IEventHandler<BenchEvent>
 {
     public long Sum;
 
@@ -27,7 +27,7 @@ internal struct SumStage : IEventHandler<BenchEvent>
 
 /// <summary>A topology ready to run: threads started once, then <see cref="RunOnce"/> publishes a round of events and
 /// returns when the last stage has consumed them, with the last stage's sum for that round.</summary>
-internal interface IThroughputScenario : IDisposable
+public interface IThroughputScenario : IDisposable
 {
     long RunOnce();
 }
@@ -79,7 +79,7 @@ internal sealed class ProducerCrew : IDisposable
 }
 
 /// <summary>The ring version of a topology (yielding wait by default: the benchmark machine has few cores).</summary>
-internal sealed class RingScenario : IThroughputScenario
+public sealed class RingScenario : IThroughputScenario
 {
     private readonly Disruptor<BenchEvent> _disruptor;
     private readonly RingBuffer<BenchEvent> _ring;
@@ -174,7 +174,7 @@ internal sealed class RingScenario : IThroughputScenario
 
 /// <summary>The baseline: the same topology with bounded <see cref="Channel{T}"/>s of the same capacity, async
 /// consumers (the idiomatic way to read a channel), producers on threads spinning on <c>TryWrite</c>.</summary>
-internal sealed class ChannelScenario : IThroughputScenario
+public sealed class ChannelScenario : IThroughputScenario
 {
     private readonly Channel<BenchEvent>[] _channels;
     private readonly Task[] _consumers;
