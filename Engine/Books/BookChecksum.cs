@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastEngine.Model;
 
 namespace FastEngine.Books;
@@ -7,6 +8,7 @@ namespace FastEngine.Books;
 /// rebuilt from the mantissa and the venue's decimal count (<see cref="BookLevel.PriceDecimals"/>), which reproduces
 /// the venue's original strings. Allocation-free (stack buffer).
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read; zeroing 8 KB per checksum is measurable
 public static class BookChecksum
 {
     /// <summary>Computes the checksum of <paramref name="book"/> as <paramref name="kind"/> defines it.</summary>
@@ -45,11 +47,9 @@ public static class BookChecksum
     {
         if (!first) buffer[pos++] = (byte)':';
         first = false;
-        FixedPoint.TryFormat(level.Price, priceScale, level.PriceDecimals, buffer[pos..], out int w);
-        pos += w;
+        AppendNumber(level.Price, priceScale, level.PriceDecimals, buffer, ref pos, digitsOnly: false);
         buffer[pos++] = (byte)':';
-        FixedPoint.TryFormat(level.Size, quantityScale, level.SizeDecimals, buffer[pos..], out w);
-        pos += w;
+        AppendNumber(level.Size, quantityScale, level.SizeDecimals, buffer, ref pos, digitsOnly: false);
     }
 
     /// <summary>Kraken v1: asks then bids, price then volume, '.' removed, leading zeros stripped.</summary>
@@ -69,8 +69,8 @@ public static class BookChecksum
         for (int i = 0; i < n; i++)
         {
             ref readonly var level = ref side.At(i);
-            AppendDigits(level.Price, priceScale, level.PriceDecimals, buffer, ref pos);
-            AppendDigits(level.Size, quantityScale, level.SizeDecimals, buffer, ref pos);
+            AppendNumber(level.Price, priceScale, level.PriceDecimals, buffer, ref pos, digitsOnly: true);
+            AppendNumber(level.Size, quantityScale, level.SizeDecimals, buffer, ref pos, digitsOnly: true);
             if (pos > buffer.Length - 128)
             {
                 crc = Crc32.Append(crc, buffer[..pos]);
@@ -79,10 +79,86 @@ public static class BookChecksum
         }
     }
 
-    private static void AppendDigits(long mantissa, int scale, byte decimals, Span<byte> buffer, ref int pos)
+    /// <summary>
+    /// Writes mantissa × 10^-scale with exactly <paramref name="decimals"/> fractional digits (the venue's text), or, with
+    /// <paramref name="digitsOnly"/>, the same text with the '.' removed and leading zeros stripped (Kraken). Fast path
+    /// for the book's non-negative values whose dropped digits are zero; anything else goes through
+    /// <see cref="FixedPoint.TryFormat"/>, which never loses a digit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AppendNumber(long mantissa, int scale, int decimals, Span<byte> buffer, ref int pos, bool digitsOnly)
+    {
+        if (mantissa < 0 || (uint)scale > FixedPoint.MaxScale)
+        {
+            AppendNumberSlow(mantissa, scale, decimals, buffer, ref pos, digitsOnly);
+            return;
+        }
+        long pow = FixedPoint.Pow10(scale);
+        long integer = mantissa / pow;
+        long fraction = mantissa - integer * pow;
+        int fractionDigits = scale;
+        if (decimals < scale)
+        {
+            long divisor = FixedPoint.Pow10(scale - decimals);
+            long kept = fraction / divisor;
+            if (kept * divisor != fraction)
+            {
+                AppendNumberSlow(mantissa, scale, decimals, buffer, ref pos, digitsOnly);
+                return;
+            }
+            fraction = kept;
+            fractionDigits = decimals;
+        }
+        int trailingZeros = decimals > scale ? decimals - scale : 0;
+        if (!digitsOnly)
+        {
+            integer.TryFormat(buffer[pos..], out int w);
+            pos += w;
+            if (fractionDigits + trailingZeros == 0) return;
+            buffer[pos++] = (byte)'.';
+            WriteFixedWidth(fraction, fractionDigits, buffer, ref pos);
+        }
+        else if (integer > 0)
+        {
+            integer.TryFormat(buffer[pos..], out int w);
+            pos += w;
+            WriteFixedWidth(fraction, fractionDigits, buffer, ref pos);
+        }
+        else if (fraction > 0)
+        {
+            // "0.000022900" → "22900": the fraction's own digits are the text without its leading zeros.
+            fraction.TryFormat(buffer[pos..], out int w);
+            pos += w;
+        }
+        else
+        {
+            return; // all zeros: nothing is left after stripping
+        }
+        buffer.Slice(pos, trailingZeros).Fill((byte)'0');
+        pos += trailingZeros;
+    }
+
+    private static void WriteFixedWidth(long value, int width, Span<byte> buffer, ref int pos)
+    {
+        for (int i = width - 1; i >= 0; i--)
+        {
+            buffer[pos + i] = (byte)('0' + (int)(value % 10));
+            value /= 10;
+        }
+        pos += width;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AppendNumberSlow(long mantissa, int scale, int decimals, Span<byte> buffer, ref int pos, bool digitsOnly)
     {
         Span<byte> text = stackalloc byte[48];
         FixedPoint.TryFormat(mantissa, scale, decimals, text, out int w);
+        if (!digitsOnly)
+        {
+            text[..w].CopyTo(buffer[pos..]);
+            pos += w;
+            return;
+        }
         bool leading = true;
         for (int i = 0; i < w; i++)
         {
