@@ -26,5 +26,7 @@ public static class Program
         yield return BenchCommand.Create();
         yield return LatencyReportCommand.Create();
         yield return ReplayCommand.Create();
+        yield return SimCommand.Create();
+        yield return RunCommand.Create();
     }
 }
