@@ -218,7 +218,6 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         SemaphoreSlim sendLock, CancellationToken stop)
     {
         var speed = _options.Speed;
-        long firstTimeNs = feed.Frames.Count > 0 ? feed.Frames[0].TimeNs : 0;
         long resumeTimeNs = feed.Cursor < feed.Frames.Count ? feed.Frames[feed.Cursor].TimeNs : 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int sentHere = 0;
@@ -272,7 +271,6 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 return;
             }
         }
-        _ = firstTimeNs;
     }
 
     private async Task ReceiveLoopAsync(WebSocket ws, SimVenueFeed feed, int connection, HashSet<string> subscribed,
@@ -292,7 +290,23 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                     count += result.Count;
                 }
                 while (!result.EndOfMessage);
-                if (result.MessageType == WebSocketMessageType.Close) break;
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    // Answer the client's close (RFC 6455 §5.5.1) unless our own close (a drop) is already out.
+                    if (ws.State == WebSocketState.CloseReceived)
+                    {
+                        await sendLock.WaitAsync(closed.Token).ConfigureAwait(false);
+                        try
+                        {
+                            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closed.Token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            sendLock.Release();
+                        }
+                    }
+                    break;
+                }
                 var reply = OnClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed);
                 if (reply is not null)
                 {

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Text;
+using FastEngine.Adapters.Venues;
+using FastEngine.Books;
+using FastEngine.Cli;
+using FastEngine.Cli.Live;
+using FastEngine.Cli.Replay;
+using FastEngine.Cli.Sim;
+using FastEngine.Hosting;
+using FastEngine.Model;
+using FastEngine.Tests.Engine.Capture;
+using FastEngine.Tests.Support;
+using Xunit.Abstractions;
+
+namespace FastEngine.Tests.Tools;
+
+/// <summary>
+/// The live path end to end on loopback: <c>sim</c> serves the real Binance spot and USD-M captures (spot over plain
+/// WebSocket, USD-M over TLS with the certificate pinned), drops each venue's first connection mid-stream, and
+/// <c>run</c> must reconnect, resync from a fresh snapshot and end with the same books as <c>replay</c> of the same
+/// capture, with every trade of the recording counted exactly once.
+/// </summary>
+public class LiveEndToEndTests(ITestOutputHelper output)
+{
+    private static readonly string Spot = Fixture.Path("Binance", "spot_btcusdt_2024-08-08_first3000.tsns.txt");
+    private static readonly string UsdM = Fixture.Path("Binance", "usdm_btcusdt_2024-08-08_first2000.tsns.txt");
+
+    [Fact]
+    public async Task Run_AgainstSimulatorWithDrops_ReconnectsResyncsAndEndsWithReplayBooks()
+    {
+        using var dir = new TempDirectory();
+        var log = new SynchronizedLog();
+        await using var plain = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions
+        {
+            Captures = [Spot], Speed = ReplaySpeed.Max, DropAfterFrames = 1200, Log = log.Add,
+        });
+        await using var tls = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions
+        {
+            Captures = [UsdM], Tls = true, Speed = ReplaySpeed.Max, DropAfterFrames = 700, Log = log.Add,
+        });
+        Assert.NotNull(tls.CertificateSha256);
+
+        var config = new EngineConfig
+        {
+            Venues =
+            [
+                new VenueConfig { Name = "binance", Symbols = ["BTCUSDT"], Endpoint = plain.WebSocketUrl("binance"), RestEndpoint = plain.RestUrl },
+                new VenueConfig
+                {
+                    Name = "binance-futures", Symbols = ["BTCUSDT"], Endpoint = tls.WebSocketUrl("binance-futures"),
+                    RestEndpoint = tls.RestUrl, PinnedCertificateSha256 = tls.CertificateSha256,
+                },
+            ],
+            Topology = new TopologyConfig { WaitStrategy = "blocking", RingSize = 1 << 16 },
+        };
+        Assert.Empty(EngineConfigValidator.Validate(config));
+
+        // External truth for trades: one trade per "trade" frame of the recordings.
+        long spotTrades = CountTradeFrames(Spot), usdmTrades = CountTradeFrames(UsdM);
+        Assert.Equal(518, spotTrades);
+        Assert.Equal(347, usdmTrades);
+
+        using var stop = new CancellationTokenSource();
+        string capturePath = dir.File("live.fecap");
+        var run = LiveRunner.RunAsync(new LiveRunOptions
+        {
+            Config = config,
+            JournalPath = dir.File("live-intents.fej"),
+            CapturePath = capturePath,
+            Stop = stop.Token,
+            InitialBackoff = TimeSpan.FromMilliseconds(50),
+            Log = log.Add,
+        });
+        // Wait until both simulators sent everything, then give the last frames a moment through the ring.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        while (!(plain.AllSent && tls.AllSent) && DateTime.UtcNow < deadline && !run.IsCompleted)
+            await Task.Delay(20);
+        await Task.Delay(300);
+        stop.Cancel();
+        var live = await run;
+        output.WriteLine(log.ToString());
+        var text = new StringWriter();
+        LiveRunner.WriteText(text, live);
+        output.WriteLine(text.ToString());
+
+        Assert.True(plain.AllSent && tls.AllSent, "the simulators did not send every frame in time");
+        Assert.Equal(1, plain.Drops);
+        Assert.Equal(1, tls.Drops);
+        Assert.Equal(0, live.Summary.HandlerFailures);
+        Assert.Equal(0, live.Summary.Feed.Stats.Values.Sum(s => s.Rejected));
+
+        var spotStats = live.Venues[VenueCatalog.Binance];
+        var usdmStats = live.Venues[VenueCatalog.BinanceFutures];
+        Assert.True(spotStats.Reconnects >= 1, "spot did not reconnect");
+        Assert.True(usdmStats.Reconnects >= 1, "USD-M did not reconnect");
+        Assert.True(spotStats.SnapshotsFetched >= 2 && usdmStats.SnapshotsFetched >= 2, "no fresh snapshot after the reconnect");
+        Assert.Equal(spotTrades, spotStats.Trades);
+        Assert.Equal(usdmTrades, usdmStats.Trades);
+
+        var replay = ReplayRunner.Run([Spot, UsdM], config, ReplaySpeed.Max, dir.File("replay-intents.fej"));
+        Assert.Equal(0, replay.HandlerFailures);
+        foreach (var venue in new[] { VenueCatalog.Binance, VenueCatalog.BinanceFutures })
+        {
+            var liveBook = BookOf(live.Summary.Engine, venue, "BTCUSDT");
+            var replayBook = BookOf(replay.Engine, venue, "BTCUSDT");
+            Assert.True(liveBook.IsSynced, $"{venue}: the live book is not synced at the end");
+            Assert.True(replayBook.IsSynced, $"{venue}: the replay book is not synced at the end");
+            Assert.Equal(replayBook.LastSequence, liveBook.LastSequence);
+            AssertTopLevelsEqual(venue, replay.Engine, replayBook, live.Summary.Engine, liveBook, 20);
+        }
+
+        // The live run's own capture replays to the same books (what was recorded is what was processed).
+        var again = ReplayRunner.Run([capturePath], config, ReplaySpeed.Max, dir.File("again-intents.fej"));
+        foreach (var venue in new[] { VenueCatalog.Binance, VenueCatalog.BinanceFutures })
+        {
+            var replayBook = BookOf(replay.Engine, venue, "BTCUSDT");
+            var recorded = BookOf(again.Engine, venue, "BTCUSDT");
+            Assert.True(recorded.IsSynced);
+            AssertTopLevelsEqual(venue, replay.Engine, replayBook, again.Engine, recorded, 20);
+        }
+    }
+
+    [Fact]
+    public void RunCommand_LiveModeWithoutCredentials_RefusesWithExit2()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("live.json");
+        File.WriteAllText(path, """{ "mode": "live", "venues": [ { "name": "binance", "symbols": ["BTCUSDT"] } ] }""");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = Program.BuildRoot().Parse(["run", "--config", path, "--duration", "1"]).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        Assert.Equal(2, exit);
+        Assert.Contains("FASTENGINE_BINANCE_API_KEY", stderr.ToString());
+        Assert.Contains("refusing", stderr.ToString());
+    }
+
+    [Fact]
+    public void Check_LiveModeWithCredentials_StillRefusesOrderEntry()
+    {
+        Environment.SetEnvironmentVariable("FASTENGINE_BINANCE_COINM_API_KEY", "k");
+        Environment.SetEnvironmentVariable("FASTENGINE_BINANCE_COINM_API_SECRET", "s");
+        try
+        {
+            var config = new EngineConfig { Mode = "live", Venues = [new VenueConfig { Name = "binance-coinm", Symbols = ["BTCUSD_PERP"] }] };
+            var refusal = LiveRunner.Check(config);
+            Assert.NotNull(refusal);
+            Assert.Contains("live order entry is not implemented", refusal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("FASTENGINE_BINANCE_COINM_API_KEY", null);
+            Environment.SetEnvironmentVariable("FASTENGINE_BINANCE_COINM_API_SECRET", null);
+        }
+    }
+
+    private static long CountTradeFrames(string path) =>
+        File.ReadLines(path).Count(l => l.Contains("\"e\":\"trade\"", StringComparison.Ordinal));
+
+    private static OrderBook BookOf(DecisionEngine engine, VenueId venue, string symbol)
+    {
+        Assert.True(engine.Registry.TryGet(venue, Encoding.ASCII.GetBytes(symbol), out var instrument), $"{venue}: {symbol} never seen");
+        return engine.Books.TryGetBook(venue, instrument) ?? throw new Xunit.Sdk.XunitException($"{venue}: no book for {symbol}");
+    }
+
+    private static void AssertTopLevelsEqual(VenueId venue, DecisionEngine expectedEngine, OrderBook expected, DecisionEngine actualEngine, OrderBook actual, int depth)
+    {
+        Assert.False(expected.Bids.IsEmpty || expected.Asks.IsEmpty);
+        Assert.Equal(Levels(expectedEngine, expected.Bids, expected.Instrument, depth), Levels(actualEngine, actual.Bids, actual.Instrument, depth));
+        Assert.Equal(Levels(expectedEngine, expected.Asks, expected.Instrument, depth), Levels(actualEngine, actual.Asks, actual.Instrument, depth));
+        _ = venue;
+    }
+
+    /// <summary>Levels as decimal text (each engine's registry has its own scales), best first.</summary>
+    private static string[] Levels(DecisionEngine engine, BookSide side, InstrumentId instrument, int depth)
+    {
+        var meta = engine.Registry[instrument];
+        return Enumerable.Range(0, Math.Min(depth, side.Count))
+            .Select(i => FixedPoint.Format(side.At(i).Price, meta.PriceScale) + " x " + FixedPoint.Format(side.At(i).Size, meta.QuantityScale))
+            .ToArray();
+    }
+
+    private sealed class SynchronizedLog
+    {
+        private readonly StringBuilder _text = new();
+        public void Add(string line)
+        {
+            lock (_text) _text.Append(DateTime.UtcNow.ToString("HH:mm:ss.fff")).Append(' ').AppendLine(line);
+        }
+        public override string ToString()
+        {
+            lock (_text) return _text.ToString();
+        }
+    }
+}
