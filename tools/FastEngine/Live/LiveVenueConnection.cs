@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using FastEngine.Adapters.Transport;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Binance;
+using FastEngine.Adapters.Venues.Okx;
 using FastEngine.Capture;
 using FastEngine.Cli.Replay;
 using FastEngine.Hosting;
@@ -62,6 +63,8 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     private readonly HttpClient _http;
     private readonly ReconnectingWebSocket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private readonly bool _isOkx;
+    private readonly OkxChannel _okxBookChannel;
     private byte[] _scratch = new byte[64 * 1024];
     private IFrameParser _parser;
     private uint _connectionId;
@@ -78,7 +81,8 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         _pipeline = pipeline;
         _capture = capture;
         _log = log;
-        _uri = new Uri(config.Endpoint ?? BinanceAdapter.StreamUrl(venue));
+        _isOkx = venue == VenueCatalog.Okx;
+        _uri = new Uri(config.Endpoint ?? (_isOkx ? OkxAdapter.PublicUrl : BinanceAdapter.StreamUrl(venue)));
         _restBase = config.RestEndpoint?.TrimEnd('/') ?? "";
         _parser = _adapter.CreateParser(venue, registry, _uri.ToString());
         RemoteCertificateValidationCallback? pin = config.PinnedCertificateSha256 is { } expected
@@ -88,14 +92,19 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         var handler = new SocketsHttpHandler();
         if (pin is not null) handler.SslOptions.RemoteCertificateValidationCallback = pin;
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
-        var streams = config.Symbols.SelectMany(s => BinanceAdapter.MarketDataStreams(venue, s)).ToList();
-        byte[] subscribe = BinanceAdapter.Subscribe(streams, 1);
+        byte[] subscribe = _isOkx
+            ? OkxAdapter.Subscribe([_okxBookChannel = OkxBookChannel(config.Depth), OkxChannel.Trades, OkxChannel.Tickers], config.Symbols)
+            : BinanceAdapter.Subscribe(config.Symbols.SelectMany(s => BinanceAdapter.MarketDataStreams(venue, s)).ToList(), 1);
         var options = new ReconnectingWebSocketOptions
         {
             Name = Name,
             Socket = new PipeWebSocketOptions { RemoteCertificateValidation = pin, MaxMessageSize = 8 << 20 },
             Subscriptions = () => [new WebSocketOutgoingMessage(WebSocketMessageType.Text, subscribe)],
             InitialBackoff = initialBackoff,
+            // OKX wants its text "ping" when idle (it answers "pong"); Binance pings us and we answer (built in).
+            Heartbeat = _isOkx ? () => WebSocketOutgoingMessage.Text(OkxAdapter.HeartbeatPing) : null,
+            HeartbeatInterval = _isOkx ? OkxAdapter.HeartbeatIdleInterval : null,
+            ProtocolPingInterval = _isOkx ? null : TimeSpan.FromSeconds(15),
         };
         _socket = new ReconnectingWebSocket(_uri, this, options);
         _socket.StateChanged += OnStateChanged;
@@ -111,7 +120,17 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
 
     /// <summary>True when the venue is one this runner can connect to.</summary>
     public static bool IsSupported(VenueId venue) =>
-        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM;
+        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM || venue == VenueCatalog.Okx;
+
+    /// <summary>OKX book channel by the config's <c>depth</c>: 5 → books5, 50 → books50-l2-tbt, 400 → books-l2-tbt,
+    /// otherwise books (400 levels, 100 ms; the tick-by-tick channels need a VIP tier on the live venue).</summary>
+    private static OkxChannel OkxBookChannel(int depth) => depth switch
+    {
+        5 => OkxChannel.Books5,
+        50 => OkxChannel.Books50L2Tbt,
+        400 => OkxChannel.BooksL2Tbt,
+        _ => OkxChannel.Books,
+    };
 
     public void Start()
     {
@@ -142,9 +161,11 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
 
     private void Enqueue(string symbol)
     {
+        // Binance symbols are upper case; OKX instIds are used as given (already upper case).
+        string key = _isOkx ? symbol : symbol.ToUpperInvariant();
         lock (_pendingSnapshots)
-            if (!_pendingSnapshots.Add(symbol.ToUpperInvariant())) return;
-        _snapshotRequests.Writer.TryWrite(symbol.ToUpperInvariant());
+            if (!_pendingSnapshots.Add(key)) return;
+        _snapshotRequests.Writer.TryWrite(key);
     }
 
     public void OnMessage(WebSocketMessageType type, in ReadOnlySequence<byte> payload, long receiveTimestamp)
@@ -231,9 +252,10 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             long now = EngineClock.NowUnixNs();
             _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.ConnectionOpened, Encoding.UTF8.GetBytes(_uri.ToString()), default);
             _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), Subscribe);
-            if (connects > 1)
+            // OKX sends a snapshot for every book subscription (snapshot-on-subscribe): nothing to invalidate or fetch.
+            if (connects > 1) Interlocked.Increment(ref Stats.ReconnectsValue);
+            if (connects > 1 && !_isOkx)
             {
-                Interlocked.Increment(ref Stats.ReconnectsValue);
                 _batch.Clear();
                 foreach (var symbol in _config.Symbols)
                 {
@@ -252,6 +274,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             }
         }
         _log($"{Name}: connected to {_uri} (connection {connects})");
+        if (_isOkx) return;
         // Books that exist ask for their snapshot through the invalidation; the others are requested here.
         foreach (var symbol in _config.Symbols)
             if (!_registry.TryGet(_venue, Encoding.ASCII.GetBytes(symbol.ToUpperInvariant()), out var instrument) || !known.Contains(instrument))
@@ -272,6 +295,11 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             await foreach (var symbol in _snapshotRequests.Reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
                 lock (_pendingSnapshots) _pendingSnapshots.Remove(symbol);
+                if (_isOkx)
+                {
+                    await ResubscribeAsync(symbol).ConfigureAwait(false);
+                    continue;
+                }
                 // Documented order (Binance "How to manage a local order book"): open the stream and buffer it first,
                 // then fetch the snapshot. Wait for the connection's first frame (bounded).
                 var waited = Stopwatch.StartNew();
@@ -283,6 +311,19 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>OKX resync: unsubscribe and subscribe the book again; the venue answers with a fresh snapshot.</summary>
+    private async Task ResubscribeAsync(string instId)
+    {
+        foreach (var message in OkxAdapter.Resubscribe(_okxBookChannel, instId))
+        {
+            if (_capture is not null)
+                lock (_gate) _capture.Write(EngineClock.NowUnixNs(), _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), message);
+            await _socket.SendTextAsync(message).ConfigureAwait(false);
+        }
+        Interlocked.Increment(ref Stats.SnapshotsFetchedValue);
+        _log($"{Name}: resubscribed {instId} for a fresh snapshot");
     }
 
     private async Task FetchSnapshotAsync(string symbol, CancellationToken stop)

@@ -65,6 +65,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     /// <summary>True once every venue's frames were all sent.</summary>
     public bool AllSent => _feeds.All(f => f.AllSent);
     public long FramesSent => _feeds.Sum(f => Interlocked.Read(ref f.FramesSent));
+    /// <summary>Recorded frames sent so far for one venue (by name).</summary>
+    public long FramesSentTo(string venue) => _feeds.Where(f => f.Name == venue).Sum(f => Interlocked.Read(ref f.FramesSent));
     public int Drops => _feeds.Sum(f => Volatile.Read(ref f.Drops));
     public int Connections => _feeds.Sum(f => Volatile.Read(ref f.Connections));
     public int SnapshotsServed => _feeds.Sum(f => Volatile.Read(ref f.SnapshotsServed));
@@ -72,7 +74,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     /// <summary>Frames sendable per venue name (recorded WebSocket frames; recorded snapshots excluded).</summary>
     public IReadOnlyDictionary<string, int> SendableFrames => _feeds.ToDictionary(f => f.Name, f => f.SendableFrames);
 
-    public string WebSocketUrl(string venue) => $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/{venue}/stream";
+    public string WebSocketUrl(string venue) => venue == "okx"
+        ? $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/ws/v5/public"
+        : $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/{venue}/stream";
     public string RestUrl => $"{(Tls ? "https" : "http")}://127.0.0.1:{Port}";
 
     /// <summary>Loads the captures and starts listening.</summary>
@@ -133,6 +137,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         if (path.EndsWith("/api/v3/depth", StringComparison.Ordinal)) return DepthAsync(context, VenueCatalog.Binance);
         if (path.EndsWith("/fapi/v1/depth", StringComparison.Ordinal)) return DepthAsync(context, VenueCatalog.BinanceFutures);
         if (path.EndsWith("/dapi/v1/depth", StringComparison.Ordinal)) return DepthAsync(context, VenueCatalog.BinanceCoinM);
+        if (path.EndsWith("/ws/v5/public", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest
+            && _feeds.FirstOrDefault(f => f.Venue == VenueCatalog.Okx) is { } okx)
+            return StreamAsync(context, okx);
         if (path.EndsWith("/stream", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest)
         {
             var prefix = path[..^"/stream".Length].Trim('/');
@@ -183,11 +190,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         var subscribed = new HashSet<string>();
         var subscribedChanged = new SemaphoreSlim(0);
         var sendLock = new SemaphoreSlim(1, 1);
+        var snapshots = new System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)>();
         foreach (var s in context.Request.Query["streams"].ToString().Split('/', StringSplitOptions.RemoveEmptyEntries))
             subscribed.Add(SimVenueFeed.NormalizeStream(s));
         _options.Log?.Invoke($"{feed.Name}: connection {connection} opened ({subscribed.Count} streams in the URL)");
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var receive = ReceiveLoopAsync(ws, feed, connection, subscribed, subscribedChanged, sendLock, closed);
+        var receive = ReceiveLoopAsync(ws, feed, connection, subscribed, subscribedChanged, sendLock, snapshots, closed);
         try
         {
             // Wait for the first subscription, then own the venue's timeline until the end, a drop or a disconnect.
@@ -199,7 +207,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             await feed.Pump.WaitAsync(closed.Token).ConfigureAwait(false);
             try
             {
-                await PumpAsync(ws, feed, connection, subscribed, sendLock, closed.Token).ConfigureAwait(false);
+                await PumpAsync(ws, feed, connection, subscribed, sendLock, snapshots, closed.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -215,7 +223,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     }
 
     private async Task PumpAsync(WebSocket ws, SimVenueFeed feed, int connection, HashSet<string> subscribed,
-        SemaphoreSlim sendLock, CancellationToken stop)
+        SemaphoreSlim sendLock, System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots, CancellationToken stop)
     {
         var speed = _options.Speed;
         long resumeTimeNs = feed.Cursor < feed.Frames.Count ? feed.Frames[feed.Cursor].TimeNs : 0;
@@ -223,12 +231,21 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         int sentHere = 0;
         while (!stop.IsCancellationRequested)
         {
+            // Snapshot-on-subscribe (OKX): made here, between two frames, so it is exactly the book after the last
+            // frame this timeline sent and the next frame continues it.
+            while (snapshots.TryDequeue(out var request))
+            {
+                var body = feed.TryBuildOkxSnapshot(request.Channel, request.InstId);
+                if (body is null) continue; // no book yet: the recorded snapshot is still ahead in the stream
+                _options.Log?.Invoke($"{feed.Name}: connection {connection} snapshot {request.InstId} from the replica ({body.Length} bytes)");
+                await SendLockedAsync(ws, sendLock, body, stop).ConfigureAwait(false);
+            }
             int index = feed.Cursor;
             if (index >= feed.Frames.Count)
             {
                 // Everything sent: keep the connection open (a real feed would go on) until the client closes it.
-                await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-                return;
+                await Task.Delay(50, stop).ConfigureAwait(false);
+                continue;
             }
             var frame = feed.Frames[index];
             if (!speed.IsMax)
@@ -273,8 +290,22 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         }
     }
 
+    private static async Task SendLockedAsync(WebSocket ws, SemaphoreSlim sendLock, byte[] body, CancellationToken stop)
+    {
+        await sendLock.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            await ws.SendAsync(body, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            sendLock.Release();
+        }
+    }
+
     private async Task ReceiveLoopAsync(WebSocket ws, SimVenueFeed feed, int connection, HashSet<string> subscribed,
-        SemaphoreSlim subscribedChanged, SemaphoreSlim sendLock, CancellationTokenSource closed)
+        SemaphoreSlim subscribedChanged, SemaphoreSlim sendLock,
+        System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots, CancellationTokenSource closed)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -307,20 +338,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                     }
                     break;
                 }
-                var reply = OnClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed);
-                if (reply is not null)
-                {
-                    subscribedChanged.Release();
-                    await sendLock.WaitAsync(closed.Token).ConfigureAwait(false);
-                    try
-                    {
-                        await ws.SendAsync(reply, WebSocketMessageType.Text, true, closed.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        sendLock.Release();
-                    }
-                }
+                var replies = feed.Venue == VenueCatalog.Okx
+                    ? OnOkxClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed, snapshots)
+                    : [OnClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed)];
+                subscribedChanged.Release();
+                foreach (var reply in replies)
+                    await SendLockedAsync(ws, sendLock, reply, closed.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
@@ -333,8 +356,44 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>OKX v5 <c>{"op":"subscribe"|"unsubscribe","args":[{"channel":C,"instId":X},...]}</c> (one ack per arg;
+    /// a book subscription queues a snapshot) and the text heartbeat <c>ping</c> → <c>pong</c>.</summary>
+    private List<byte[]> OnOkxClientMessage(ReadOnlySpan<byte> message, SimVenueFeed feed, int connection, HashSet<string> subscribed,
+        System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots)
+    {
+        if (message.SequenceEqual("ping"u8)) return [Encoding.UTF8.GetBytes("pong")];
+        var replies = new List<byte[]>();
+        try
+        {
+            using var doc = JsonDocument.Parse(message.ToArray());
+            var root = doc.RootElement;
+            string op = root.TryGetProperty("op", out var o) ? o.GetString() ?? "" : "";
+            if (op is not ("subscribe" or "unsubscribe") || !root.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array)
+                return [Encoding.UTF8.GetBytes("{\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request\"}")];
+            foreach (var arg in args.EnumerateArray())
+            {
+                string channel = arg.GetProperty("channel").GetString() ?? "";
+                string instId = arg.TryGetProperty("instId", out var id) ? id.GetString() ?? "" : "";
+                string key = SimVenueFeed.OkxKey(channel, instId);
+                lock (subscribed)
+                {
+                    if (op == "subscribe") subscribed.Add(key);
+                    else subscribed.Remove(key);
+                }
+                if (op == "subscribe" && key.StartsWith("books:", StringComparison.Ordinal)) snapshots.Enqueue((channel, instId));
+                replies.Add(Encoding.UTF8.GetBytes($"{{\"event\":\"{op}\",\"arg\":{{\"channel\":\"{channel}\",\"instId\":\"{instId}\"}}}}"));
+            }
+            _options.Log?.Invoke($"{feed.Name}: connection {connection} {op} {replies.Count} channels");
+            return replies;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return [Encoding.UTF8.GetBytes("{\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request\"}")];
+        }
+    }
+
     /// <summary>Binance <c>{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS","params":[...],"id":N}</c>.</summary>
-    private byte[]? OnClientMessage(ReadOnlySpan<byte> message, SimVenueFeed feed, int connection, HashSet<string> subscribed)
+    private byte[] OnClientMessage(ReadOnlySpan<byte> message, SimVenueFeed feed, int connection, HashSet<string> subscribed)
     {
         try
         {

@@ -143,12 +143,14 @@ internal sealed class SimVenueFeed
             {
                 var r = source.Current;
                 if (r.Kind is not (CaptureRecordKind.ReceivedText or CaptureRecordKind.RestResponse)) continue;
-                if (r.Venue != VenueCatalog.Binance && r.Venue != VenueCatalog.BinanceFutures && r.Venue != VenueCatalog.BinanceCoinM)
-                    throw new NotSupportedException($"{path}: venue '{r.Venue}' is not served by the simulator yet (Binance spot, USD-M and COIN-M are)");
-                if (!byVenue.TryGetValue(r.Venue, out var list)) byVenue[r.Venue] = list = [];
+                if (r.Venue != VenueCatalog.Binance && r.Venue != VenueCatalog.BinanceFutures && r.Venue != VenueCatalog.BinanceCoinM && r.Venue != VenueCatalog.Okx)
+                    throw new NotSupportedException($"{path}: venue '{r.Venue}' is not served by the simulator yet (Binance spot, USD-M, COIN-M and OKX are)");
                 var payload = r.Payload.ToArray();
+                // Recorded acks and pongs answered the recorder's requests: the simulator answers its own clients.
+                if (r.Venue == VenueCatalog.Okx && (payload.AsSpan().StartsWith("{\"event\""u8) || payload.AsSpan().SequenceEqual("pong"u8))) continue;
+                if (!byVenue.TryGetValue(r.Venue, out var list)) byVenue[r.Venue] = list = [];
                 bool snapshot = r.Kind == CaptureRecordKind.RestResponse;
-                list.Add(new SimFrame(r.ReceiveTimeNs, snapshot ? null : StreamKeyOf(payload), payload, snapshot));
+                list.Add(new SimFrame(r.ReceiveTimeNs, snapshot ? null : r.Venue == VenueCatalog.Okx ? OkxStreamKeyOf(payload) : StreamKeyOf(payload), payload, snapshot));
             }
         }
         return byVenue.Select(kv => new SimVenueFeed(kv.Key, kv.Value)).ToList();
@@ -163,6 +165,81 @@ internal sealed class SimVenueFeed
         var rest = frame[prefix.Length..];
         int end = rest.IndexOf((byte)'"');
         return end <= 0 ? null : NormalizeStream(Encoding.ASCII.GetString(rest[..end]));
+    }
+
+    /// <summary>OKX push data <c>{"arg":{"channel":"books-l2-tbt","instId":"X"},...}</c> → <c>books:X</c> (see <see cref="OkxKey"/>).</summary>
+    public static string? OkxStreamKeyOf(byte[] frame)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(frame);
+            if (!doc.RootElement.TryGetProperty("arg", out var arg)) return null;
+            return OkxKey(arg.GetProperty("channel").GetString() ?? "", arg.TryGetProperty("instId", out var id) ? id.GetString() ?? "" : "");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>books</c> and <c>books-l2-tbt</c> are the same 400-level book at different speeds: the simulator
+    /// serves what was recorded to either subscription.</summary>
+    public static string OkxKey(string channel, string instId) =>
+        (channel == "books-l2-tbt" ? "books" : channel) + ":" + instId;
+
+    /// <summary>
+    /// OKX snapshot-on-subscribe built from the replica: <c>{"arg":{"channel":C,"instId":X},"action":"snapshot",
+    /// "data":[{"asks":[[px,sz,"0",n]...],"bids":[...],"ts":"ms","checksum":N}]}</c>, the checksum being OKX's CRC-32 of
+    /// the 25 interleaved top levels of this very book (order counts are not kept by the replica: sent as "0").
+    /// Null when the replica has no synced book for <paramref name="instId"/> yet.
+    /// </summary>
+    public byte[]? TryBuildOkxSnapshot(string channel, string instId)
+    {
+        lock (Sync)
+        {
+            if (!_registry.TryGet(Venue, Encoding.ASCII.GetBytes(instId), out var instrument)) return null;
+            if (_replica.StateOf(Venue, instrument) != BookSyncState.Synced) return null;
+            var book = _replica.TryGetBook(Venue, instrument)!;
+            var meta = _registry[instrument];
+            int checksum = (int)BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, meta.PriceScale, meta.QuantityScale);
+            var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("arg");
+                w.WriteString("channel", channel);
+                w.WriteString("instId", instId);
+                w.WriteEndObject();
+                w.WriteString("action", "snapshot");
+                w.WriteStartArray("data");
+                w.WriteStartObject();
+                WriteOkxSide(w, "asks", book.Asks, meta.PriceScale, meta.QuantityScale);
+                WriteOkxSide(w, "bids", book.Bids, meta.PriceScale, meta.QuantityScale);
+                w.WriteString("ts", (book.LastExchangeTimeNs / 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteNumber("checksum", checksum);
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            SnapshotsServed++;
+            return buffer.WrittenSpan.ToArray();
+        }
+    }
+
+    private static void WriteOkxSide(Utf8JsonWriter w, string name, BookSide side, int priceScale, int sizeScale)
+    {
+        w.WriteStartArray(name);
+        for (int i = 0; i < side.Count; i++)
+        {
+            ref readonly var level = ref side.At(i);
+            w.WriteStartArray();
+            w.WriteStringValue(FixedPoint.Format(level.Price, priceScale, level.PriceDecimals));
+            w.WriteStringValue(FixedPoint.Format(level.Size, sizeScale, level.SizeDecimals));
+            w.WriteStringValue("0");
+            w.WriteStringValue("0");
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary><c>btcusdt@depth@100ms</c> and <c>btcusdt@depth@0ms</c> → <c>btcusdt@depth</c>: the simulator serves the
