@@ -16,10 +16,11 @@ using Xunit.Abstractions;
 namespace FastEngine.Tests.Tools;
 
 /// <summary>
-/// The live path end to end on loopback: <c>sim</c> serves the real Binance spot and USD-M captures (spot over plain
-/// WebSocket, USD-M over TLS with the certificate pinned), drops each venue's first connection mid-stream, and
-/// <c>run</c> must reconnect, resync from a fresh snapshot and end with the same books as <c>replay</c> of the same
-/// capture, with every trade of the recording counted exactly once.
+/// The live path end to end on loopback: <c>sim</c> serves real captures of three venues (Binance spot and OKX over
+/// plain WebSocket, Binance USD-M over TLS with the certificate pinned), drops each venue's first connection
+/// mid-stream, and <c>run</c> must reconnect, resync from a fresh snapshot (Binance: REST built from the simulator's
+/// replica; OKX: snapshot-on-subscribe, verified by OKX's own checksums) and end with the same books as <c>replay</c>
+/// of the same captures, with every trade of the recordings counted exactly once.
 /// </summary>
 public class LiveEndToEndTests(ITestOutputHelper output)
 {
@@ -159,6 +160,36 @@ public class LiveEndToEndTests(ITestOutputHelper output)
         Assert.Equal(plain.SendableFrames["binance"], plain.FramesSentTo("binance"));
         Assert.Equal(plain.SendableFrames["okx"], plain.FramesSentTo("okx"));
         Assert.Equal(tls.SendableFrames["binance-futures"], tls.FramesSentTo("binance-futures"));
+    }
+
+    [Fact]
+    public async Task Run_WrongPinnedCertificate_NeverConnects()
+    {
+        using var dir = new TempDirectory();
+        await using var tls = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions { Captures = [UsdM], Tls = true });
+        string wrongPin = new string('A', 64);
+        Assert.NotEqual(wrongPin, tls.CertificateSha256);
+        var config = new EngineConfig
+        {
+            Venues =
+            [
+                new VenueConfig
+                {
+                    Name = "binance-futures", Symbols = ["BTCUSDT"], Endpoint = tls.WebSocketUrl("binance-futures"),
+                    RestEndpoint = tls.RestUrl, PinnedCertificateSha256 = wrongPin,
+                },
+            ],
+            Topology = new TopologyConfig { WaitStrategy = "blocking", RingSize = 1 << 16 },
+        };
+        var live = await LiveRunner.RunAsync(new LiveRunOptions
+        {
+            Config = config, JournalPath = dir.File("intents.fej"), Duration = TimeSpan.FromMilliseconds(600),
+            InitialBackoff = TimeSpan.FromMilliseconds(50),
+        });
+        var counters = live.Connections[VenueCatalog.BinanceFutures];
+        Assert.Equal(0, live.Venues[VenueCatalog.BinanceFutures].Connects);
+        Assert.True(counters.ConnectFailures >= 1);
+        Assert.Equal(0, tls.FramesSent);
     }
 
     [Fact]
