@@ -5,7 +5,7 @@ using FastEngine.Cli.Sim;
 namespace FastEngine.Cli.Commands;
 
 /// <summary>
-/// <c>fastengine sim --capture F... [--port N] [--tls] [--speed max|1x|Nx] [--drop-after N]</c>: a loopback exchange
+/// <c>fastengine sim --capture F... [--port N] [--tls] [--speed max|1x|Nx] [--drop-after N] [--gap-at N]</c>: a loopback exchange
 /// serving recorded frames with the venue's own protocol until Ctrl+C / SIGTERM. Exit codes: 0 stopped; 2 bad arguments.
 /// </summary>
 internal static class SimCommand
@@ -17,9 +17,10 @@ internal static class SimCommand
         var tls = new Option<bool>("--tls") { Description = "Serve wss/https with a self-signed certificate (its SHA-256 is printed for pinning)." };
         var speed = new Option<string>("--speed") { Description = "max, 1x (recorded pace) or Nx.", DefaultValueFactory = _ => "1x" };
         var dropAfter = new Option<int>("--drop-after") { Description = "Close each venue's first connection after N frames (reconnect testing); 0 = never.", DefaultValueFactory = _ => 0 };
+        var gapAt = new Option<int>("--gap-at") { Description = "Withhold the Nth book frame of each venue once (resync testing); 0 = never.", DefaultValueFactory = _ => 0 };
         var command = new Command("sim", "Loopback exchange simulator: serves captured frames over WebSocket and REST snapshots from its own book replica.")
         {
-            captures, port, tls, speed, dropAfter,
+            captures, port, tls, speed, dropAfter, gapAt,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +57,7 @@ internal static class SimCommand
                     Tls = parse.GetValue(tls),
                     Speed = replaySpeed,
                     DropAfterFrames = Math.Max(0, parse.GetValue(dropAfter)),
+                    GapAtBookFrame = Math.Max(0, parse.GetValue(gapAt)),
                     Log = line => { lock (gate) output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}"); },
                 }).GetAwaiter().GetResult();
             }
@@ -73,7 +75,7 @@ internal static class SimCommand
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
             using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
             stop.Wait();
-            output.WriteLine($"sim: stopping; {sim.FramesSent} frames sent over {sim.Connections} connections, {sim.SnapshotsServed} snapshots served, {sim.Drops} drops");
+            output.WriteLine($"sim: stopping; {sim.FramesSent} frames sent over {sim.Connections} connections, {sim.SnapshotsServed} snapshots served, {sim.Drops} drops, {sim.Gaps} gaps");
             sim.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return 0;
         });

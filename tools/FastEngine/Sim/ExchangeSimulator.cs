@@ -28,6 +28,9 @@ public sealed record ExchangeSimulatorOptions
     public ReplaySpeed Speed { get; init; } = ReplaySpeed.Max;
     /// <summary>Close the first connection of each venue (code 1001) after it was sent this many frames; 0 = never.</summary>
     public int DropAfterFrames { get; init; }
+    /// <summary>Withhold (apply to the replica, never send) the Nth book frame of each venue's timeline, once: the
+    /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>) or a checksum mismatch (OKX) and must resync; 0 = never.</summary>
+    public int GapAtBookFrame { get; init; }
     /// <summary>Log lines (connections, subscriptions, drops, snapshots); null = silent.</summary>
     public Action<string>? Log { get; init; }
 }
@@ -68,6 +71,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     /// <summary>Recorded frames sent so far for one venue (by name).</summary>
     public long FramesSentTo(string venue) => _feeds.Where(f => f.Name == venue).Sum(f => Interlocked.Read(ref f.FramesSent));
     public int Drops => _feeds.Sum(f => Volatile.Read(ref f.Drops));
+    /// <summary>Book frames withheld by <see cref="ExchangeSimulatorOptions.GapAtBookFrame"/>.</summary>
+    public int Gaps => _feeds.Sum(f => Volatile.Read(ref f.Gaps));
     public int Connections => _feeds.Sum(f => Volatile.Read(ref f.Connections));
     public int SnapshotsServed => _feeds.Sum(f => Volatile.Read(ref f.SnapshotsServed));
 
@@ -257,6 +262,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             bool send = false;
             if (!frame.IsSnapshot && frame.StreamKey is not null)
                 lock (subscribed) send = subscribed.Contains(frame.StreamKey);
+            if (send && _options.GapAtBookFrame > 0 && IsBookStream(frame.StreamKey!)
+                && ++feed.BookFramesSeen == _options.GapAtBookFrame && Interlocked.Exchange(ref feed.Gaps, 1) == 0)
+            {
+                _options.Log?.Invoke($"{feed.Name}: withholding book frame {feed.BookFramesSeen} (gap test hook)");
+                send = false;
+            }
             if (send)
             {
                 await sendLock.WaitAsync(stop).ConfigureAwait(false);
@@ -289,6 +300,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             }
         }
     }
+
+    private static bool IsBookStream(string key) =>
+        key.EndsWith("@depth", StringComparison.Ordinal) || key.StartsWith("books:", StringComparison.Ordinal);
 
     private static async Task SendLockedAsync(WebSocket ws, SemaphoreSlim sendLock, byte[] body, CancellationToken stop)
     {

@@ -57,6 +57,9 @@ internal sealed class SimVenueFeed
 
     public int Connections;
     public int Drops;
+    public int Gaps;
+    /// <summary>Book frames of subscribed streams met by the pump (for the gap hook; pump thread only).</summary>
+    public int BookFramesSeen;
     public int SnapshotsServed;
 
     public bool AllSent => Volatile.Read(ref Cursor) >= Frames.Count;
