@@ -27,5 +27,7 @@ public static class Program
         yield return LatencyReportCommand.Create();
         yield return ReplayCommand.Create();
         yield return VerifyCommand.Create();
+        yield return SimCommand.Create();
+        yield return RunCommand.Create();
     }
 }
