@@ -27,5 +27,6 @@ public static class Program
         yield return LatencyReportCommand.Create();
         yield return ReplayCommand.Create();
         yield return VerifyCommand.Create();
+        yield return LatencyCommand.Create();
     }
 }
