@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastEngine.Cli.Replay;
+using FastEngine.Hosting;
 
 namespace FastEngine.Benchmarks.Pipeline;
 
@@ -48,9 +49,10 @@ internal static class PipelineProfile
                 sw.Restart();
                 PipelineWorkload.Feed(engine, all, ends);
                 Add("engine alone, fresh engine (pre-parsed)", sw.Elapsed.TotalSeconds);
+                engine.Books.Reset();
                 sw.Restart();
                 PipelineWorkload.Feed(engine, all, ends);
-                Add("engine alone, second pass (pre-parsed)", sw.Elapsed.TotalSeconds);
+                Add("engine alone, second pass after Books.Reset (pre-parsed)", sw.Elapsed.TotalSeconds);
             }
             using (var session = ReplaySession.Open(files))
             {
@@ -58,6 +60,17 @@ internal static class PipelineProfile
                 sw.Restart();
                 new ReplayProducer(ReplaySpeed.Max).Run(session.Merge, new DirectEngineSink(engine));
                 Add("parse + engine, one thread (no ring)", sw.Elapsed.TotalSeconds);
+            }
+            foreach (int batchEvents in new[] { 1, 1024 })
+            {
+                using var session = ReplaySession.Open(files);
+                using var engine = PipelineWorkload.NewEngine(config, session.Registry);
+                using var pipeline = new EnginePipeline(engine, config.Topology);
+                sw.Restart();
+                pipeline.Start();
+                new ReplayProducer(ReplaySpeed.Max) { MaxBatchEvents = batchEvents }.Run(session.Merge, pipeline);
+                pipeline.Halt();
+                Add($"ring, publish batches of <= {batchEvents} events (record-aligned)", sw.Elapsed.TotalSeconds);
             }
             sw.Restart();
             var r = ReplayRunner.Run(files, config, ReplaySpeed.Max, journal);
