@@ -66,7 +66,7 @@ public class LatencyCommandTests
     public void Latency_DefaultConfig_NoIntentNoIntentSamples()
     {
         var dir = TempDir();
-        var r = Run("latency", "--config", RepoFile("config", "default.json"), "--speed", "100x", "--max-gap-ms", "1", "--out", dir);
+        var r = Run("latency", "--config", RepoFile("config", "default.json"), "--speed", "100x", "--max-gap-ms", "1", "--warmup-runs", "0", "--out", dir);
         Assert.True(r.ExitCode == 0, r.Error);
         Assert.Contains("receive→intent: no samples", r.Output);
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "latency.json")))!.AsObject();
@@ -84,6 +84,10 @@ public class LatencyCommandTests
         var gap = Run("latency", "--max-gap-ms", "-5", "--config", RepoFile("config", "default.json"), "--out", TempDir());
         Assert.Equal(2, gap.ExitCode);
         Assert.Contains("--max-gap-ms", gap.Error);
+
+        var warmup = Run("latency", "--warmup-runs", "-1", "--config", RepoFile("config", "default.json"), "--out", TempDir());
+        Assert.Equal(2, warmup.ExitCode);
+        Assert.Contains("--warmup-runs", warmup.Error);
 
         var missing = Run("latency", "/nonexistent/capture.txt", "--config", RepoFile("config", "default.json"), "--out", TempDir());
         Assert.Equal(2, missing.ExitCode);
