@@ -37,7 +37,7 @@ public class LatencyCommandTests
     public void Latency_BundledDemoConfigPaced_WritesReportWithEveryStage()
     {
         var dir = TempDir();
-        var r = Run("latency", "--config", RepoFile("config", "latency-demo.json"), "--speed", "100x", "--max-gap-ms", "1", "--out", dir);
+        var r = Run("latency", "--config", RepoFile("config", "latency-demo.json"), "--speed", "100x", "--max-gap-ms", "1", "--warmup-runs", "1", "--out", dir);
         Assert.True(r.ExitCode == 0, r.Error);
         foreach (var file in new[] { "latency-receive_book.hgrm", "latency-receive_signal.hgrm", "latency-receive_intent.hgrm", "latency.md", "latency.svg", "latency.json" })
             Assert.True(File.Exists(Path.Combine(dir, file)), file);

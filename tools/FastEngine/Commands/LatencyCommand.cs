@@ -13,7 +13,7 @@ namespace FastEngine.Cli.Commands;
 /// (<see cref="LatencyReport.Write"/>: one <c>.hgrm</c> per stage, Markdown, SVG, JSON) of receive→book,
 /// receive→signal and receive→intent (tick-to-intent), measured from the moment each record's events were published into
 /// the ring. Idle stretches longer than <c>--max-gap-ms</c> of recording time are cut to that length (the bundled
-/// captures were recorded years apart and have 1-second rows). <c>--warmup-runs</c> (default 1) replays the inputs at max
+/// captures were recorded years apart and have 1-second rows). <c>--warmup-runs</c> (default 5: fewer leave the rarely-run intent path in tier-0 code) replays the inputs at max
 /// speed first, unmeasured, so the measured run is not timing the JIT.
 /// Exit codes: 0 written; 2 bad arguments, config or files; 1 the pipeline failed (a handler threw).
 /// </summary>
@@ -28,7 +28,7 @@ internal static class LatencyCommand
         var config = new Option<string?>("--config") { Description = "Config file (default: config/default.json found from the current directory up; config/latency-demo.json makes intents)." };
         var speed = new Option<string>("--speed") { Description = "Pacing: 1x (recorded pace) or Nx.", DefaultValueFactory = _ => "1x" };
         var maxGap = new Option<double>("--max-gap-ms") { Description = "Cut idle stretches longer than this (ms of recording time) to this length.", DefaultValueFactory = _ => 1000 };
-        var warmup = new Option<int>("--warmup-runs") { Description = "Unmeasured replays of the same inputs at max speed before the measured one (JIT warm-up, as before going live).", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup-runs") { Description = "Unmeasured replays of the same inputs at max speed before the measured one (JIT warm-up, as before going live).", DefaultValueFactory = _ => 5 };
         var outDir = new Option<string>("--out") { Description = "Directory for the latency report and the intent journal.", DefaultValueFactory = _ => "out/latency" };
         var venue = new Option<string?>("--venue") { Description = "Venue of the files when it cannot be inferred." };
         var format = new Option<string?>("--format") { Description = "Capture format: auto, fecap, legacy, envelope, tsraw, jsonl." };
