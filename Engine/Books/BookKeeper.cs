@@ -119,6 +119,32 @@ public sealed class BookKeeper
         return total;
     }
 
+    /// <summary>
+    /// Returns every book to its state after creation — awaiting a snapshot, no levels, no sequence, nothing buffered or
+    /// queued — keeping its memory (no allocation) and its counters. For replaying a recording again from its start
+    /// (benchmarks) on the book stage's thread; the books then follow the recording exactly as the first time.
+    /// </summary>
+    public void Reset()
+    {
+        foreach (var st in _all)
+        {
+            st.State = BookSyncState.AwaitingSnapshot;
+            st.Mode = MessageMode.None;
+            st.BridgeSequence = -1;
+            st.PendingCount = 0;
+            st.Replaying = false;
+            st.BboStage = default;
+            st.BboHead = 0;
+            st.BboCount = 0;
+            var book = st.Book;
+            book.Clear();
+            book.IsSynced = false;
+            book.LastSequence = -1;
+            book.LastReceiveTimeNs = 0;
+            book.LastExchangeTimeNs = 0;
+        }
+    }
+
     /// <summary>Processes one event (the book stage handler body).</summary>
     public void OnEvent(ref MarketEvent e)
     {

@@ -29,5 +29,6 @@ public static class Program
         yield return VerifyCommand.Create();
         yield return SimCommand.Create();
         yield return RunCommand.Create();
+        yield return LatencyCommand.Create();
     }
 }

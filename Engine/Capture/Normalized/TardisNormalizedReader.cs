@@ -93,6 +93,19 @@ public sealed class TardisFeed
         return false;
     }
 
+    /// <summary>Where a line's level numbers are (offsets into the line) until the instrument's scales are known: 4 ints per
+    /// level (price start, price length, amount start, amount length; a bid's price length is stored negated). Grows on a
+    /// cold path to the largest line's level count.</summary>
+    internal int[] LevelScratch = new int[4 * 1024];
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void GrowLevelScratchSlow()
+    {
+        long cold = ColdPath.Begin();
+        Array.Resize(ref LevelScratch, LevelScratch.Length * 2);
+        ColdPath.End(cold);
+    }
+
     internal void CountReject(NormalizedRejectReason reason)
     {
         _rejects[(int)reason]++;
@@ -110,8 +123,8 @@ public sealed class TardisFeed
 /// </summary>
 /// <remarks>
 /// Allocation-free: <see cref="Utf8JsonReader"/> over the line, numbers parsed from their UTF-8 digits into fixed point.
-/// Two passes, because the keys are in alphabetical order and <c>asks</c>/<c>bids</c> come before <c>exchange</c>/<c>symbol</c>:
-/// the first reads the scalar fields and skips the arrays, the second writes the levels. A bad line adds nothing to the
+/// One tokenizing pass: the keys are in alphabetical order and <c>asks</c>/<c>bids</c> come before <c>exchange</c>/<c>symbol</c>,
+/// so level number positions are noted in the feed's scratch buffer and parsed once the instrument's scales are known. A bad line adds nothing to the
 /// batch (it is truncated back) and is counted by reason in its <see cref="TardisFeed"/>.
 /// </remarks>
 public ref struct TardisNormalizedReader
@@ -152,6 +165,11 @@ public ref struct TardisNormalizedReader
         ReadOnlySpan<byte> type = default, exchange = default, symbol = default, local = default, exchangeTime = default, id = default, side = default;
         ReadOnlySpan<byte> price = default, amount = default;
         bool isSnapshot = false, hasType = false;
+        // One pass: scalar fields are kept as spans; each level's number positions go to the feed's scratch buffer, parsed
+        // once the instrument (and so its scales) is known — the keys are alphabetical, so asks/bids come before symbol.
+        int levelCount = 0;
+        bool levelsStopped = false;
+        var levelError = NormalizedRejectReason.None;
         var reader = new Utf8JsonReader(_line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return NormalizedRejectReason.InvalidJson;
         while (reader.Read())
@@ -159,7 +177,21 @@ public ref struct TardisNormalizedReader
             if (reader.TokenType == JsonTokenType.EndObject) break;
             if (reader.TokenType != JsonTokenType.PropertyName) return NormalizedRejectReason.InvalidJson;
             var name = reader.ValueSpan;
+            bool bids = name.SequenceEqual("bids"u8);
+            bool asks = !bids && name.SequenceEqual("asks"u8);
             if (!reader.Read()) return NormalizedRejectReason.InvalidJson;
+            if (bids || asks)
+            {
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    if (reader.TokenType == JsonTokenType.StartObject) reader.Skip();
+                    if (levelError == NormalizedRejectReason.None && !levelsStopped) levelError = NormalizedRejectReason.InvalidJson;
+                    levelsStopped = true;
+                    continue;
+                }
+                if (!ReadLevels(ref reader, bids, ref levelCount, ref levelsStopped, ref levelError)) return NormalizedRejectReason.InvalidJson;
+                continue;
+            }
             if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) { reader.Skip(); continue; }
             if (reader.ValueIsEscaped) return NormalizedRejectReason.InvalidJson;   // none of the fields we read is ever escaped
             var value = reader.ValueSpan;
@@ -210,59 +242,95 @@ public ref struct TardisNormalizedReader
         }
         if (!type.SequenceEqual("book_change"u8)) return NormalizedRejectReason.UnknownType;
 
+        long levelExchangeNs = bookTimeIsLocal ? 0 : exchangeNs;
         ref var h = ref batch.Add();
         h.Kind = MarketEventKind.BookHeader;
         h.Venue = venue;
         h.Instrument = instrumentId;
         h.ReceiveTimeNs = receiveNs;
-        h.ExchangeTimeNs = bookTimeIsLocal ? 0 : exchangeNs;
+        h.ExchangeTimeNs = levelExchangeNs;
         h.Sequence = -1;
         h.PrevSequence = -1;
         h.Flags = MarketEventFlags.Replay | (isSnapshot ? MarketEventFlags.Snapshot : MarketEventFlags.None);
 
-        // Second pass: the level arrays.
-        var levels = new Utf8JsonReader(_line);
-        levels.Read();
-        while (levels.Read() && levels.TokenType == JsonTokenType.PropertyName)
+        var scratch = _feed.LevelScratch;
+        var line = _line;
+        int priceScale = instrument.PriceScale, quantityScale = instrument.QuantityScale;
+        for (int i = 0; i < levelCount; i++)
         {
-            bool bids = levels.ValueSpan.SequenceEqual("bids"u8);
-            bool asks = !bids && levels.ValueSpan.SequenceEqual("asks"u8);
-            levels.Read();
-            if (!bids && !asks) { levels.Skip(); continue; }
-            if (levels.TokenType != JsonTokenType.StartArray) return NormalizedRejectReason.InvalidJson;
-            while (levels.Read() && levels.TokenType == JsonTokenType.StartObject)
-            {
-                ReadOnlySpan<byte> lp = default, la = default;
-                while (levels.Read() && levels.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool isPrice = levels.ValueSpan.SequenceEqual("price"u8);
-                    bool isAmount = !isPrice && levels.ValueSpan.SequenceEqual("amount"u8);
-                    levels.Read();
-                    if (levels.TokenType != JsonTokenType.Number) { levels.Skip(); continue; }
-                    if (isPrice) lp = levels.ValueSpan;
-                    else if (isAmount) la = levels.ValueSpan;
-                }
-                if (lp.IsEmpty || la.IsEmpty) return NormalizedRejectReason.MissingField;
-                if (FixedPoint.TryParse(lp, instrument.PriceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                    || FixedPoint.TryParse(la, instrument.QuantityScale, out long q, out byte qd) != NumberParseStatus.Ok
-                    || p <= 0 || q < 0)
-                    return NormalizedRejectReason.BadNumber;
-                ref var e = ref batch.Add();
-                e.Kind = MarketEventKind.BookLevel;
-                e.Venue = venue;
-                e.Instrument = instrumentId;
-                e.Side = bids ? Side.Bid : Side.Ask;
-                e.Price = p;
-                e.Size = q;
-                e.PriceDecimals = pd;
-                e.SizeDecimals = qd;
-                e.ReceiveTimeNs = receiveNs;
-                e.ExchangeTimeNs = bookTimeIsLocal ? 0 : exchangeNs;
-                e.Flags = MarketEventFlags.Replay;
-            }
+            int k = 4 * i;
+            int priceLength = scratch[k + 1];
+            bool bid = priceLength < 0;
+            if (bid) priceLength = -priceLength;
+            if (FixedPoint.TryParse(line.Slice(scratch[k], priceLength), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                || FixedPoint.TryParse(line.Slice(scratch[k + 2], scratch[k + 3]), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+                || p <= 0 || q < 0)
+                return NormalizedRejectReason.BadNumber;
+            ref var e = ref batch.Add();
+            e.Kind = MarketEventKind.BookLevel;
+            e.Venue = venue;
+            e.Instrument = instrumentId;
+            e.Side = bid ? Side.Bid : Side.Ask;
+            e.Price = p;
+            e.Size = q;
+            e.PriceDecimals = pd;
+            e.SizeDecimals = qd;
+            e.ReceiveTimeNs = receiveNs;
+            e.ExchangeTimeNs = levelExchangeNs;
+            e.Flags = MarketEventFlags.Replay;
         }
+        // Levels before the first bad one were checked in line order above (a bad number there is reported first).
+        if (levelError != NormalizedRejectReason.None) return levelError;
         batch[batch.Count - 1].Flags |= MarketEventFlags.EndOfMessage;   // the header itself when the message has no level
         _feed.BookMessages++;
         return NormalizedRejectReason.None;
+    }
+
+    /// <summary>
+    /// Reads one <c>bids</c>/<c>asks</c> array (the reader is on its StartArray; it ends on the matching EndArray), noting
+    /// each level's number positions. A level without a numeric price or amount is a <see cref="NormalizedRejectReason.MissingField"/>
+    /// (reported only if the line is otherwise a good book_change); an element that is not an object ends level reading
+    /// for the line. Returns false for malformed JSON.
+    /// </summary>
+    private readonly bool ReadLevels(ref Utf8JsonReader reader, bool bids, ref int levelCount, ref bool stopped, ref NormalizedRejectReason error)
+    {
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Not a level: the rest of the line's levels are ignored (the element and what follows are still
+                // tokenized, so malformed JSON is still caught).
+                stopped = true;
+                if (reader.TokenType == JsonTokenType.StartArray) reader.Skip();
+                continue;
+            }
+            int priceStart = -1, priceLength = 0, amountStart = -1, amountLength = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isPrice = reader.ValueSpan.SequenceEqual("price"u8);
+                bool isAmount = !isPrice && reader.ValueSpan.SequenceEqual("amount"u8);
+                if (!reader.Read()) return false;
+                if (reader.TokenType != JsonTokenType.Number) { reader.Skip(); continue; }
+                if (isPrice) { priceStart = (int)reader.TokenStartIndex; priceLength = reader.ValueSpan.Length; }
+                else if (isAmount) { amountStart = (int)reader.TokenStartIndex; amountLength = reader.ValueSpan.Length; }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject) return false;
+            if (stopped) continue;
+            if (priceStart < 0 || amountStart < 0)
+            {
+                if (error == NormalizedRejectReason.None) error = NormalizedRejectReason.MissingField;
+                stopped = true;
+                continue;
+            }
+            if (4 * levelCount + 4 > _feed.LevelScratch.Length) _feed.GrowLevelScratchSlow();
+            var scratch = _feed.LevelScratch;
+            int k = 4 * levelCount++;
+            scratch[k] = priceStart;
+            scratch[k + 1] = bids ? -priceLength : priceLength;
+            scratch[k + 2] = amountStart;
+            scratch[k + 3] = amountLength;
+        }
+        return false;
     }
 }

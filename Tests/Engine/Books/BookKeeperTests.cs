@@ -60,6 +60,40 @@ public class BookKeeperTests
 
     private static BookSyncSpec BinanceLike => new(SequenceRule.PrevLinked, BufferUntilSnapshot: true);
 
+    /// <summary>
+    /// After <see cref="BookKeeper.Reset"/> the book is as new (awaiting its snapshot, empty, no sequence) and the same
+    /// Binance sequence (buffer, REST snapshot, bridge, chain) played again ends in the same book; without the reset the
+    /// replayed pre-snapshot deltas would be dropped as duplicates and the bridge would fail. Counters are kept.
+    /// </summary>
+    [Fact]
+    public void Reset_SameSequenceAgain_SameBookAsFirstTime()
+    {
+        _keeper.SetSpec(Venue, BinanceLike);
+        for (int pass = 1; pass <= 2; pass++)
+        {
+            if (pass == 2)
+            {
+                _keeper.Reset();
+                Assert.Equal(BookSyncState.AwaitingSnapshot, _keeper.StateOf(Venue, _id));
+                Assert.False(Book.IsSynced);
+                Assert.Equal(-1, Book.LastSequence);
+                Assert.Equal(0, Book.Bids.Count + Book.Asks.Count);
+                Assert.Equal(1, Stats.Snapshots);
+            }
+            SpotDelta(95, 99, (Side.Bid, 1000, 1));
+            SpotDelta(100, 105, (Side.Bid, 1001, 2));
+            SpotDelta(106, 110, (Side.Ask, 1010, 3));
+            RestSnapshot(100, (Side.Bid, 999, 5), (Side.Ask, 1011, 6));
+            Assert.Equal(BookSyncState.Synced, _keeper.StateOf(Venue, _id));
+            Assert.Equal(110, Book.LastSequence);
+            Assert.Equal(2, Book.Bids.SizeAt(1001));
+            Assert.Equal(1010, Book.Asks.Best.Price);
+            Assert.Equal(pass, Stats.DroppedStale);
+            Assert.Equal(0, Stats.Gaps);
+        }
+        Assert.Empty(_resync.Requests);
+    }
+
     /// <summary>Binance "how to manage a local order book": buffer, drop u ≤ lastUpdateId, bridge U ≤ lastUpdateId+1 ≤ u, then U = u+1.</summary>
     [Fact]
     public void RestSnapshot_BufferedDeltas_DropStaleBridgeThenChain()

@@ -110,15 +110,184 @@ public static class ReplayRunner
     }
 
     /// <param name="journalPath">Where intents are journaled; a replay starts a fresh journal (the file is replaced).</param>
+    /// <param name="maxGapMs">While pacing: idle stretches between records longer than this are cut to this length
+    /// (the bundled captures were recorded years apart). Ignored at max speed.</param>
     public static ReplayResult Run(IReadOnlyList<string> files, EngineConfig config, ReplaySpeed speed, string journalPath,
-        string? venueName = null, string? format = null, Action<long, long>? progress = null)
+        string? venueName = null, string? format = null, Action<long, long>? progress = null, double maxGapMs = double.PositiveInfinity)
     {
         VenueCatalog.EnsureRegistered();
         if (File.Exists(journalPath)) File.Delete(journalPath);
-        var registry = new InstrumentRegistry();
         var options = OptionsFrom(config, journalPath);
-        using var engine = new DecisionEngine(registry, options);
+        using var session = ReplaySession.Open(files, venueName, format);
+        using var engine = new DecisionEngine(session.Registry, options);
         CaptureFeed.ConfigureBooks(engine.Books);
+        using var pipeline = new EnginePipeline(engine, config.Topology);
+        var producer = new ReplayProducer(speed, maxGapMs) { Progress = progress };
+        var sw = Stopwatch.StartNew();
+        pipeline.Start();
+        producer.Run(session.Merge, pipeline);
+        pipeline.Halt();
+        sw.Stop();
+        // The decision thread closed open opportunities at the last event time (OnShutdown → MarkEnd).
+        return new ReplayResult
+        {
+            Engine = engine,
+            Feed = session.Feed,
+            Files = files,
+            Records = producer.Records,
+            Events = producer.Events,
+            ElapsedSeconds = sw.Elapsed.TotalSeconds,
+            WaitStrategy = config.Topology.WaitStrategy,
+            Topology = config.Topology.Mode,
+            HandlerFailures = pipeline.HandlerFailures,
+            ProducerAllocatedSteady = producer.AllocatedSteady,
+            ProducerColdAllocated = producer.ColdAllocated,
+        };
+    }
+
+    /// <summary>
+    /// Parses every record of <paramref name="files"/> into one array, in replay order (benchmarks and tests feed it to a
+    /// <see cref="DecisionEngine"/> without the parsers or the ring). <paramref name="recordEnds"/>[i] is the end index of
+    /// record i's events. Cold path: allocates the arrays.
+    /// </summary>
+    public static MarketEvent[] ParseAll(ReplaySession session, out int[] recordEnds)
+    {
+        var sink = new CollectingSink();
+        var producer = new ReplayProducer(ReplaySpeed.Max) { MaxBatchEvents = 1 };
+        producer.Run(session.Merge, sink);
+        recordEnds = sink.Ends.ToArray();
+        return sink.Events.ToArray();
+    }
+
+    private sealed class CollectingSink : IMarketEventSink
+    {
+        public readonly List<MarketEvent> Events = new();
+        public readonly List<int> Ends = new();
+
+        public void Publish(Span<MarketEvent> events)
+        {
+            foreach (ref var e in events) Events.Add(e);
+            Ends.Add(Events.Count);
+        }
+    }
+}
+
+/// <summary>
+/// The replay producer loop: records merged by receive time → venue parsers → <see cref="IMarketEventSink"/> (the ring).
+/// At max speed several records' events go out in one publish (one claim, one timestamp) up to
+/// <see cref="MaxBatchEvents"/>; when pacing, every record is published as soon as it is parsed, so a latency measured
+/// from the publish stamp is not inflated by batching.
+/// </summary>
+/// <remarks>Single-threaded (the producer thread). Allocation-free per record after warm-up except on declared cold
+/// paths; <see cref="AllocatedSteady"/> reports what it allocated elsewhere after <see cref="WarmupRecords"/>.</remarks>
+public sealed class ReplayProducer(ReplaySpeed speed, double maxGapMs = double.PositiveInfinity)
+{
+    private readonly MarketEventBatch _batch = new(8192);
+    private readonly long _maxGapNs = double.IsPositiveInfinity(maxGapMs) || maxGapMs < 0 ? long.MaxValue : (long)(maxGapMs * 1_000_000);
+
+    /// <summary>Largest number of events published at once at max speed (a record is never split).</summary>
+    public int MaxBatchEvents { get; init; } = 1024;
+    public long WarmupRecords { get; init; } = 20_000;
+    public Action<long, long>? Progress { get; init; }
+    public long Records { get; private set; }
+    public long Events { get; private set; }
+    /// <summary>Idle time cut out by the max-gap rule while pacing (ns of recording time).</summary>
+    public long SkippedGapNs { get; private set; }
+    public long AllocatedSteady { get; private set; }
+    public long ColdAllocated { get; private set; }
+
+    /// <summary>Runs every record of <paramref name="merge"/> into <paramref name="sink"/> (generic: a struct or sealed
+    /// sink is called directly, without interface dispatch).</summary>
+    public void Run<TSink>(ReplayMerge merge, TSink sink) where TSink : IMarketEventSink
+    {
+        var batch = _batch;
+        bool paced = !speed.IsMax;
+        int maxBatch = paced ? 1 : Math.Max(1, MaxBatchEvents);
+        long records = 0, events = 0;
+        long allocWarm = -1, coldWarm = 0;
+        long firstTime = long.MinValue, lastTime = 0, skipped = 0;
+        var sw = Stopwatch.StartNew();
+        batch.Clear();
+        while (merge.MoveNext())
+        {
+            var src = merge.Current;
+            records++;
+            if (paced)
+            {
+                long t = src.TimeNs;
+                if (firstTime == long.MinValue) { firstTime = lastTime = t; }
+                else
+                {
+                    long gap = t - lastTime;
+                    if (gap > _maxGapNs) skipped += gap - _maxGapNs;
+                    lastTime = t;
+                    Pace(t - firstTime - skipped, sw, speed);
+                }
+            }
+            src.Emit(batch);
+            if (batch.Count >= maxBatch)
+            {
+                events += batch.Count;
+                sink.Publish(batch.Events);
+                batch.Clear();
+            }
+            if (records == WarmupRecords)
+            {
+                allocWarm = GC.GetAllocatedBytesForCurrentThread();
+                coldWarm = ColdPath.AllocatedOnThisThread;
+            }
+            if (Progress is not null && (records & 0x3FFF) == 0) Progress(records, events);
+        }
+        if (batch.Count > 0)
+        {
+            events += batch.Count;
+            sink.Publish(batch.Events);
+            batch.Clear();
+        }
+        long allocEnd = GC.GetAllocatedBytesForCurrentThread();
+        long coldEnd = ColdPath.AllocatedOnThisThread;
+        Records = records;
+        Events = events;
+        SkippedGapNs = skipped;
+        AllocatedSteady = allocWarm < 0 ? 0 : allocEnd - allocWarm - (coldEnd - coldWarm);
+        ColdAllocated = allocWarm < 0 ? 0 : coldEnd - coldWarm;
+    }
+
+    /// <summary>Waits until <paramref name="offsetNs"/> of recording time (scaled by the speed) has passed on the wall clock.
+    /// Sleeps for long waits; spins with yields for the last two milliseconds so records are not released in bursts.</summary>
+    private static void Pace(long offsetNs, Stopwatch sw, ReplaySpeed speed)
+    {
+        long targetTicks = (long)(offsetNs / speed.Multiplier * (Stopwatch.Frequency / 1e9));
+        while (true)
+        {
+            long wait = targetTicks - sw.ElapsedTicks;
+            if (wait <= 0) return;
+            double waitSeconds = wait / (double)Stopwatch.Frequency;
+            if (waitSeconds > 0.002) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(waitSeconds - 0.001, 5)));
+            else Thread.Yield();
+        }
+    }
+}
+
+/// <summary>The opened inputs of a replay: one registry, the capture feed (venue parsers) and the time-ordered merge of every
+/// file's source.</summary>
+public sealed class ReplaySession : IDisposable
+{
+    private ReplaySession(InstrumentRegistry registry, CaptureFeed feed, ReplayMerge merge)
+    {
+        Registry = registry;
+        Feed = feed;
+        Merge = merge;
+    }
+
+    public InstrumentRegistry Registry { get; }
+    public CaptureFeed Feed { get; }
+    public ReplayMerge Merge { get; }
+
+    public static ReplaySession Open(IReadOnlyList<string> files, string? venueName = null, string? format = null)
+    {
+        VenueCatalog.EnsureRegistered();
+        var registry = new InstrumentRegistry();
         var feed = new CaptureFeed(registry);
         var sources = new List<IReplaySource>();
         try
@@ -130,59 +299,8 @@ public static class ReplayRunner
             foreach (var s in sources) s.Dispose();
             throw;
         }
-        using var merge = new ReplayMerge(sources);
-        using var pipeline = new EnginePipeline(engine, config.Topology);
-        var batch = new MarketEventBatch(4096);
-        long records = 0, events = 0;
-        long firstTime = long.MinValue;
-        long allocWarm = -1, allocEnd, coldWarm = 0;
-        var sw = Stopwatch.StartNew();
-        pipeline.Start();
-        while (merge.MoveNext())
-        {
-            var src = merge.Current;
-            records++;
-            if (!speed.IsMax) Pace(src.TimeNs, ref firstTime, sw, speed);
-            batch.Clear();
-            src.Emit(batch);
-            if (batch.Count > 0)
-            {
-                pipeline.Publish(batch.Events);
-                events += batch.Count;
-            }
-            if (records == 20_000)
-            {
-                allocWarm = GC.GetAllocatedBytesForCurrentThread();
-                coldWarm = ColdPath.AllocatedOnThisThread;
-            }
-            if (progress is not null && (records & 0x3FFF) == 0) progress(records, events);
-        }
-        allocEnd = GC.GetAllocatedBytesForCurrentThread();
-        long coldEnd = ColdPath.AllocatedOnThisThread;
-        pipeline.Halt();
-        sw.Stop();
-        // The decision thread closed open opportunities at the last event time (OnShutdown → MarkEnd).
-        return new ReplayResult
-        {
-            Engine = engine,
-            Feed = feed,
-            Files = files,
-            Records = records,
-            Events = events,
-            ElapsedSeconds = sw.Elapsed.TotalSeconds,
-            WaitStrategy = config.Topology.WaitStrategy,
-            Topology = config.Topology.Mode,
-            HandlerFailures = pipeline.HandlerFailures,
-            ProducerAllocatedSteady = allocWarm < 0 ? 0 : allocEnd - allocWarm - (coldEnd - coldWarm),
-            ProducerColdAllocated = allocWarm < 0 ? 0 : coldEnd - coldWarm,
-        };
+        return new ReplaySession(registry, feed, new ReplayMerge(sources));
     }
 
-    private static void Pace(long timeNs, ref long firstTime, Stopwatch sw, ReplaySpeed speed)
-    {
-        if (firstTime == long.MinValue) { firstTime = timeNs; return; }
-        double targetSeconds = (timeNs - firstTime) / 1e9 / speed.Multiplier;
-        double wait = targetSeconds - sw.Elapsed.TotalSeconds;
-        if (wait > 0.002) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(wait, 5)));
-    }
+    public void Dispose() => Merge.Dispose();
 }

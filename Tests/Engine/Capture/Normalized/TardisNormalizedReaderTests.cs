@@ -90,6 +90,29 @@ public class TardisNormalizedReaderTests
         Assert.Equal((18_437_163L, Side.Bid), (batch[1].Sequence, batch[1].Side));
     }
 
+    /// <summary>A snapshot larger than the reader's initial level scratch (1,024 levels): every level comes out, asks then bids
+    /// in line order (as the keys are alphabetical), each with its own price and amount.</summary>
+    [Fact]
+    public void TryRead_SnapshotOf3000Levels_EveryLevelInLineOrder()
+    {
+        var line = new StringBuilder("""{"asks":[""");
+        for (int i = 0; i < 1500; i++) line.Append(i == 0 ? "" : ",").Append($$"""{"amount":{{i + 1}},"price":{{5000 + i}}.25}""");
+        line.Append("""],"bids":[""");
+        for (int i = 0; i < 1500; i++) line.Append(i == 0 ? "" : ",").Append($$"""{"price":{{4999 - i}}.5,"amount":{{10 * (i + 1)}}}""");
+        line.Append("""],"exchange":"deribit","isSnapshot":true,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"BTC-PERPETUAL","timestamp":"2019-04-01T00:00:00.05Z","type":"book_change"}""");
+        var batch = new MarketEventBatch();
+        Assert.True(Read(line.ToString(), batch, out _));
+        Assert.Equal(3001, batch.Count);
+        Assert.True((batch[0].Flags & MarketEventFlags.Snapshot) != 0);
+        for (int i = 0; i < 1500; i++)
+        {
+            Assert.Equal((Side.Ask, (5000L + i) * 100 + 25, i + 1L), (batch[1 + i].Side, batch[1 + i].Price, batch[1 + i].Size));
+            Assert.Equal((Side.Bid, (4999L - i) * 100 + 50, 10L * (i + 1)), (batch[1501 + i].Side, batch[1501 + i].Price, batch[1501 + i].Size));
+        }
+        Assert.True(batch[3000].IsEndOfMessage);
+        Assert.False(batch[2999].IsEndOfMessage);
+    }
+
     [Theory]
     [InlineData("""{"asks":[],"bids":[],"exchange":"kraken","isSnapshot":false,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"XBTUSD","timestamp":"2019-04-01T00:00:00.1Z","type":"book_change"}""", NormalizedRejectReason.UnknownExchange)]
     [InlineData("""{"asks":[],"bids":[],"exchange":"bitmex","isSnapshot":false,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"ETHUSD","timestamp":"2019-04-01T00:00:00.1Z","type":"book_change"}""", NormalizedRejectReason.UnknownSymbol)]
@@ -100,6 +123,9 @@ public class TardisNormalizedReaderTests
     [InlineData("""{"asks":[],"bids":[],"exchange":"bitmex","isSnapshot":false,"localTimestamp":"2019-02-30T00:00:00Z","symbol":"XBTUSD","type":"book_change"}""", NormalizedRejectReason.BadTimestamp)]
     [InlineData("""{"amount":1,"exchange":"bitmex","id":"x","localTimestamp":"2019-04-01T00:00:00Z","price":4091,"side":"both","symbol":"XBTUSD","timestamp":"2019-04-01T00:00:00Z","type":"trade"}""", NormalizedRejectReason.BadSide)]
     [InlineData("""[1,2,3]""", NormalizedRejectReason.InvalidJson)]
+    [InlineData("""{"asks":[{"amount":1}],"bids":[],"exchange":"bitmex","isSnapshot":false,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"XBTUSD","timestamp":"2019-04-01T00:00:00.1Z","type":"book_change"}""", NormalizedRejectReason.MissingField)]
+    [InlineData("""{"asks":[{"amount":1,"price":4092.125},{"amount":1}],"bids":[],"exchange":"bitmex","isSnapshot":false,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"XBTUSD","timestamp":"2019-04-01T00:00:00.1Z","type":"book_change"}""", NormalizedRejectReason.BadNumber)]
+    [InlineData("""{"asks":[{"amount":1,"price":4092.5}],"bids":5,"exchange":"bitmex","isSnapshot":false,"localTimestamp":"2019-04-01T00:00:00.1Z","symbol":"XBTUSD","timestamp":"2019-04-01T00:00:00.1Z","type":"book_change"}""", NormalizedRejectReason.InvalidJson)]
     public void TryRead_BadLine_RejectedCountedNothingAdded(string line, NormalizedRejectReason expected)
     {
         var batch = new MarketEventBatch();
