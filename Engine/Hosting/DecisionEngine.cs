@@ -62,7 +62,8 @@ public sealed class DecisionEngine : IDisposable
 {
     private readonly DecisionOptions _options;
     private ConsolidatedBook?[] _consolidated = new ConsolidatedBook?[64];
-    private int[] _consolidatedVenueCount = new int[64];
+    // The one venue an instrument has while it has only one: its messages skip the cold path without a lookup.
+    private VenueId[] _soloVenue = new VenueId[64];
     private readonly Dictionary<InstrumentId, List<VenueId>> _venuesOf = new();
     private readonly OrderIntentJournal? _journal;
     private long _nextIntentId = 1;
@@ -263,8 +264,8 @@ public sealed class DecisionEngine : IDisposable
         int i = instrument.Value;
         if ((uint)i >= (uint)_consolidated.Length) GrowSlow(i);
         var book = _consolidated[i];
-        if (book is not null && ContainsVenue(book, venue)) return book;
-        return AddVenueSlow(venue, instrument);
+        if (book is not null) return ContainsVenue(book, venue) ? book : AddVenueSlow(venue, instrument);
+        return _soloVenue[i] == venue ? null : AddVenueSlow(venue, instrument);
     }
 
     private static bool ContainsVenue(ConsolidatedBook book, VenueId venue)
@@ -284,10 +285,13 @@ public sealed class DecisionEngine : IDisposable
     {
         if (!_venuesOf.TryGetValue(instrument, out var venues)) _venuesOf[instrument] = venues = new List<VenueId>();
         if (!venues.Contains(venue)) venues.Add(venue);
-        if (venues.Count < 2) return null;
+        if (venues.Count < 2)
+        {
+            _soloVenue[instrument.Value] = venue;
+            return null;
+        }
         var book = new ConsolidatedBook(Books, instrument, venues.Select(v => (v, FeesOf(v))).ToArray(), _options.Thresholds.MaxQuoteAgeNs);
         _consolidated[instrument.Value] = book;
-        _consolidatedVenueCount[instrument.Value] = venues.Count;
         return book;
     }
 
@@ -296,7 +300,7 @@ public sealed class DecisionEngine : IDisposable
     {
         long cold = ColdPath.Begin();
         Array.Resize(ref _consolidated, Math.Max(index + 1, _consolidated.Length * 2));
-        Array.Resize(ref _consolidatedVenueCount, _consolidated.Length);
+        Array.Resize(ref _soloVenue, _consolidated.Length);
         ColdPath.End(cold);
     }
 

@@ -27,7 +27,6 @@ public sealed class CaptureFeed
     private readonly InstrumentRegistry _registry;
     private readonly Dictionary<(VenueId, uint), IFrameParser> _parsers = new();
     private readonly Dictionary<VenueId, IFrameParser> _latest = new();
-    private readonly Dictionary<VenueId, string?> _latestUrl = new();
 
     public CaptureFeed(InstrumentRegistry registry) => _registry = registry;
 
@@ -109,7 +108,6 @@ public sealed class CaptureFeed
         var parser = adapter.CreateParser(venue, _registry, url);
         _parsers[(venue, connection)] = parser;
         _latest[venue] = parser;
-        _latestUrl[venue] = url;
         return parser;
     }
 
