@@ -524,12 +524,12 @@ internal static class KrakenNumbers
     }
 
     /// <summary>Registers a first-seen symbol: scales = max(8, decimals seen in its first message), capped at 18 and lowered
-    /// when the largest integer part seen needs the room (see <see cref="Okx.OkxNumbers.ScaleFor"/>).</summary>
+    /// when the largest integer part seen needs the room (see <see cref="VenueNumbers.ScaleFor"/>).</summary>
     public static InstrumentId Register(InstrumentRegistry registry, VenueId venue, string symbol, SymbolParts parts, int priceDecimals, int sizeDecimals,
         int priceDigits = 0, int sizeDigits = 0, int firstPriceMagnitude = 0)
     {
-        int priceScale = Okx.OkxNumbers.ScaleFor(priceDecimals, priceDigits, InstrumentRegistry.DefaultPriceScale);
-        int sizeScale = Okx.OkxNumbers.ScaleFor(sizeDecimals, Okx.OkxNumbers.SizeDigitsFor(sizeDigits, firstPriceMagnitude), InstrumentRegistry.DefaultQuantityScale);
+        int priceScale = VenueNumbers.ScaleFor(priceDecimals, priceDigits, InstrumentRegistry.DefaultPriceScale);
+        int sizeScale = VenueNumbers.ScaleFor(sizeDecimals, VenueNumbers.SizeDigitsFor(sizeDigits, firstPriceMagnitude), InstrumentRegistry.DefaultQuantityScale);
         var instrument = registry.GetOrAdd(parts.Base, parts.Quote, parts.Kind, priceScale, sizeScale, parts.IsInverse, 0, parts.Detail);
         registry.MapVenueSymbol(venue, symbol, instrument.Id);
         return instrument.Id;
@@ -554,9 +554,9 @@ internal static class KrakenNumbers
                 else if (r.TokenType is JsonTokenType.String or JsonTokenType.Number && r.CurrentDepth >= 2)
                 {
                     int d = FixedPoint.CountDecimals(r.ValueSpan);
-                    int g = Okx.OkxNumbers.IntegerDigits(r.ValueSpan);
+                    int g = VenueNumbers.IntegerDigits(r.ValueSpan);
                     // Book levels and trades: [price, volume, timestamp, ...]; ticker "a"/"b": [price, wholeLot, lotVolume].
-                    if (index == 0 && firstPrice) { firstPriceMagnitude = Okx.OkxNumbers.Magnitude(r.ValueSpan); firstPrice = false; }
+                    if (index == 0 && firstPrice) { firstPriceMagnitude = VenueNumbers.Magnitude(r.ValueSpan); firstPrice = false; }
                     if (index == 0) { priceDecimals = Math.Max(priceDecimals, d); priceDigits = Math.Max(priceDigits, g); }
                     else if (index == 1) { sizeDecimals = Math.Max(sizeDecimals, d); sizeDigits = Math.Max(sizeDigits, g); }
                     else if (index == 2 && r.TokenType == JsonTokenType.String && g < 10) sizeDecimals = Math.Max(sizeDecimals, d); // not a timestamp

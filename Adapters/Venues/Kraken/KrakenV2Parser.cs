@@ -432,8 +432,8 @@ public sealed class KrakenV2Parser : IFrameParser
                 else if (r.TokenType == JsonTokenType.Number)
                 {
                     int d = FixedPoint.CountDecimals(r.ValueSpan);
-                    int g = Okx.OkxNumbers.IntegerDigits(r.ValueSpan);
-                    if (price && firstPrice) { magnitude = Okx.OkxNumbers.Magnitude(r.ValueSpan); firstPrice = false; }
+                    int g = VenueNumbers.IntegerDigits(r.ValueSpan);
+                    if (price && firstPrice) { magnitude = VenueNumbers.Magnitude(r.ValueSpan); firstPrice = false; }
                     if (price) { priceDecimals = Math.Max(priceDecimals, d); priceDigits = Math.Max(priceDigits, g); }
                     else if (qty) { qtyDecimals = Math.Max(qtyDecimals, d); qtyDigits = Math.Max(qtyDigits, g); }
                 }

@@ -291,10 +291,10 @@ public sealed class OkxParser : IFrameParser
         while (r.Read() && r.TokenType == JsonTokenType.StartArray)
         {
             if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
-            var reason = OkxNumbers.Parse(r.ValueSpan, instrument.PriceScale, out long price, out byte priceDecimals);
+            var reason = VenueNumbers.Parse(r.ValueSpan, instrument.PriceScale, out long price, out byte priceDecimals);
             if (reason != RejectReason.None) return reason;
             if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
-            reason = OkxNumbers.Parse(r.ValueSpan, instrument.QuantityScale, out long size, out byte sizeDecimals);
+            reason = VenueNumbers.Parse(r.ValueSpan, instrument.QuantityScale, out long size, out byte sizeDecimals);
             if (reason != RejectReason.None) return reason;
             if (price <= 0 || size < 0) return RejectReason.BadNumber;
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
@@ -361,10 +361,10 @@ public sealed class OkxParser : IFrameParser
             if (!first) { r.Skip(); continue; }
             first = false;
             if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
-            var reason = OkxNumbers.Parse(r.ValueSpan, instrument.PriceScale, out price, out _);
+            var reason = VenueNumbers.Parse(r.ValueSpan, instrument.PriceScale, out price, out _);
             if (reason != RejectReason.None) return reason;
             if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
-            reason = OkxNumbers.Parse(r.ValueSpan, instrument.QuantityScale, out size, out _);
+            reason = VenueNumbers.Parse(r.ValueSpan, instrument.QuantityScale, out size, out _);
             if (reason != RejectReason.None) return reason;
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                 if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
@@ -490,7 +490,7 @@ public sealed class OkxParser : IFrameParser
                 {
                     // OKX sends up to 16 decimals ("0.0001875391284828"); digits below 10^-12 are truncated (FundingRateScale).
                     if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
-                    reason = OkxNumbers.ParseTruncated(r.ValueSpan, MarketEvent.FundingRateScale, out rate);
+                    reason = VenueNumbers.ParseTruncated(r.ValueSpan, MarketEvent.FundingRateScale, out rate);
                     hasRate = true;
                 }
                 // fundingTime is the settlement time of the rate being published (OKX "Funding rate channel").
@@ -576,14 +576,14 @@ public sealed class OkxParser : IFrameParser
         value = 0;
         if (!r.Read() || r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
         if (r.ValueSpan.IsEmpty) return RejectReason.None;
-        return OkxNumbers.Parse(r.ValueSpan, scale, out value, out _);
+        return VenueNumbers.Parse(r.ValueSpan, scale, out value, out _);
     }
 
     private static RejectReason ReadRequiredNumber(ref Utf8JsonReader r, int scale, out long value)
     {
         value = 0;
         if (!r.Read() || r.TokenType is not (JsonTokenType.String or JsonTokenType.Number)) return RejectReason.UnexpectedShape;
-        return OkxNumbers.Parse(r.ValueSpan, scale, out value, out _);
+        return VenueNumbers.Parse(r.ValueSpan, scale, out value, out _);
     }
 
     // ---- first sighting of a symbol (cold) ---------------------------------------------------------------------------
@@ -600,135 +600,12 @@ public sealed class OkxParser : IFrameParser
         id = InstrumentId.None;
         string symbol = Encoding.UTF8.GetString(instId);
         if (!SymbolNormalizer.TryParse(symbol, SymbolStyle.Dashed, out var parts)) return RejectReason.UnknownSymbol;
-        OkxNumbers.MaxDecimals(frame, out int priceDecimals, out int sizeDecimals, out int priceDigits, out int sizeDigits, out int magnitude);
-        int priceScale = OkxNumbers.ScaleFor(priceDecimals, priceDigits, InstrumentRegistry.DefaultPriceScale);
-        int sizeScale = OkxNumbers.ScaleFor(sizeDecimals, OkxNumbers.SizeDigitsFor(sizeDigits, magnitude), InstrumentRegistry.DefaultQuantityScale);
+        VenueNumbers.MaxDecimals(frame, out int priceDecimals, out int sizeDecimals, out int priceDigits, out int sizeDigits, out int magnitude);
+        int priceScale = VenueNumbers.ScaleFor(priceDecimals, priceDigits, InstrumentRegistry.DefaultPriceScale);
+        int sizeScale = VenueNumbers.ScaleFor(sizeDecimals, VenueNumbers.SizeDigitsFor(sizeDigits, magnitude), InstrumentRegistry.DefaultQuantityScale);
         var instrument = _registry.GetOrAdd(parts.Base, parts.Quote, parts.Kind, priceScale, sizeScale, parts.IsInverse, 0, parts.Detail);
         _registry.MapVenueSymbol(_venue, symbol, instrument.Id);
         id = instrument.Id;
         return RejectReason.None;
-    }
-}
-
-/// <summary>Number helpers of the OKX parser.</summary>
-internal static class OkxNumbers
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static RejectReason Parse(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)
-    {
-        var status = FixedPoint.TryParse(text, scale, out mantissa, out decimals);
-        return status == NumberParseStatus.Ok ? RejectReason.None : ToReason(status);
-    }
-
-    /// <summary>
-    /// Scale for a first-seen instrument: the decimals seen, or more up to <paramref name="preferred"/> while
-    /// <paramref name="integerDigits"/> still fit a long with one spare digit (18 - 1 - digits).
-    /// </summary>
-    public static int ScaleFor(int decimals, int integerDigits, int preferred) =>
-        Math.Clamp(Math.Max(decimals, Math.Min(preferred, FixedPoint.MaxScale - 1 - integerDigits)), 0, FixedPoint.MaxScale);
-
-    /// <summary>
-    /// Integer digits to reserve for sizes: the largest seen, or what a 10^7 quote-unit level at the first price seen would
-    /// need (ELON-USDT at 0.0000007 trades 5,950,000,000,000-unit levels: 14 digits), whichever is larger.
-    /// </summary>
-    public static int SizeDigitsFor(int sizeDigitsSeen, int firstPriceMagnitude) => Math.Max(sizeDigitsSeen, Math.Clamp(7 - firstPriceMagnitude, 0, 17));
-
-    /// <summary>floor(log10(value)) of a plain positive decimal text (<c>"42310.6"</c> → 4, <c>"0.00000074"</c> → -7); 0 for zero.</summary>
-    public static int Magnitude(ReadOnlySpan<byte> text)
-    {
-        int integer = IntegerDigits(text);
-        if (integer > 0) return integer - 1;
-        int dot = text.IndexOf((byte)'.');
-        if (dot < 0) return 0;
-        for (int i = dot + 1; i < text.Length; i++)
-        {
-            if ((uint)(text[i] - '0') > 9) break;
-            if (text[i] != (byte)'0') return -(i - dot);
-        }
-        return 0;
-    }
-
-    /// <summary>Significant integer digits of a plain decimal text (<c>"5950000000000"</c> → 13, <c>"0.001"</c> → 0).</summary>
-    public static int IntegerDigits(ReadOnlySpan<byte> text)
-    {
-        int n = 0;
-        bool leading = true;
-        foreach (byte c in text)
-        {
-            if (c == (byte)'.' || c == (byte)'e' || c == (byte)'E') break;
-            if ((uint)(c - '0') > 9) continue;
-            if (leading && c == (byte)'0') continue;
-            leading = false;
-            n++;
-        }
-        return n;
-    }
-
-    /// <summary>Parses at <paramref name="scale"/>, dropping fraction digits beyond it (plain decimals only).</summary>
-    public static RejectReason ParseTruncated(ReadOnlySpan<byte> text, int scale, out long mantissa)
-    {
-        int dot = text.IndexOf((byte)'.');
-        if (dot >= 0 && text.Length - dot - 1 > scale && text[(dot + 1)..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
-            text = text[..(dot + 1 + scale)];
-        return Parse(text, scale, out mantissa, out _);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static RejectReason ToReason(NumberParseStatus status) => status switch
-    {
-        NumberParseStatus.Overflow => RejectReason.NumberOverflow,
-        NumberParseStatus.PrecisionLoss => RejectReason.PrecisionLoss,
-        _ => RejectReason.BadNumber,
-    };
-
-    /// <summary>
-    /// Largest decimal count of prices and of sizes in a frame (cold path): book levels are <c>[price, size, ...]</c>,
-    /// named fields ending in <c>Px</c>/<c>px</c>/<c>last</c> are prices, <c>Sz</c>/<c>sz</c> sizes.
-    /// </summary>
-    public static void MaxDecimals(ReadOnlySpan<byte> frame, out int priceDecimals, out int sizeDecimals, out int priceDigits, out int sizeDigits, out int firstPriceMagnitude)
-    {
-        priceDecimals = 0;
-        sizeDecimals = 0;
-        priceDigits = 0;
-        sizeDigits = 0;
-        firstPriceMagnitude = 0;
-        bool firstPrice = true;
-        try
-        {
-            var r = new Utf8JsonReader(frame);
-            int arrayDepth = 0, index = 0;
-            bool price = false, size = false;
-            while (r.Read())
-            {
-                switch (r.TokenType)
-                {
-                    case JsonTokenType.StartArray: arrayDepth++; index = 0; break;
-                    case JsonTokenType.EndArray: arrayDepth--; break;
-                    case JsonTokenType.PropertyName:
-                        var name = r.ValueSpan;
-                        price = name.EndsWith("Px"u8) || name.SequenceEqual("px"u8) || name.SequenceEqual("last"u8);
-                        size = name.EndsWith("Sz"u8) || name.SequenceEqual("sz"u8);
-                        break;
-                    case JsonTokenType.String:
-                        int d = FixedPoint.CountDecimals(r.ValueSpan);
-                        int g = IntegerDigits(r.ValueSpan);
-                        bool isPrice = arrayDepth >= 3 ? index == 0 : price; // data[ asks[ level[ px, sz, ... ] ] ]
-                        bool isSize = arrayDepth >= 3 ? index == 1 : size;
-                        if (arrayDepth >= 3) index++;
-                        if (isPrice && firstPrice && !r.ValueSpan.IsEmpty) { firstPriceMagnitude = Magnitude(r.ValueSpan); firstPrice = false; }
-                        if (isPrice) { priceDecimals = Math.Max(priceDecimals, d); priceDigits = Math.Max(priceDigits, g); }
-                        else if (isSize) { sizeDecimals = Math.Max(sizeDecimals, d); sizeDigits = Math.Max(sizeDigits, g); }
-                        price = size = false;
-                        break;
-                    default:
-                        price = size = false;
-                        break;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // Malformed frames are rejected by the caller's own pass; the decimals seen so far are kept.
-        }
     }
 }
