@@ -29,24 +29,34 @@ public sealed class RawCaptureSource(string path, ICaptureSource source, Capture
     public void Dispose() => source.Dispose();
 }
 
-/// <summary>Tardis-normalized book_change/trade lines (format T): BitMEX XBTUSD and Deribit BTC-PERPETUAL.</summary>
-public sealed class TardisSource : IReplaySource
+/// <summary>
+/// A normalized recording read line by line from one file: each accepted line becomes the events of one record
+/// (staged here, copied into the caller's batch by <see cref="Emit"/>); blank and metadata lines (a CSV header) are
+/// skipped, rejected lines counted.
+/// </summary>
+public abstract class NormalizedLineSource : IReplaySource
 {
     private readonly byte[] _bytes;
-    private readonly TardisFeed _feed;
-    private readonly MarketEventBatch _current = new(8192);
+    private readonly MarketEventBatch _current;
     private int _offset;
 
-    public TardisSource(string path, InstrumentRegistry registry)
+    protected NormalizedLineSource(string path, int batchCapacity)
     {
         Name = path;
         _bytes = File.ReadAllBytes(path);
-        _feed = TardisFeed.ForBitmexDeribit(registry, VenueCatalog.BitMex, VenueCatalog.Deribit, out _);
+        _current = new MarketEventBatch(batchCapacity);
     }
 
     public string Name { get; }
-    public TardisFeed Feed => _feed;
     public long TimeNs { get; private set; }
+    /// <summary>Lines that were rejected (bad lines, lines that carry no event).</summary>
+    public long Rejected { get; private set; }
+
+    /// <summary>Parses one line (without its line end) into <paramref name="batch"/>; false when it is not a record.</summary>
+    protected abstract bool TryReadLine(ReadOnlySpan<byte> line, MarketEventBatch batch);
+
+    /// <summary>A line that describes the file rather than holding a record (skipped, not counted).</summary>
+    protected virtual bool IsMetadata(ReadOnlySpan<byte> line) => false;
 
     public bool MoveNext()
     {
@@ -57,58 +67,9 @@ public sealed class TardisSource : IReplaySource
             var line = nl < 0 ? rest : rest[..nl];
             _offset += nl < 0 ? rest.Length : nl + 1;
             if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || IsMetadata(line)) continue;
             _current.Clear();
-            if (new TardisNormalizedReader(line, _feed).TryRead(_current, out _) && _current.Count > 0)
-            {
-                TimeNs = _current[0].ReceiveTimeNs;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    public void Emit(MarketEventBatch batch)
-    {
-        foreach (ref var e in _current.Events) batch.Add() = e;
-    }
-
-    public void Dispose() { }
-}
-
-/// <summary>One venue's 10-level snapshot CSV (format C), one full image per row.</summary>
-public sealed class Depth10CsvSource : IReplaySource
-{
-    private readonly byte[] _bytes;
-    private readonly VenueId _venue;
-    private readonly Instrument _instrument;
-    private readonly MarketEventBatch _current = new(64);
-    private int _offset;
-
-    public Depth10CsvSource(string path, InstrumentRegistry registry)
-    {
-        Name = path;
-        _bytes = File.ReadAllBytes(path);
-        string file = Path.GetFileName(path).ToLowerInvariant();
-        _venue = file.StartsWith("huobi") || file.StartsWith("htx") ? VenueCatalog.Htx : VenueCatalog.Binance;
-        _instrument = registry.GetOrAdd("LINK", "USDT", InstrumentKind.Spot, priceScale: 4, quantityScale: 4);
-    }
-
-    public string Name { get; }
-    public long TimeNs { get; private set; }
-    public long Rejected { get; private set; }
-
-    public bool MoveNext()
-    {
-        while (_offset < _bytes.Length)
-        {
-            var rest = _bytes.AsSpan(_offset);
-            int nl = rest.IndexOf((byte)'\n');
-            var line = nl < 0 ? rest : rest[..nl];
-            _offset += nl < 0 ? rest.Length : nl + 1;
-            if (line.Length == 0 || Depth10CsvReader.IsHeader(line)) continue;
-            _current.Clear();
-            if (new Depth10CsvReader(line).TryRead(_venue, _instrument, _current, out _, out _) && _current.Count > 0)
+            if (TryReadLine(line, _current) && _current.Count > 0)
             {
                 TimeNs = _current[0].ReceiveTimeNs;
                 return true;
@@ -124,6 +85,34 @@ public sealed class Depth10CsvSource : IReplaySource
     }
 
     public void Dispose() { }
+}
+
+/// <summary>Tardis-normalized book_change/trade lines (format T): BitMEX XBTUSD and Deribit BTC-PERPETUAL.</summary>
+public sealed class TardisSource(string path, InstrumentRegistry registry) : NormalizedLineSource(path, 8192)
+{
+    public TardisFeed Feed { get; } = TardisFeed.ForBitmexDeribit(registry, VenueCatalog.BitMex, VenueCatalog.Deribit, out _);
+
+    protected override bool TryReadLine(ReadOnlySpan<byte> line, MarketEventBatch batch) =>
+        new TardisNormalizedReader(line, Feed).TryRead(batch, out _);
+}
+
+/// <summary>One venue's 10-level snapshot CSV (format C), one full image per row.</summary>
+public sealed class Depth10CsvSource : NormalizedLineSource
+{
+    private readonly VenueId _venue;
+    private readonly Instrument _instrument;
+
+    public Depth10CsvSource(string path, InstrumentRegistry registry) : base(path, 64)
+    {
+        string file = Path.GetFileName(path).ToLowerInvariant();
+        _venue = file.StartsWith("huobi") || file.StartsWith("htx") ? VenueCatalog.Htx : VenueCatalog.Binance;
+        _instrument = registry.GetOrAdd("LINK", "USDT", InstrumentKind.Spot, priceScale: 4, quantityScale: 4);
+    }
+
+    protected override bool IsMetadata(ReadOnlySpan<byte> line) => Depth10CsvReader.IsHeader(line);
+
+    protected override bool TryReadLine(ReadOnlySpan<byte> line, MarketEventBatch batch) =>
+        new Depth10CsvReader(line).TryRead(_venue, _instrument, batch, out _, out _);
 }
 
 /// <summary>Opens the right source for a file (by name and content).</summary>
