@@ -195,16 +195,8 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     {
         _batch.Clear();
         var result = _parser.Parse(frame, source, url, receiveNs, _batch);
-        var feed = Feed;
-        feed.Frames++;
-        switch (result.Status)
-        {
-            case FrameStatus.Data: feed.Data++; break;
-            case FrameStatus.Control: feed.Control++; break;
-            default: feed.Rejected++; feed.RejectedBy[(int)result.Reason]++; break;
-        }
+        Feed.Count(result, _batch.Count);
         if (_batch.Count == 0) return;
-        feed.Events += _batch.Count;
         var events = _batch.Events;
         long trades = 0;
         for (int i = 0; i < events.Length; i++)

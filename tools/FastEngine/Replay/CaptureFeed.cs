@@ -14,6 +14,19 @@ public sealed class VenueFeedStats
     public long Rejected;
     public long Events;
     public readonly long[] RejectedBy = new long[Enum.GetValues<RejectReason>().Length];
+
+    /// <summary>Counts one parsed frame and the events it appended.</summary>
+    public void Count(ParseResult result, int events)
+    {
+        Frames++;
+        Events += events;
+        switch (result.Status)
+        {
+            case FrameStatus.Data: Data++; break;
+            case FrameStatus.Control: Control++; break;
+            default: Rejected++; RejectedBy[(int)result.Reason]++; break;
+        }
+    }
 }
 
 /// <summary>
@@ -66,15 +79,9 @@ public sealed class CaptureFeed
             return ParseResult.Reject(RejectReason.UnknownChannel);
         }
         var stats = StatsFor(venue);
-        stats.Frames++;
         int before = batch.Count;
         var result = parser.Parse(record.Payload.Span, rest ? FrameSource.Rest : FrameSource.WebSocket, rest ? RestUrlSlow(record) : null, record.ReceiveTimeNs, batch);
-        switch (result.Status)
-        {
-            case FrameStatus.Data: stats.Data++; stats.Events += batch.Count - before; break;
-            case FrameStatus.Control: stats.Control++; break;
-            default: stats.Rejected++; stats.RejectedBy[(int)result.Reason]++; break;
-        }
+        stats.Count(result, batch.Count - before);
         return result;
     }
 
