@@ -20,6 +20,9 @@ public sealed record EngineConfig
     public CaptureConfig Capture { get; init; } = new();
     public LoggingConfig Logging { get; init; } = new();
     public TelemetryConfig Telemetry { get; init; } = new();
+    /// <summary>JSON file of venue → apiKey/apiSecret[/passphrase] (relative to the config file), used by <c>mode: live</c>
+    /// when the environment has no <c>FASTENGINE_&lt;VENUE&gt;_API_KEY</c>; must not be readable by group or others.</summary>
+    public string? CredentialsFile { get; init; }
     /// <summary>Replay files (relative to the config file) used by <c>replay</c> when no file is given, and as warm-up.</summary>
     public List<string> Replay { get; init; } = [];
 }
@@ -98,9 +101,13 @@ public sealed record JournalConfig
 
 public sealed record CaptureConfig
 {
+    /// <summary>Record everything <c>run</c> receives into <see cref="Path"/> (as <c>run --capture</c> does).</summary>
     public bool Enabled { get; init; } = false;
+    /// <summary>Base name of the capture files; rotated files are <c>stem.0001.fecap</c>, <c>stem.0002.fecap</c>, ...</summary>
     public string Path { get; init; } = "captures/fastengine.fecap";
+    /// <summary>Start a new file when the current one reaches this size (MiB).</summary>
     public double RotateMb { get; init; } = 512;
+    /// <summary>Start a new file when the current one is this old (minutes).</summary>
     public double RotateMinutes { get; init; } = 60;
 }
 
@@ -108,13 +115,22 @@ public sealed record LoggingConfig
 {
     /// <summary><c>verbose</c>, <c>debug</c>, <c>information</c>, <c>warning</c>, <c>error</c>.</summary>
     public string Level { get; init; } = "information";
-    /// <summary>Rolling JSON log file path (daily); empty = console only.</summary>
+    /// <summary>Human-readable lines on the console (standard error).</summary>
+    public bool Console { get; init; } = true;
+    /// <summary>Rolling JSON log file path (Serilog inserts the date before the extension); empty or null = no file.</summary>
     public string? File { get; init; } = "logs/fastengine-.json";
+    /// <summary><c>infinite</c>, <c>year</c>, <c>month</c>, <c>day</c>, <c>hour</c> or <c>minute</c>.</summary>
+    public string RollingInterval { get; init; } = "day";
+    /// <summary>Rolled files kept (oldest deleted first).</summary>
+    public int RetainedFiles { get; init; } = 31;
 }
 
 public sealed record TelemetryConfig
 {
+    /// <summary>Seconds between two telemetry lines of <c>run</c> and <c>capture</c>.</summary>
     public double IntervalSeconds { get; init; } = 10;
+    /// <summary>Telemetry lines on or off.</summary>
+    public bool Enabled { get; init; } = true;
 }
 
 /// <summary>A configuration error: the key, the bad value and what is allowed.</summary>
@@ -227,11 +243,24 @@ public static class EngineConfigValidator
         Range(e, "journal.fsyncEveryN", c.Journal.FsyncEveryN, 1, 1_000_000);
         Range(e, "journal.fsyncIntervalMs", c.Journal.FsyncIntervalMs, 0.1, 60_000);
 
-        Range(e, "capture.rotateMb", c.Capture.RotateMb, 1, 1_000_000);
-        Range(e, "capture.rotateMinutes", c.Capture.RotateMinutes, 1, 100_000);
-        OneOf(e, "logging.level", c.Logging.Level, ["verbose", "debug", "information", "warning", "error"]);
-        Range(e, "telemetry.intervalSeconds", c.Telemetry.IntervalSeconds, 0.1, 86_400);
+        ValidateOperations(c, e);
         return e;
+    }
+
+    /// <summary>Unattended operation: capture rotation, logging, telemetry, credentials.</summary>
+    private static void ValidateOperations(EngineConfig c, List<ConfigError> e)
+    {
+        if (string.IsNullOrWhiteSpace(c.Capture.Path)) e.Add(new("capture.path", Q(c.Capture.Path), "a file path"));
+        Range(e, "capture.rotateMb", c.Capture.RotateMb, 0.01, 1_000_000);
+        Range(e, "capture.rotateMinutes", c.Capture.RotateMinutes, 0.01, 100_000);
+        OneOf(e, "logging.level", c.Logging.Level, ["verbose", "debug", "information", "warning", "error"]);
+        OneOf(e, "logging.rollingInterval", c.Logging.RollingInterval, ["infinite", "year", "month", "day", "hour", "minute"]);
+        Range(e, "logging.retainedFiles", c.Logging.RetainedFiles, 1, 100_000);
+        if (c.Logging.File is { } file && file.Length > 0 && string.IsNullOrWhiteSpace(file))
+            e.Add(new("logging.file", Q(file), "a file path, or empty for no log file"));
+        Range(e, "telemetry.intervalSeconds", c.Telemetry.IntervalSeconds, 0.1, 86_400);
+        if (c.CredentialsFile is not null && string.IsNullOrWhiteSpace(c.CredentialsFile))
+            e.Add(new("credentialsFile", Q(c.CredentialsFile), "a file path (relative to the config file), or absent"));
     }
 
     private static void Range(List<ConfigError> e, string key, double value, double min, double max)

@@ -30,5 +30,6 @@ public static class Program
         yield return SimCommand.Create();
         yield return RunCommand.Create();
         yield return LatencyCommand.Create();
+        yield return CaptureCommand.Create();
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using FastEngine.Adapters.Capture;
 using FastEngine.Capture;
 using FastEngine.Capture.Import;
+using FastEngine.Cli.Hosting;
 
 namespace FastEngine.Cli.Commands;
 
@@ -89,18 +90,28 @@ internal static class ImportCommand
             var byKind = new long[8];
             var venues = new SortedDictionary<ushort, long>();
             long records = 0;
+            long inputBytes = new FileInfo(input).Length;
             try
             {
                 using (writer)
                 {
-                    while (source.MoveNext())
-                    {
-                        var record = source.Current;
-                        writer.Write(record);
-                        byKind[(int)record.Kind & 7]++;
-                        venues[record.Venue.Value] = venues.GetValueOrDefault(record.Venue.Value) + 1;
-                        records++;
-                    }
+                    // Progress: records so far and, for a FECAP input, the read position against the file size.
+                    ProgressReporter.Run("import", stdout, stderr, json: false,
+                        static (done, total, count) => total > 0 ? $"{count:N0} records ({done / 1048576.0:F1} of {total / 1048576.0:F1} MiB)" : $"{count:N0} records",
+                        progress =>
+                        {
+                            while (source.MoveNext())
+                            {
+                                var record = source.Current;
+                                writer.Write(record);
+                                byKind[(int)record.Kind & 7]++;
+                                venues[record.Venue.Value] = venues.GetValueOrDefault(record.Venue.Value) + 1;
+                                records++;
+                                if ((records & 0xFFF) == 0)
+                                    progress.Report(source is CaptureReader r ? r.Position : 0, source is CaptureReader ? inputBytes : 0, records);
+                            }
+                            return records;
+                        });
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

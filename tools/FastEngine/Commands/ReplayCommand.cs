@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FastEngine.Cli.Hosting;
 using FastEngine.Cli.Replay;
 using FastEngine.Hosting;
 
@@ -69,7 +70,11 @@ internal static class ReplayCommand
             ReplayResult result;
             try
             {
-                result = ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format));
+                // Progress: a bar on a terminal, plain lines on stderr otherwise; the callback only stores numbers.
+                result = ProgressReporter.Run("replay", output, error, parse.GetValue(json),
+                    static (records, _, events) => $"{records:N0} records, {events:N0} events",
+                    progress => ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format),
+                        (records, events) => progress.Report(records, 0, events)));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
             {

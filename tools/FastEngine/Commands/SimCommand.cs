@@ -1,5 +1,7 @@
 using System.CommandLine;
+using FastEngine.Cli.Hosting;
 using FastEngine.Cli.Replay;
+using FastEngine.Hosting;
 using FastEngine.Cli.Sim;
 
 namespace FastEngine.Cli.Commands;
@@ -46,7 +48,8 @@ internal static class SimCommand
                     return 2;
                 }
             }
-            var gate = new object();
+            // Connection and fault-injection lines go through Serilog (console only: the simulator has no config).
+            using var logger = EngineLogging.Create(new LoggingConfig { File = null }, output);
             ExchangeSimulator sim;
             try
             {
@@ -58,7 +61,7 @@ internal static class SimCommand
                     Speed = replaySpeed,
                     DropAfterFrames = Math.Max(0, parse.GetValue(dropAfter)),
                     GapAtBookFrame = Math.Max(0, parse.GetValue(gapAt)),
-                    Log = line => { lock (gate) output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}"); },
+                    Log = EngineLogging.AsLineLog(logger),
                 }).GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or NotSupportedException or InvalidDataException)

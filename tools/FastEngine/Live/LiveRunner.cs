@@ -22,7 +22,15 @@ public sealed record LiveRunOptions
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Connection state changes and snapshot fetches; called from several threads.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>Rotation of the capture (<see cref="RotatingCaptureWriter"/>); null = one file at <see cref="CapturePath"/>.</summary>
+    public CaptureRotation? CaptureRotation { get; init; }
+    /// <summary>Called once every venue started (telemetry attaches here); what it returns is disposed after the ring
+    /// drained and before the journal is closed, so a final telemetry line sees the final counters.</summary>
+    public Func<LiveRunContext, IDisposable?>? OnStarted { get; init; }
 }
+
+/// <summary>What a running live session exposes to observers (telemetry): read-only counters.</summary>
+public sealed record LiveRunContext(DecisionEngine? Engine, IReadOnlyList<FastEngine.Cli.Hosting.VenueProbe> Venues, Func<(long Records, long Bytes, int Files)>? Capture);
 
 /// <summary>Result of a live run: the replay-shaped summary plus per-venue connection counters.</summary>
 public sealed class LiveRunResult
@@ -31,6 +39,8 @@ public sealed class LiveRunResult
     public required IReadOnlyDictionary<VenueId, LiveVenueStats> Venues { get; init; }
     public required IReadOnlyDictionary<VenueId, Adapters.Transport.WebSocketConnectionCounters> Connections { get; init; }
     public long CaptureRecords { get; init; }
+    /// <summary>The capture files written, in order (one unless rotated).</summary>
+    public IReadOnlyList<string> CaptureFiles { get; init; } = [];
 }
 
 /// <summary>Routes the book stage's resync requests to the venue's connection (enqueue only; runs on the decision thread).</summary>
@@ -96,7 +106,7 @@ public static class LiveRunner
         var engine = new DecisionEngine(registry, ReplayRunner.OptionsFrom(config, options.JournalPath), router);
         CaptureFeed.ConfigureBooks(engine.Books);
         using var pipeline = new EnginePipeline(engine, config.Topology, multiProducer: true);
-        using var capture = options.CapturePath is null ? null : new LiveCapture(options.CapturePath);
+        using var capture = options.CapturePath is null ? null : new LiveCapture(options.CapturePath, options.CaptureRotation);
         var venues = new List<LiveVenueConnection>();
         foreach (var v in config.Venues.Where(v => v.Enabled))
         {
@@ -109,6 +119,8 @@ public static class LiveRunner
         var sw = Stopwatch.StartNew();
         pipeline.Start();
         foreach (var v in venues) v.Start();
+        IDisposable? observer = options.OnStarted?.Invoke(new LiveRunContext(engine, venues.Select(v => v.Probe()).ToList(),
+            capture is null ? null : () => (capture.Records, capture.Bytes, capture.Files.Count)));
         try
         {
             if (options.Duration is { } d) await Task.Delay(d, options.Stop).ConfigureAwait(false);
@@ -122,8 +134,10 @@ public static class LiveRunner
         log("stopping: draining the ring");
         pipeline.Halt();
         sw.Stop();
+        observer?.Dispose();
         engine.Dispose(); // flushes the journal
         long records = capture?.Records ?? 0;
+        var captureFiles = capture?.Files ?? [];
 
         var feed = new CaptureFeed(registry);
         foreach (var v in venues) feed.Stats[v.Venue] = v.Feed;
@@ -145,8 +159,12 @@ public static class LiveRunner
             Venues = venues.ToDictionary(v => v.Venue, v => v.Stats),
             Connections = venues.ToDictionary(v => v.Venue, v => v.Counters),
             CaptureRecords = records,
+            CaptureFiles = captureFiles,
         };
     }
+
+    /// <summary>The read-only counters of a venue connection, for telemetry.</summary>
+    internal static FastEngine.Cli.Hosting.VenueProbe Probe(this LiveVenueConnection v) => new(v.Name, v.Venue, v.Feed, v.Stats, v.Counters);
 
     public static void WriteText(TextWriter o, LiveRunResult r)
     {

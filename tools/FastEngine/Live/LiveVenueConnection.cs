@@ -51,7 +51,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     private readonly VenueConfig _config;
     private readonly IVenueAdapter _adapter;
     private readonly InstrumentRegistry _registry;
-    private readonly EnginePipeline _pipeline;
+    private readonly EnginePipeline? _pipeline; // null: capture only (frames recorded, never parsed)
     private readonly LiveCapture? _capture;
     private readonly Action<string> _log;
     private readonly Uri _uri;
@@ -71,7 +71,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     private int _dataSinceConnect;
     private Task? _snapshotLoop;
 
-    public LiveVenueConnection(VenueId venue, VenueConfig config, InstrumentRegistry registry, EnginePipeline pipeline,
+    public LiveVenueConnection(VenueId venue, VenueConfig config, InstrumentRegistry registry, EnginePipeline? pipeline,
         LiveCapture? capture, TimeSpan initialBackoff, Action<string> log)
     {
         _venue = venue;
@@ -193,6 +193,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     /// <summary>Caller holds <see cref="_gate"/>.</summary>
     private void ParseAndPublish(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveNs)
     {
+        if (_pipeline is null) { Feed.Frames++; return; } // capture only: recorded by the caller, counted here
         _batch.Clear();
         var result = _parser.Parse(frame, source, url, receiveNs, _batch);
         Feed.Count(result, _batch.Count);
@@ -246,7 +247,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), Subscribe);
             // OKX sends a snapshot for every book subscription (snapshot-on-subscribe): nothing to invalidate or fetch.
             if (connects > 1) Interlocked.Increment(ref Stats.ReconnectsValue);
-            if (connects > 1 && !_isOkx)
+            if (connects > 1 && !_isOkx && _pipeline is not null)
             {
                 _batch.Clear();
                 foreach (var symbol in _config.Symbols)

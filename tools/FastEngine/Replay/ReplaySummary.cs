@@ -129,7 +129,7 @@ public static class ReplaySummary
         w.WriteEndObject();
     }
 
-    private static void WritePnl(Utf8JsonWriter w, Hosting.DecisionEngine e)
+    private static void WritePnl(Utf8JsonWriter w, global::FastEngine.Hosting.DecisionEngine e)
     {
         Pnl(e, out long realized, out long fees);
         w.WriteStartObject("pnl");
@@ -138,7 +138,7 @@ public static class ReplaySummary
         w.WriteEndObject();
     }
 
-    private static void Pnl(Hosting.DecisionEngine e, out long realized, out long fees)
+    private static void Pnl(global::FastEngine.Hosting.DecisionEngine e, out long realized, out long fees)
     {
         realized = 0;
         fees = 0;
