@@ -49,6 +49,8 @@ public sealed class RotatingCaptureWriter : IDisposable
     private long _newestNs = long.MinValue;
     private long _floorNs = long.MinValue;
     private long _closedRecords, _closedBytes;
+    // CaptureWriter.BytesWritten counts records only; the file header comes on top.
+    private long _headerBytes;
 
     /// <param name="path">The file (no rotation) or the base name of the numbered files.</param>
     /// <param name="rotation">Null: one file at <paramref name="path"/>.</param>
@@ -67,7 +69,7 @@ public sealed class RotatingCaptureWriter : IDisposable
     /// <summary>Records written over all files.</summary>
     public long Records => _closedRecords + _writer.RecordCount;
     /// <summary>Bytes written over all files (headers included).</summary>
-    public long Bytes => _closedBytes + _writer.BytesWritten;
+    public long Bytes => _closedBytes + _headerBytes + _writer.BytesWritten;
     /// <summary>Records written with a receive time raised to the previous file's newest (see remarks).</summary>
     public long TimesRaised { get; private set; }
 
@@ -99,7 +101,7 @@ public sealed class RotatingCaptureWriter : IDisposable
     {
         if (_writer.RecordCount == 0) return false; // never leave a file with a header only
         var r = _rotation!;
-        if (r.MaxBytes > 0 && _writer.BytesWritten + recordBytes > r.MaxBytes) return true;
+        if (r.MaxBytes > 0 && _headerBytes + _writer.BytesWritten + recordBytes > r.MaxBytes) return true;
         return r.MaxAge is { } age && Stopwatch.GetElapsedTime(_fileStartTicks) >= age;
     }
 
@@ -107,7 +109,7 @@ public sealed class RotatingCaptureWriter : IDisposable
     private void RotateSlow()
     {
         _closedRecords += _writer.RecordCount;
-        _closedBytes += _writer.BytesWritten;
+        _closedBytes += _headerBytes + _writer.BytesWritten;
         _writer.Dispose(); // flushes: the closed file ends on a record boundary
         _floorNs = _newestNs;
         _writer = Open();
@@ -119,6 +121,7 @@ public sealed class RotatingCaptureWriter : IDisposable
         string info = _rotation is null ? _writerInfo : $"{_writerInfo} (file {_files.Count + 1} of a rotated set)";
         var writer = CaptureWriter.Create(file, new CaptureWriterOptions { WriterInfo = info });
         _files.Add(file);
+        _headerBytes = new FileInfo(file).Length; // the writer hands its header to the OS at once
         _fileStartTicks = Stopwatch.GetTimestamp();
         return writer;
     }
