@@ -127,29 +127,33 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
 
     public bool WaitUntilStopped(TimeSpan timeout) => _stopped.Wait(timeout);
 
+    // Fully optimised from the first call: the thread enters this loop once and never leaves it while running, so a
+    // tiered start would leave the per-batch path in unoptimised code until on-stack replacement kicks in (if ever).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessEvents()
     {
+        var barrier = _barrier;
         long next = _sequence.Value + 1;
         var unpublishedSpinner = default(SpinWait);
         while (true)
         {
-            var result = _barrier.WaitFor(next);
-            if (result.IsAlerted)
+            var result = barrier.WaitFor(next);
+            long available = result.Value;
+            if (available >= next)
+            {
+                if (!ProcessBatch(ref next, available))
+                    return;
+                unpublishedSpinner.Reset();
+            }
+            else if (result.IsAlerted)
             {
                 // Drain: everything published and finished upstream right now; then stop.
-                long target = _barrier.GetAvailableWithoutWaiting(next);
+                long target = barrier.GetAvailableWithoutWaiting(next);
                 while (next <= target && ProcessBatch(ref next, target))
                 {
                 }
 
                 return;
-            }
-
-            if (result.Value >= next)
-            {
-                if (!ProcessBatch(ref next, result.Value))
-                    return;
-                unpublishedSpinner.Reset();
             }
             else
             {
@@ -164,28 +168,37 @@ public sealed class BatchEventProcessor<T, THandler> : IEventProcessor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool ProcessBatch(ref long next, long available)
     {
-        if (EventHandlerTraits<T, THandler>.HasBatchStart)
-            _handler.OnBatchStart(available - next + 1, next);
-
         // Slot arithmetic in locals: the handler writes through 'this', which the JIT cannot prove does not alias the
         // ring's fields, so reading them through the ring would reload them on every event.
         ref T entries = ref _ring.EntriesBase;
         long mask = _ring.IndexMask;
         nint padding = _ring.Padding;
-        long sequence = next;
+        long first = next;
+
+        // 'current' is what the exception path reads; the loop runs on its own counter 's', which nothing outside the
+        // try block sees, so the JIT keeps it in a register (a variable read by a catch block lives on the stack and
+        // would add a store-to-load round trip to every iteration). 'current' costs one store per event.
+        long current = first;
         try
         {
-            for (; sequence <= available; sequence++)
-                _handler.OnEvent(ref Unsafe.Add(ref entries, (nint)(sequence & mask) + padding), sequence, sequence == available);
+            if (EventHandlerTraits<T, THandler>.HasBatchStart)
+                _handler.OnBatchStart(available - first + 1, first);
 
-            _sequence.Value = available;
-            next = available + 1;
-            return true;
+            for (long s = first; s <= available; s++)
+            {
+                current = s;
+                _handler.OnEvent(ref Unsafe.Add(ref entries, (nint)(s & mask) + padding), s, s == available);
+            }
         }
         catch (Exception exception)
         {
-            return HandleEventExceptionSlow(exception, sequence, ref next);
+            return HandleEventExceptionSlow(exception, current, ref next);
         }
+
+        // One release store per batch: the producer (and later stages) see the whole batch at once.
+        _sequence.Value = available;
+        next = available + 1;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

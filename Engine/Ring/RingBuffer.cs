@@ -87,7 +87,7 @@ public sealed class RingBuffer<T> where T : struct
 
     /// <summary>Claims the next slot, waiting while the ring is full; returns its sequence.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Next() => _singleProducer is not null ? _singleProducer.Next(1) : _multiProducer!.Next(1);
+    public long Next() => _singleProducer is not null ? _singleProducer.Next() : _multiProducer!.Next(1);
 
     /// <summary>Claims <paramref name="n"/> slots (1..<see cref="BufferSize"/>), waiting while the ring is full; returns
     /// the highest claimed sequence (the lowest is the result minus <paramref name="n"/> plus one).</summary>

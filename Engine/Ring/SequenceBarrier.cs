@@ -57,6 +57,18 @@ public sealed class SequenceBarrier
         if (_alerted)
             return SequenceWaitResult.Alerted;
 
+        // Fast path: a consumer that is behind finds its next batch already there and skips the (interface) call into
+        // the wait strategy. Every strategy returns at once in that case anyway.
+        long available = _dependents.Value;
+        if (available < sequence)
+            return WaitForSlow(sequence);
+
+        return _multiProducer is null ? available : _multiProducer.GetHighestPublishedSequence(sequence, available);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SequenceWaitResult WaitForSlow(long sequence)
+    {
         var result = _waitStrategy.WaitFor(sequence, _cursor, _dependents, this);
         if (result.IsAlerted || result.Value < sequence || _multiProducer is null)
             return result;

@@ -18,6 +18,10 @@ public abstract class Sequencer
     private Sequence[] _gatingSequences = [];
     private IWaitStrategy[] _blockingStrategies = [];
 
+    // Read on every publish: a plain bool in this read-mostly object (set only while wiring) instead of an array
+    // length, so a publish with a spinning strategy costs one load and a never-taken branch.
+    private bool _hasBlockingStrategies;
+
     protected Sequencer(int bufferSize, IWaitStrategy waitStrategy)
     {
         ArgumentNullException.ThrowIfNull(waitStrategy);
@@ -135,7 +139,7 @@ public abstract class Sequencer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected void SignalConsumers()
     {
-        if (_blockingStrategies.Length != 0)
+        if (_hasBlockingStrategies)
             SignalAllWhenBlocking();
     }
 
@@ -158,6 +162,7 @@ public abstract class Sequencer
             current.CopyTo(updated, 0);
             updated[^1] = waitStrategy;
             Volatile.Write(ref _blockingStrategies, updated);
+            Volatile.Write(ref _hasBlockingStrategies, true);
         }
     }
 }

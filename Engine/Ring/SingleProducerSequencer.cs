@@ -30,8 +30,17 @@ public sealed class SingleProducerSequencer : Sequencer
         _state.CachedGatingValue = Sequence.InitialValue;
     }
 
+    /// <summary>Claims one slot: the common case, without the claim-size check of <see cref="Next(int)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override long Next() => Next(1);
+    public override long Next()
+    {
+        long next = _state.NextValue + 1;
+        if (next - BufferSize > _state.CachedGatingValue)
+            WaitForCapacitySlow(next - 1, next - BufferSize);
+
+        _state.NextValue = next;
+        return next;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override long Next(int n)
