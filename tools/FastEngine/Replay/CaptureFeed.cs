@@ -34,12 +34,21 @@ public sealed class VenueFeedStats
 /// (parsers keep per-connection state), REST snapshot bodies to the venue's latest connection parser. Records of venues
 /// without an adapter are counted as unsupported and skipped.
 /// </summary>
+/// <remarks>
+/// Reconnects: when a connection of a venue opens after one of that venue closed (a <c>ConnectionClosed</c> record, as
+/// <c>run</c> and the envelope recorder write them), every book of the venue is invalidated first
+/// (<see cref="MarketEventKind.BookInvalidate"/>, reason <see cref="InvalidateReason.Disconnected"/>), exactly as
+/// <c>run</c> does on a reconnect: what the venue sent while disconnected is unknown, so the books wait for the new
+/// connection's snapshot (REST or snapshot-on-subscribe). Parallel connections of one venue (no close in between) do
+/// not invalidate anything.
+/// </remarks>
 /// <remarks>Single-threaded (the replay producer). Allocation-free per frame once every connection has its parser.</remarks>
 public sealed class CaptureFeed
 {
     private readonly InstrumentRegistry _registry;
     private readonly Dictionary<(VenueId, uint), IFrameParser> _parsers = new();
     private readonly Dictionary<VenueId, IFrameParser> _latest = new();
+    private readonly HashSet<VenueId> _closedSinceOpen = new();
 
     public CaptureFeed(InstrumentRegistry registry) => _registry = registry;
 
@@ -62,7 +71,14 @@ public sealed class CaptureFeed
         switch (record.Kind)
         {
             case CaptureRecordKind.ConnectionOpened:
-                if (!venue.IsNone) OpenSlow(venue, record.ConnectionId, record.AddressText());
+                if (!venue.IsNone)
+                {
+                    if (_closedSinceOpen.Remove(venue)) InvalidateVenueSlow(venue, record.ReceiveTimeNs, batch);
+                    OpenSlow(venue, record.ConnectionId, record.AddressText());
+                }
+                return ParseResult.Control;
+            case CaptureRecordKind.ConnectionClosed:
+                if (!venue.IsNone) _closedSinceOpen.Add(venue);
                 return ParseResult.Control;
             case CaptureRecordKind.ReceivedText:
             case CaptureRecordKind.ReceivedBinary:
@@ -83,6 +99,27 @@ public sealed class CaptureFeed
         var result = parser.Parse(record.Payload.Span, rest ? FrameSource.Rest : FrameSource.WebSocket, rest ? RestUrlSlow(record) : null, record.ReceiveTimeNs, batch);
         stats.Count(result, batch.Count - before);
         return result;
+    }
+
+    /// <summary>A reconnect of <paramref name="venue"/>: one BookInvalidate (Disconnected) per instrument the venue has
+    /// named so far, as <c>run</c> publishes on a reconnect.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void InvalidateVenueSlow(VenueId venue, long receiveTimeNs, MarketEventBatch batch)
+    {
+        long cold = ColdPath.Begin();
+        foreach (var instrument in _registry.All)
+        {
+            if (!_registry.VenueSymbols(venue, instrument.Id).Any()) continue;
+            ref var e = ref batch.Add();
+            e = default;
+            e.Kind = MarketEventKind.BookInvalidate;
+            e.Venue = venue;
+            e.Instrument = instrument.Id;
+            e.Reason = InvalidateReason.Disconnected;
+            e.Flags = MarketEventFlags.EndOfMessage;
+            e.ReceiveTimeNs = receiveTimeNs;
+        }
+        ColdPath.End(cold);
     }
 
     private VenueFeedStats StatsFor(VenueId venue)
