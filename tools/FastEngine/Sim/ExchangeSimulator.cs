@@ -30,7 +30,8 @@ public sealed record ExchangeSimulatorOptions
     /// <summary>Close the first connection of each venue (code 1001) after it was sent this many frames; 0 = never.</summary>
     public int DropAfterFrames { get; init; }
     /// <summary>Withhold (apply to the replica, never send) the Nth book frame of each venue's timeline, once: the
-    /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>) or a checksum mismatch (OKX) and must resync; 0 = never.</summary>
+    /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>, Bybit <c>u</c>, Coinbase <c>sequence_num</c>) or a checksum
+    /// mismatch (OKX, Kraken) and must resync; 0 = never. Gemini has neither: its book frames are never withheld.</summary>
     public int GapAtBookFrame { get; init; }
     /// <summary>Log lines (connections, subscriptions, drops, snapshots); null = silent.</summary>
     public Action<string>? Log { get; init; }
@@ -299,6 +300,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             {
                 _options.Log?.Invoke($"{feed.Name}: withholding book frame {feed.BookFramesSeen} (gap test hook)");
                 send = false;
+                // Coinbase: the lost message still took its sequence_num, so the client sees the gap as on the venue.
+                sendLock.SkipSequence();
             }
             if (send)
             {
@@ -463,7 +466,7 @@ internal sealed class SimConnection(WebSocket ws, bool renumberCoinbase)
         await _lock.WaitAsync(stop).ConfigureAwait(false);
         try
         {
-            if (renumberCoinbase) body = SimProtocol.WithSequenceNum(body, _sequence++);
+            if (renumberCoinbase) body = SimProtocol.WithSequenceNum(body, Interlocked.Increment(ref _sequence) - 1);
             await ws.SendAsync(body, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
         }
         finally
@@ -471,6 +474,9 @@ internal sealed class SimConnection(WebSocket ws, bool renumberCoinbase)
             _lock.Release();
         }
     }
+
+    /// <summary>A message lost on the way (gap hook): it consumes a Coinbase <c>sequence_num</c> without being sent.</summary>
+    public void SkipSequence() => Interlocked.Increment(ref _sequence);
 
     public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken stop)
     {
