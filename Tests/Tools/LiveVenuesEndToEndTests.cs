@@ -183,6 +183,36 @@ public class LiveVenuesEndToEndTests(ITestOutputHelper output)
         AssertBooksEqual(replay.Engine, live.Summary.Engine, VenueCatalog.Gemini, geminiSymbols);
     }
 
+    /// <summary>
+    /// The replay gap fix end to end: the Binance stream goes on while <c>run</c> is disconnected (40 frames lost), so
+    /// the capture <c>run</c> records has a hole in the <c>U</c>/<c>u</c> chain across the reconnect. <c>run</c> bridged it
+    /// with a fresh REST snapshot; <c>replay</c> of that capture must do the same (invalidate on the recorded reconnect,
+    /// wait for the recorded snapshot) and end with the live books, level for level, and the live trades.
+    /// </summary>
+    [Fact]
+    public async Task Replay_OfRunCaptureAcrossLossyReconnect_HasNoGapAndEqualsLiveBooks()
+    {
+        using var dir = new TempDirectory();
+        var log = new Log();
+        await using var sim = await ExchangeSimulator.StartAsync(new ExchangeSimulatorOptions
+        {
+            Captures = [Spot], Speed = new ReplaySpeed(10), DropAfterFrames = 600, LoseOnDrop = 40, Log = log.Add,
+        });
+        var config = Config(new VenueConfig { Name = "binance", Symbols = ["BTCUSDT"], Endpoint = sim.WebSocketUrl("binance"), RestEndpoint = sim.RestUrl });
+        string capture = dir.File("live.fecap");
+        var live = await RunUntilSentAsync(config, capture, dir, log, sim);
+        Assert.Equal(1, sim.Drops);
+        Assert.Equal(sim.SendableFrames["binance"] - 40, sim.FramesSentTo("binance"));
+        Assert.True(live.Venues[VenueCatalog.Binance].Reconnects >= 1);
+        Assert.True(live.Venues[VenueCatalog.Binance].SnapshotsFetched >= 2);
+
+        var again = ReplayRunner.Run([capture], config, ReplaySpeed.Max, dir.File("again.fej"));
+        Assert.Equal(0, again.HandlerFailures);
+        Assert.Equal(0, again.Engine.Books.StatsOf(VenueCatalog.Binance).Gaps);
+        AssertBooksEqual(live.Summary.Engine, again.Engine, VenueCatalog.Binance, ["BTCUSDT"]);
+        Assert.Equal(live.Venues[VenueCatalog.Binance].Trades, TradesOf(again, VenueCatalog.Binance));
+    }
+
     /// <summary>The replay gap fix on its own: a recorded reconnect (close, then a new connection of the venue) makes
     /// the feed invalidate the venue's books before the new connection's frames, as run does.</summary>
     [Fact]

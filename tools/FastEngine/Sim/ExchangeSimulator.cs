@@ -33,6 +33,9 @@ public sealed record ExchangeSimulatorOptions
     /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>, Bybit <c>u</c>, Coinbase <c>sequence_num</c>) or a checksum
     /// mismatch (OKX, Kraken) and must resync; 0 = never. Gemini has neither: its book frames are never withheld.</summary>
     public int GapAtBookFrame { get; init; }
+    /// <summary>After a drop, this many of the venue's next frames are lost (applied to the replica, never sent), as a
+    /// venue's stream goes on while a client is away; 0 = the stream pauses until the next subscriber (nothing lost).</summary>
+    public int LoseOnDrop { get; init; }
     /// <summary>Log lines (connections, subscriptions, drops, snapshots); null = silent.</summary>
     public Action<string>? Log { get; init; }
 }
@@ -315,6 +318,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 _options.Log?.Invoke($"{feed.Name}: dropping connection {connection} after {sentHere} frames (test hook)");
                 // A close frame after the last data frame: TCP delivers everything sent before it, in order.
                 await sendLock.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "simulated drop", stop).ConfigureAwait(false);
+                int lost = 0;
+                for (; lost < _options.LoseOnDrop && feed.Cursor < feed.Frames.Count; lost++) feed.Advance(feed.Cursor, sent: false);
+                if (lost > 0) _options.Log?.Invoke($"{feed.Name}: {lost} frames lost while disconnected (test hook)");
                 return;
             }
         }
