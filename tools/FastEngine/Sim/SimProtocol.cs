@@ -203,7 +203,6 @@ internal static class SimProtocol
         {
             w.WriteStartObject();
             w.WriteString("channel", "subscriptions");
-            w.WriteString("client_id", "");
             w.WriteString("timestamp", CoinbaseTime(EngineClock.NowUnixNs()));
             w.WriteNumber("sequence_num", 0);
             w.WriteStartArray("events");
@@ -321,7 +320,6 @@ internal static class SimProtocol
         {
             w.WriteStartObject();
             w.WriteString("channel", "l2_data");
-            w.WriteString("client_id", "");
             w.WriteString("timestamp", time);
             w.WriteNumber("sequence_num", 0);
             w.WriteStartArray("events");
