@@ -49,6 +49,9 @@ public sealed class CaptureFeed
     private readonly Dictionary<(VenueId, uint), IFrameParser> _parsers = new();
     private readonly Dictionary<VenueId, IFrameParser> _latest = new();
     private readonly HashSet<VenueId> _closedSinceOpen = new();
+    /// <summary>Books that got a snapshot so far (the ones a reconnect invalidates; trade- or ticker-only instruments
+    /// have no book to invalidate).</summary>
+    private readonly HashSet<(VenueId Venue, InstrumentId Instrument)> _books = new();
 
     public CaptureFeed(InstrumentRegistry registry) => _registry = registry;
 
@@ -98,23 +101,38 @@ public sealed class CaptureFeed
         int before = batch.Count;
         var result = parser.Parse(record.Payload.Span, rest ? FrameSource.Rest : FrameSource.WebSocket, rest ? RestUrlSlow(record) : null, record.ReceiveTimeNs, batch);
         stats.Count(result, batch.Count - before);
+        for (int i = before; i < batch.Count; i++)
+        {
+            ref var e = ref batch[i];
+            if (e.Kind == MarketEventKind.BookHeader && e.IsSnapshot) NoteBookSlow(e.Venue, e.Instrument);
+        }
         return result;
     }
 
-    /// <summary>A reconnect of <paramref name="venue"/>: one BookInvalidate (Disconnected) per instrument the venue has
-    /// named so far, as <c>run</c> publishes on a reconnect.</summary>
+    /// <summary>Snapshots are rare (one per book per (re)subscription): the set is touched only then.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void NoteBookSlow(VenueId venue, InstrumentId instrument)
+    {
+        if (_books.Contains((venue, instrument))) return;
+        long cold = ColdPath.Begin();
+        _books.Add((venue, instrument));
+        ColdPath.End(cold);
+    }
+
+    /// <summary>A reconnect of <paramref name="venue"/>: one BookInvalidate (Disconnected) per book of the venue (every
+    /// instrument that got a snapshot), as <c>run</c> publishes on a reconnect.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void InvalidateVenueSlow(VenueId venue, long receiveTimeNs, MarketEventBatch batch)
     {
         long cold = ColdPath.Begin();
-        foreach (var instrument in _registry.All)
+        foreach (var (bookVenue, instrument) in _books.OrderBy(b => b.Instrument.Value))
         {
-            if (!_registry.VenueSymbols(venue, instrument.Id).Any()) continue;
+            if (bookVenue != venue) continue;
             ref var e = ref batch.Add();
             e = default;
             e.Kind = MarketEventKind.BookInvalidate;
             e.Venue = venue;
-            e.Instrument = instrument.Id;
+            e.Instrument = instrument;
             e.Reason = InvalidateReason.Disconnected;
             e.Flags = MarketEventFlags.EndOfMessage;
             e.ReceiveTimeNs = receiveTimeNs;

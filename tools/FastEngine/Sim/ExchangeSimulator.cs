@@ -56,6 +56,9 @@ public sealed record ExchangeSimulatorOptions
 /// </remarks>
 public sealed class ExchangeSimulator : IAsyncDisposable
 {
+    /// <summary>How long a new connection's subscriptions must stay unchanged before its stream starts.</summary>
+    private static readonly TimeSpan SubscribeSettle = TimeSpan.FromMilliseconds(100);
+
     private readonly ExchangeSimulatorOptions _options;
     private readonly List<SimVenueFeed> _feeds;
     private WebApplication? _app;
@@ -239,6 +242,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             {
                 lock (subscribed) if (subscribed.Count > 0) break;
                 await subscribedChanged.WaitAsync(closed.Token).ConfigureAwait(false);
+            }
+            // Clients that subscribe in several messages (Bybit, Coinbase and Kraken: one per channel) must get all their
+            // channels from the same frame on, or a reconnect would lose the frames of the channels subscribed last:
+            // start (or resume) the stream once no subscribe message came for SubscribeSettle (bounded).
+            for (int i = 0; i < 50 && await subscribedChanged.WaitAsync(SubscribeSettle, closed.Token).ConfigureAwait(false); i++)
+            {
             }
             await feed.Pump.WaitAsync(closed.Token).ConfigureAwait(false);
             try
