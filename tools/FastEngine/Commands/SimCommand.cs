@@ -14,7 +14,7 @@ internal static class SimCommand
 {
     public static Command Create()
     {
-        var captures = new Option<string[]>("--capture") { Description = "Capture files to serve (Binance spot / USD-M / COIN-M).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var captures = new Option<string[]>("--capture") { Description = "Capture files to serve (Binance spot / USD-M / COIN-M, OKX, Bybit, Coinbase, Kraken v1, Gemini).", Required = true, AllowMultipleArgumentsPerToken = true };
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 0 };
         var tls = new Option<bool>("--tls") { Description = "Serve wss/https with a self-signed certificate (its SHA-256 is printed for pinning)." };
         var speed = new Option<string>("--speed") { Description = "max, 1x (recorded pace) or Nx.", DefaultValueFactory = _ => "1x" };

@@ -83,7 +83,7 @@ public static class LiveRunner
         {
             if (!VenueCatalog.TryParse(v.Name, out var id)) return $"venue '{v.Name}' is unknown";
             if (!LiveVenueConnection.IsSupported(id))
-                return $"venue '{v.Name}': live connection is not implemented yet (supported: binance, binance-futures, binance-coinm, okx)";
+                return $"venue '{v.Name}': live connection is not implemented yet (supported: {LiveVenueConnection.SupportedNames})";
         }
         return null;
     }

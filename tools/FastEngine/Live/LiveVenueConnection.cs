@@ -7,6 +7,10 @@ using System.Threading.Channels;
 using FastEngine.Adapters.Transport;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Binance;
+using FastEngine.Adapters.Venues.Bybit;
+using FastEngine.Adapters.Venues.Coinbase;
+using FastEngine.Adapters.Venues.Gemini;
+using FastEngine.Adapters.Venues.Kraken;
 using FastEngine.Adapters.Venues.Okx;
 using FastEngine.Capture;
 using FastEngine.Cli.Replay;
@@ -33,7 +37,9 @@ public sealed class LiveVenueStats
 /// <summary>
 /// One venue of a live run: a <see cref="ReconnectingWebSocket"/> to its endpoint with the venue's subscribe messages,
 /// a parser per connection, REST snapshots on start, after every reconnect and on the books' resync requests, and
-/// publication of every parsed frame into the engine's ring. Binance spot, USD-M and COIN-M for now.
+/// publication of every parsed frame into the engine's ring. Binance spot, USD-M and COIN-M (REST snapshots), and the
+/// snapshot-on-subscribe venues OKX v5, Bybit v5 (spot, linear), Coinbase Advanced Trade, Kraken v1 and Gemini v2
+/// (a fresh snapshot follows every (re)subscription; a resync is unsubscribe + subscribe of the book).
 /// </summary>
 /// <remarks>
 /// Threads: frames are parsed and published on the connection's receive thread; snapshots are fetched by this venue's
@@ -64,7 +70,10 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
     private readonly ReconnectingWebSocket _socket;
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _isOkx;
+    /// <summary>The venue sends a snapshot after every book subscription (everything but Binance).</summary>
+    private readonly bool _subscribeSnapshots;
     private readonly OkxChannel _okxBookChannel;
+    private readonly int _bybitDepth;
     private byte[] _scratch = new byte[64 * 1024];
     private IFrameParser _parser;
     private uint _connectionId;
@@ -82,7 +91,9 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         _capture = capture;
         _log = log;
         _isOkx = venue == VenueCatalog.Okx;
-        _uri = new Uri(config.Endpoint ?? (_isOkx ? OkxAdapter.PublicUrl : BinanceAdapter.StreamUrl(venue)));
+        _subscribeSnapshots = !IsBinance(venue);
+        _bybitDepth = Array.IndexOf(BybitAdapter.BookDepths, config.Depth) > 0 ? config.Depth : 50;
+        _uri = new Uri(config.Endpoint ?? DefaultEndpoint(venue));
         _restBase = config.RestEndpoint?.TrimEnd('/') ?? "";
         _parser = _adapter.CreateParser(venue, registry, _uri.ToString());
         RemoteCertificateValidationCallback? pin = config.PinnedCertificateSha256 is { } expected
@@ -92,35 +103,98 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         var handler = new SocketsHttpHandler();
         if (pin is not null) handler.SslOptions.RemoteCertificateValidationCallback = pin;
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
-        byte[] subscribe = _isOkx
-            ? OkxAdapter.Subscribe([_okxBookChannel = OkxBookChannel(config.Depth), OkxChannel.Trades, OkxChannel.Tickers], config.Symbols)
-            : BinanceAdapter.Subscribe(config.Symbols.SelectMany(s => BinanceAdapter.MarketDataStreams(venue, s)).ToList(), 1);
+        if (_isOkx) _okxBookChannel = OkxBookChannel(config.Depth);
+        var subscribe = SubscribeMessages(venue, config.Symbols, _okxBookChannel, _bybitDepth);
+        var (heartbeat, heartbeatInterval) = HeartbeatOf(venue);
         var options = new ReconnectingWebSocketOptions
         {
             Name = Name,
-            Socket = new PipeWebSocketOptions { RemoteCertificateValidation = pin, MaxMessageSize = 8 << 20 },
-            Subscriptions = () => [new WebSocketOutgoingMessage(WebSocketMessageType.Text, subscribe)],
+            // Coinbase's first level2 snapshot of BTC-USD is ~6 MB in one frame.
+            Socket = new PipeWebSocketOptions { RemoteCertificateValidation = pin, MaxMessageSize = 32 << 20 },
+            Subscriptions = () => subscribe.Select(m => new WebSocketOutgoingMessage(WebSocketMessageType.Text, m)).ToArray(),
             InitialBackoff = initialBackoff,
-            // OKX wants its text "ping" when idle (it answers "pong"); Binance pings us and we answer (built in).
-            Heartbeat = _isOkx ? () => WebSocketOutgoingMessage.Text(OkxAdapter.HeartbeatPing) : null,
-            HeartbeatInterval = _isOkx ? OkxAdapter.HeartbeatIdleInterval : null,
-            ProtocolPingInterval = _isOkx ? null : TimeSpan.FromSeconds(15),
+            // OKX wants its text "ping" when idle, Bybit {"op":"ping"} every 20 s, Kraken {"event":"ping"} when idle;
+            // Coinbase (heartbeats channel) and Gemini send heartbeats by themselves; Binance pings us and we answer.
+            Heartbeat = heartbeat is null ? null : () => WebSocketOutgoingMessage.Text(heartbeat),
+            HeartbeatInterval = heartbeatInterval,
+            ProtocolPingInterval = _subscribeSnapshots ? null : TimeSpan.FromSeconds(15),
         };
         _socket = new ReconnectingWebSocket(_uri, this, options);
         _socket.StateChanged += OnStateChanged;
         Subscribe = subscribe;
     }
 
+    private static bool IsBinance(VenueId venue) =>
+        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM;
+
+    /// <summary>The venue's documented public WebSocket endpoint (Kraken: v1, the protocol of the recordings).</summary>
+    private static string DefaultEndpoint(VenueId venue) =>
+        venue == VenueCatalog.Okx ? OkxAdapter.PublicUrl
+        : venue == VenueCatalog.BybitSpot || venue == VenueCatalog.BybitLinear ? BybitAdapter.UrlOf(venue)
+        : venue == VenueCatalog.Coinbase ? CoinbaseAdapter.MarketDataUrl
+        : venue == VenueCatalog.Kraken ? KrakenAdapter.PublicUrlV1
+        : venue == VenueCatalog.Gemini ? GeminiAdapter.MarketDataUrl
+        : BinanceAdapter.StreamUrl(venue);
+
+    /// <summary>What the connection sends after every connect: book, trades and BBO/ticker of every symbol, with the
+    /// adapters' builders (one message per channel; Bybit at most 10 topics per message, its documented limit for spot).</summary>
+    private static List<byte[]> SubscribeMessages(VenueId venue, IReadOnlyList<string> symbols, OkxChannel okxBook, int bybitDepth)
+    {
+        if (venue == VenueCatalog.Okx) return [OkxAdapter.Subscribe([okxBook, OkxChannel.Trades, OkxChannel.Tickers], symbols)];
+        if (venue == VenueCatalog.BybitSpot || venue == VenueCatalog.BybitLinear)
+        {
+            var messages = new List<byte[]>();
+            foreach (var chunk in symbols.Chunk(10))
+            {
+                messages.Add(Encoding.UTF8.GetBytes(BybitAdapter.SubscribeBook(chunk, bybitDepth)));
+                messages.Add(Encoding.UTF8.GetBytes(BybitAdapter.SubscribeTrades(chunk)));
+                messages.Add(Encoding.UTF8.GetBytes(BybitAdapter.SubscribeTicker(chunk)));
+            }
+            return messages;
+        }
+        if (venue == VenueCatalog.Coinbase)
+            return [.. new[]
+            {
+                CoinbaseAdapter.SubscribeBook(symbols), CoinbaseAdapter.SubscribeTrades(symbols), CoinbaseAdapter.SubscribeTicker(symbols),
+                CoinbaseAdapter.Heartbeat.Payload!,
+            }.Select(Encoding.UTF8.GetBytes)];
+        if (venue == VenueCatalog.Kraken)
+            return [KrakenAdapter.SubscribeBook(symbols), KrakenAdapter.SubscribeTrades(symbols), KrakenAdapter.SubscribeTicker(symbols)];
+        if (venue == VenueCatalog.Gemini) return [Encoding.UTF8.GetBytes(GeminiAdapter.SubscribeBook(symbols))];
+        return [BinanceAdapter.Subscribe(symbols.SelectMany(s => BinanceAdapter.MarketDataStreams(venue, s)).ToList(), 1)];
+    }
+
+    /// <summary>The application-level keep-alive the venue documents (null: none to send).</summary>
+    private static (string? Payload, TimeSpan? Interval) HeartbeatOf(VenueId venue) =>
+        venue == VenueCatalog.Okx ? (OkxAdapter.HeartbeatPing, OkxAdapter.HeartbeatIdleInterval)
+        : venue == VenueCatalog.BybitSpot || venue == VenueCatalog.BybitLinear ? (BybitAdapter.Heartbeat.Payload, BybitAdapter.Heartbeat.Interval)
+        : venue == VenueCatalog.Kraken ? (KrakenAdapter.PingV1, KrakenAdapter.HeartbeatIdleInterval)
+        : (null, null);
+
+    /// <summary>Unsubscribe + subscribe of one book: the venue answers with a fresh snapshot.</summary>
+    private IReadOnlyList<byte[]> ResubscribeMessages(string symbol) =>
+        _isOkx ? OkxAdapter.Resubscribe(_okxBookChannel, symbol).ToList()
+        : _venue == VenueCatalog.BybitSpot || _venue == VenueCatalog.BybitLinear
+            ? [Encoding.UTF8.GetBytes(BybitAdapter.Unsubscribe([BybitAdapter.BookTopic(symbol, _bybitDepth)])), Encoding.UTF8.GetBytes(BybitAdapter.Subscribe([BybitAdapter.BookTopic(symbol, _bybitDepth)]))]
+        : _venue == VenueCatalog.Coinbase ? CoinbaseAdapter.ResyncBook(symbol).Select(Encoding.UTF8.GetBytes).ToList()
+        : _venue == VenueCatalog.Kraken ? KrakenAdapter.ResubscribeBook(symbol)
+        : _venue == VenueCatalog.Gemini ? [Encoding.UTF8.GetBytes(GeminiAdapter.UnsubscribeBook([symbol])), Encoding.UTF8.GetBytes(GeminiAdapter.SubscribeBook([symbol]))]
+        : [];
+
     public string Name => VenueNames.NameOf(_venue);
     public VenueId Venue => _venue;
     public VenueFeedStats Feed { get; } = new();
     public LiveVenueStats Stats { get; } = new();
     public WebSocketConnectionCounters Counters => _socket.Counters;
-    private byte[] Subscribe { get; }
+    private List<byte[]> Subscribe { get; }
 
     /// <summary>True when the venue is one this runner can connect to.</summary>
     public static bool IsSupported(VenueId venue) =>
-        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM || venue == VenueCatalog.Okx;
+        IsBinance(venue) || venue == VenueCatalog.Okx || venue == VenueCatalog.BybitSpot || venue == VenueCatalog.BybitLinear
+        || venue == VenueCatalog.Coinbase || venue == VenueCatalog.Kraken || venue == VenueCatalog.Gemini;
+
+    /// <summary>Venue names <see cref="IsSupported"/> accepts, for messages.</summary>
+    public const string SupportedNames = "binance, binance-futures, binance-coinm, okx, bybit-spot, bybit-linear (bybit), coinbase, kraken, gemini";
 
     /// <summary>OKX book channel by the config's <c>depth</c>: 5 → books5, 50 → books50-l2-tbt, 400 → books-l2-tbt,
     /// otherwise books (400 levels, 100 ms; the tick-by-tick channels need a VIP tier on the live venue).</summary>
@@ -161,8 +235,8 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
 
     private void Enqueue(string symbol)
     {
-        // Binance symbols are upper case; OKX instIds are used as given (already upper case).
-        string key = _isOkx ? symbol : symbol.ToUpperInvariant();
+        // Binance symbols are upper case; the other venues' symbols are used as given (OKX instIds, Kraken pairs, ...).
+        string key = _subscribeSnapshots ? symbol : symbol.ToUpperInvariant();
         lock (_pendingSnapshots)
             if (!_pendingSnapshots.Add(key)) return;
         _snapshotRequests.Writer.TryWrite(key);
@@ -244,10 +318,12 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             _parser = _adapter.CreateParser(_venue, _registry, _uri.ToString());
             long now = EngineClock.NowUnixNs();
             _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.ConnectionOpened, Encoding.UTF8.GetBytes(_uri.ToString()), default);
-            _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), Subscribe);
-            // OKX sends a snapshot for every book subscription (snapshot-on-subscribe): nothing to invalidate or fetch.
+            foreach (var message in Subscribe)
+                _capture?.Write(now, _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), message);
+            // Snapshot-on-subscribe venues send a snapshot for every book subscription: nothing to invalidate or fetch
+            // (the new parser starts from it; Gemini's parser takes the first l2_updates of each symbol as the book).
             if (connects > 1) Interlocked.Increment(ref Stats.ReconnectsValue);
-            if (connects > 1 && !_isOkx && _pipeline is not null)
+            if (connects > 1 && !_subscribeSnapshots && _pipeline is not null)
             {
                 _batch.Clear();
                 foreach (var symbol in _config.Symbols)
@@ -267,7 +343,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             }
         }
         _log($"{Name}: connected to {_uri} (connection {connects})");
-        if (_isOkx) return;
+        if (_subscribeSnapshots) return;
         // Books that exist ask for their snapshot through the invalidation; the others are requested here.
         foreach (var symbol in _config.Symbols)
             if (!_registry.TryGet(_venue, Encoding.ASCII.GetBytes(symbol.ToUpperInvariant()), out var instrument) || !known.Contains(instrument))
@@ -288,7 +364,7 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
             await foreach (var symbol in _snapshotRequests.Reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
                 lock (_pendingSnapshots) _pendingSnapshots.Remove(symbol);
-                if (_isOkx)
+                if (_subscribeSnapshots)
                 {
                     await ResubscribeAsync(symbol).ConfigureAwait(false);
                     continue;
@@ -306,11 +382,18 @@ internal sealed class LiveVenueConnection : IWebSocketMessageHandler
         }
     }
 
-    /// <summary>OKX resync: unsubscribe and subscribe the book again; the venue answers with a fresh snapshot.</summary>
+    /// <summary>Resync of a snapshot-on-subscribe venue: unsubscribe and subscribe the book again; the venue answers
+    /// with a fresh snapshot (Gemini's parser is told to take the next <c>l2_updates</c> of the symbol as the book).</summary>
     private async Task ResubscribeAsync(string instId)
     {
-        foreach (var message in OkxAdapter.Resubscribe(_okxBookChannel, instId))
+        var messages = ResubscribeMessages(instId);
+        for (int i = 0; i < messages.Count; i++)
         {
+            var message = messages[i];
+            if (i == messages.Count - 1 && _venue == VenueCatalog.Gemini)
+                lock (_gate)
+                    if (_parser is GeminiParser gemini && _registry.TryGet(_venue, Encoding.UTF8.GetBytes(instId), out var instrument))
+                        gemini.ExpectSnapshot(instrument);
             if (_capture is not null)
                 lock (_gate) _capture.Write(EngineClock.NowUnixNs(), _connectionId, _venue, CaptureRecordKind.Sent, Encoding.UTF8.GetBytes(_uri.ToString()), message);
             await _socket.SendTextAsync(message).ConfigureAwait(false);

@@ -34,12 +34,24 @@ public sealed class VenueFeedStats
 /// (parsers keep per-connection state), REST snapshot bodies to the venue's latest connection parser. Records of venues
 /// without an adapter are counted as unsupported and skipped.
 /// </summary>
+/// <remarks>
+/// Reconnects: when a connection of a venue opens after one of that venue closed (a <c>ConnectionClosed</c> record, as
+/// <c>run</c> and the envelope recorder write them), every book of the venue is invalidated first
+/// (<see cref="MarketEventKind.BookInvalidate"/>, reason <see cref="InvalidateReason.Disconnected"/>), exactly as
+/// <c>run</c> does on a reconnect: what the venue sent while disconnected is unknown, so the books wait for the new
+/// connection's snapshot (REST or snapshot-on-subscribe). Parallel connections of one venue (no close in between) do
+/// not invalidate anything.
+/// </remarks>
 /// <remarks>Single-threaded (the replay producer). Allocation-free per frame once every connection has its parser.</remarks>
 public sealed class CaptureFeed
 {
     private readonly InstrumentRegistry _registry;
     private readonly Dictionary<(VenueId, uint), IFrameParser> _parsers = new();
     private readonly Dictionary<VenueId, IFrameParser> _latest = new();
+    private readonly HashSet<VenueId> _closedSinceOpen = new();
+    /// <summary>Books that got a snapshot so far (the ones a reconnect invalidates; trade- or ticker-only instruments
+    /// have no book to invalidate).</summary>
+    private readonly HashSet<(VenueId Venue, InstrumentId Instrument)> _books = new();
 
     public CaptureFeed(InstrumentRegistry registry) => _registry = registry;
 
@@ -62,7 +74,14 @@ public sealed class CaptureFeed
         switch (record.Kind)
         {
             case CaptureRecordKind.ConnectionOpened:
-                if (!venue.IsNone) OpenSlow(venue, record.ConnectionId, record.AddressText());
+                if (!venue.IsNone)
+                {
+                    if (_closedSinceOpen.Remove(venue)) InvalidateVenueSlow(venue, record.ReceiveTimeNs, batch);
+                    OpenSlow(venue, record.ConnectionId, record.AddressText());
+                }
+                return ParseResult.Control;
+            case CaptureRecordKind.ConnectionClosed:
+                if (!venue.IsNone) _closedSinceOpen.Add(venue);
                 return ParseResult.Control;
             case CaptureRecordKind.ReceivedText:
             case CaptureRecordKind.ReceivedBinary:
@@ -82,7 +101,43 @@ public sealed class CaptureFeed
         int before = batch.Count;
         var result = parser.Parse(record.Payload.Span, rest ? FrameSource.Rest : FrameSource.WebSocket, rest ? RestUrlSlow(record) : null, record.ReceiveTimeNs, batch);
         stats.Count(result, batch.Count - before);
+        for (int i = before; i < batch.Count; i++)
+        {
+            ref var e = ref batch[i];
+            if (e.Kind == MarketEventKind.BookHeader && e.IsSnapshot) NoteBookSlow(e.Venue, e.Instrument);
+        }
         return result;
+    }
+
+    /// <summary>Snapshots are rare (one per book per (re)subscription): the set is touched only then.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void NoteBookSlow(VenueId venue, InstrumentId instrument)
+    {
+        if (_books.Contains((venue, instrument))) return;
+        long cold = ColdPath.Begin();
+        _books.Add((venue, instrument));
+        ColdPath.End(cold);
+    }
+
+    /// <summary>A reconnect of <paramref name="venue"/>: one BookInvalidate (Disconnected) per book of the venue (every
+    /// instrument that got a snapshot), as <c>run</c> publishes on a reconnect.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void InvalidateVenueSlow(VenueId venue, long receiveTimeNs, MarketEventBatch batch)
+    {
+        long cold = ColdPath.Begin();
+        foreach (var (bookVenue, instrument) in _books.OrderBy(b => b.Instrument.Value))
+        {
+            if (bookVenue != venue) continue;
+            ref var e = ref batch.Add();
+            e = default;
+            e.Kind = MarketEventKind.BookInvalidate;
+            e.Venue = venue;
+            e.Instrument = instrument;
+            e.Reason = InvalidateReason.Disconnected;
+            e.Flags = MarketEventFlags.EndOfMessage;
+            e.ReceiveTimeNs = receiveTimeNs;
+        }
+        ColdPath.End(cold);
     }
 
     private VenueFeedStats StatsFor(VenueId venue)

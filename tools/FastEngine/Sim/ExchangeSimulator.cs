@@ -19,7 +19,8 @@ namespace FastEngine.Cli.Sim;
 /// <summary>Settings of an <see cref="ExchangeSimulator"/>.</summary>
 public sealed record ExchangeSimulatorOptions
 {
-    /// <summary>Capture files to serve (any supported format; Binance spot / USD-M / COIN-M records).</summary>
+    /// <summary>Capture files to serve (any supported format; Binance spot / USD-M / COIN-M, OKX v5, Bybit v5 spot/linear,
+    /// Coinbase Advanced Trade, Kraken v1 and Gemini v2 records).</summary>
     public required IReadOnlyList<string> Captures { get; init; }
     /// <summary>TCP port on 127.0.0.1; 0 = any free port (see <see cref="ExchangeSimulator.Port"/>).</summary>
     public int Port { get; init; }
@@ -29,14 +30,20 @@ public sealed record ExchangeSimulatorOptions
     /// <summary>Close the first connection of each venue (code 1001) after it was sent this many frames; 0 = never.</summary>
     public int DropAfterFrames { get; init; }
     /// <summary>Withhold (apply to the replica, never send) the Nth book frame of each venue's timeline, once: the
-    /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>) or a checksum mismatch (OKX) and must resync; 0 = never.</summary>
+    /// client sees a sequence gap (Binance <c>U</c>/<c>pu</c>, Bybit <c>u</c>, Coinbase <c>sequence_num</c>) or a checksum
+    /// mismatch (OKX, Kraken) and must resync; 0 = never. Gemini has neither: its book frames are never withheld.</summary>
     public int GapAtBookFrame { get; init; }
+    /// <summary>After a drop, this many of the venue's next frames are lost (applied to the replica, never sent), as a
+    /// venue's stream goes on while a client is away; 0 = the stream pauses until the next subscriber (nothing lost).</summary>
+    public int LoseOnDrop { get; init; }
     /// <summary>Log lines (connections, subscriptions, drops, snapshots); null = silent.</summary>
     public Action<string>? Log { get; init; }
 }
 
 /// <summary>
-/// A loopback exchange: serves recorded frames over real WebSocket with Binance's combined-stream protocol
+/// A loopback exchange: serves recorded frames over real WebSocket with each venue's own subscribe protocol (OKX v5,
+/// Bybit v5, Coinbase Advanced Trade, Kraken v1 and Gemini v2 send a snapshot of the simulator's replica book on every
+/// (re)subscribe, see <see cref="SimProtocol"/>) and Binance's combined-stream protocol
 /// (<c>/stream?streams=a/b</c> or <c>SUBSCRIBE</c> messages on <c>/stream</c>; prefix the path with the venue name,
 /// <c>/binance-futures/stream</c>, when one simulator serves several Binance venues) and REST depth snapshots
 /// (<c>/api/v3/depth</c>, <c>/fapi/v1/depth</c>, <c>/dapi/v1/depth</c>) made from its own replica of the books.
@@ -49,6 +56,9 @@ public sealed record ExchangeSimulatorOptions
 /// </remarks>
 public sealed class ExchangeSimulator : IAsyncDisposable
 {
+    /// <summary>How long a new connection's subscriptions must stay unchanged before its stream starts.</summary>
+    private static readonly TimeSpan SubscribeSettle = TimeSpan.FromMilliseconds(100);
+
     private readonly ExchangeSimulatorOptions _options;
     private readonly List<SimVenueFeed> _feeds;
     private WebApplication? _app;
@@ -79,9 +89,18 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     /// <summary>Frames sendable per venue name (recorded WebSocket frames; recorded snapshots excluded).</summary>
     public IReadOnlyDictionary<string, int> SendableFrames => _feeds.ToDictionary(f => f.Name, f => f.SendableFrames);
 
-    public string WebSocketUrl(string venue) => venue == "okx"
-        ? $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/ws/v5/public"
-        : $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/{venue}/stream";
+    /// <summary>The WebSocket URL of a venue (by name): the venue's own path where it has one (OKX <c>/ws/v5/public</c>,
+    /// Bybit <c>/v5/public/spot|linear</c>, Gemini <c>/v2/marketdata</c>), <c>/coinbase</c> and <c>/kraken</c> for the
+    /// venues whose public URL has no path, <c>/NAME/stream</c> for Binance venues.</summary>
+    public string WebSocketUrl(string venue) => $"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}" + venue switch
+    {
+        "okx" => "/ws/v5/public",
+        "bybit-spot" => "/v5/public/spot",
+        "bybit-linear" => "/v5/public/linear",
+        "gemini" => "/v2/marketdata",
+        "coinbase" or "kraken" => "/" + venue,
+        _ => $"/{venue}/stream",
+    };
     public string RestUrl => $"{(Tls ? "https" : "http")}://127.0.0.1:{Port}";
 
     /// <summary>Loads the captures and starts listening.</summary>
@@ -145,6 +164,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         if (path.EndsWith("/ws/v5/public", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest
             && _feeds.FirstOrDefault(f => f.Venue == VenueCatalog.Okx) is { } okx)
             return StreamAsync(context, okx);
+        if (context.WebSockets.IsWebSocketRequest && FeedByPath(path.TrimEnd('/')) is { } byPath) return StreamAsync(context, byPath);
         if (path.EndsWith("/stream", StringComparison.Ordinal) && context.WebSockets.IsWebSocketRequest)
         {
             var prefix = path[..^"/stream".Length].Trim('/');
@@ -153,6 +173,20 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         }
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         return context.Response.WriteAsync("{\"code\":-1,\"msg\":\"not served by the simulator\"}");
+    }
+
+    private SimVenueFeed? FeedByPath(string path)
+    {
+        Model.VenueId venue = path switch
+        {
+            "/v5/public/spot" => VenueCatalog.BybitSpot,
+            "/v5/public/linear" => VenueCatalog.BybitLinear,
+            "/v2/marketdata" => VenueCatalog.Gemini,
+            "/coinbase" => VenueCatalog.Coinbase,
+            "/kraken" => VenueCatalog.Kraken,
+            _ => Model.VenueId.None,
+        };
+        return venue.IsNone ? null : _feeds.FirstOrDefault(f => f.Venue == venue);
     }
 
     private async Task DepthAsync(HttpContext context, Model.VenueId venue)
@@ -194,7 +228,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         int connection = Interlocked.Increment(ref feed.Connections);
         var subscribed = new HashSet<string>();
         var subscribedChanged = new SemaphoreSlim(0);
-        var sendLock = new SemaphoreSlim(1, 1);
+        var sendLock = new SimConnection(ws, feed.Venue == VenueCatalog.Coinbase);
         var snapshots = new System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)>();
         foreach (var s in context.Request.Query["streams"].ToString().Split('/', StringSplitOptions.RemoveEmptyEntries))
             subscribed.Add(SimVenueFeed.NormalizeStream(s));
@@ -208,6 +242,12 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             {
                 lock (subscribed) if (subscribed.Count > 0) break;
                 await subscribedChanged.WaitAsync(closed.Token).ConfigureAwait(false);
+            }
+            // Clients that subscribe in several messages (Bybit, Coinbase and Kraken: one per channel) must get all their
+            // channels from the same frame on, or a reconnect would lose the frames of the channels subscribed last:
+            // start (or resume) the stream once no subscribe message came for SubscribeSettle (bounded).
+            for (int i = 0; i < 50 && await subscribedChanged.WaitAsync(SubscribeSettle, closed.Token).ConfigureAwait(false); i++)
+            {
             }
             await feed.Pump.WaitAsync(closed.Token).ConfigureAwait(false);
             try
@@ -228,7 +268,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
     }
 
     private async Task PumpAsync(WebSocket ws, SimVenueFeed feed, int connection, HashSet<string> subscribed,
-        SemaphoreSlim sendLock, System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots, CancellationToken stop)
+        SimConnection sendLock, System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots, CancellationToken stop)
     {
         var speed = _options.Speed;
         long resumeTimeNs = feed.Cursor < feed.Frames.Count ? feed.Frames[feed.Cursor].TimeNs : 0;
@@ -236,19 +276,14 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         int sentHere = 0;
         while (!stop.IsCancellationRequested)
         {
-            // Snapshot-on-subscribe (OKX): made here, between two frames, so it is exactly the book after the last
-            // frame this timeline sent and the next frame continues it.
-            while (snapshots.TryDequeue(out var request))
-            {
-                var body = feed.TryBuildOkxSnapshot(request.Channel, request.InstId);
-                if (body is null) continue; // no book yet: the recorded snapshot is still ahead in the stream
-                _options.Log?.Invoke($"{feed.Name}: connection {connection} snapshot {request.InstId} from the replica ({body.Length} bytes)");
-                await SendLockedAsync(ws, sendLock, body, stop).ConfigureAwait(false);
-            }
             int index = feed.Cursor;
             if (index >= feed.Frames.Count)
             {
-                // Everything sent: keep the connection open (a real feed would go on) until the client closes it.
+                // Everything sent: keep the connection open (a real feed would go on) until the client closes it; a
+                // resubscribe still gets its snapshot.
+                List<byte[]> late;
+                lock (subscribed) late = BuildSnapshots(feed, connection, snapshots);
+                foreach (var body in late) await sendLock.SendAsync(body, stop).ConfigureAwait(false);
                 await Task.Delay(50, stop).ConfigureAwait(false);
                 continue;
             }
@@ -259,26 +294,30 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 double wait = due - clock.Elapsed.TotalSeconds;
                 if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(Math.Min(wait, 5)), stop).ConfigureAwait(false);
             }
+            // Snapshot-on-subscribe: made here, between two frames, so it is exactly the book after the last frame this
+            // timeline sent and the next frame continues it. Drained and the frame's subscription tested under the
+            // subscription lock: a subscription adds its snapshot request and its key together, so no frame of a new
+            // subscription goes out before its snapshot.
             bool send = false;
-            if (!frame.IsSnapshot && frame.StreamKey is not null)
-                lock (subscribed) send = subscribed.Contains(frame.StreamKey);
+            List<byte[]> fresh;
+            lock (subscribed)
+            {
+                fresh = BuildSnapshots(feed, connection, snapshots);
+                if (!frame.IsSnapshot && frame.StreamKey is not null)
+                    send = frame.StreamKey == SimProtocol.Always ? subscribed.Count > 0 : subscribed.Contains(frame.StreamKey);
+            }
+            foreach (var body in fresh) await sendLock.SendAsync(body, stop).ConfigureAwait(false);
             if (send && _options.GapAtBookFrame > 0 && IsBookStream(frame.StreamKey!)
                 && ++feed.BookFramesSeen == _options.GapAtBookFrame && Interlocked.Exchange(ref feed.Gaps, 1) == 0)
             {
                 _options.Log?.Invoke($"{feed.Name}: withholding book frame {feed.BookFramesSeen} (gap test hook)");
                 send = false;
+                // Coinbase: the lost message still took its sequence_num, so the client sees the gap as on the venue.
+                sendLock.SkipSequence();
             }
             if (send)
             {
-                await sendLock.WaitAsync(stop).ConfigureAwait(false);
-                try
-                {
-                    await ws.SendAsync(frame.Payload, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
-                }
-                finally
-                {
-                    sendLock.Release();
-                }
+                await sendLock.SendAsync(frame.Payload, stop).ConfigureAwait(false);
                 sentHere++;
             }
             feed.Advance(index, send);
@@ -286,39 +325,38 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             {
                 Interlocked.Increment(ref feed.Drops);
                 _options.Log?.Invoke($"{feed.Name}: dropping connection {connection} after {sentHere} frames (test hook)");
-                await sendLock.WaitAsync(stop).ConfigureAwait(false);
-                try
-                {
-                    // A close frame after the last data frame: TCP delivers everything sent before it, in order.
-                    await ws.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "simulated drop", stop).ConfigureAwait(false);
-                }
-                finally
-                {
-                    sendLock.Release();
-                }
+                // A close frame after the last data frame: TCP delivers everything sent before it, in order.
+                await sendLock.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "simulated drop", stop).ConfigureAwait(false);
+                int lost = 0;
+                for (; lost < _options.LoseOnDrop && feed.Cursor < feed.Frames.Count; lost++) feed.Advance(feed.Cursor, sent: false);
+                if (lost > 0) _options.Log?.Invoke($"{feed.Name}: {lost} frames lost while disconnected (test hook)");
                 return;
             }
         }
     }
 
     private static bool IsBookStream(string key) =>
-        key.EndsWith("@depth", StringComparison.Ordinal) || key.StartsWith("books:", StringComparison.Ordinal);
+        key.EndsWith("@depth", StringComparison.Ordinal) || key.StartsWith("books:", StringComparison.Ordinal)
+        || key.StartsWith("orderbook.", StringComparison.Ordinal) || key.StartsWith("level2:", StringComparison.Ordinal)
+        || key.StartsWith("book:", StringComparison.Ordinal);
 
-    private static async Task SendLockedAsync(WebSocket ws, SemaphoreSlim sendLock, byte[] body, CancellationToken stop)
+    /// <summary>Builds the queued subscribe snapshots (caller holds the subscription lock).</summary>
+    private List<byte[]> BuildSnapshots(SimVenueFeed feed, int connection,
+        System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots)
     {
-        await sendLock.WaitAsync(stop).ConfigureAwait(false);
-        try
+        var bodies = new List<byte[]>();
+        while (snapshots.TryDequeue(out var request))
         {
-            await ws.SendAsync(body, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
+            var body = feed.TryBuildSubscribeSnapshot(request.Channel, request.InstId);
+            if (body is null) continue; // no book yet: the recorded snapshot is still ahead in the stream
+            _options.Log?.Invoke($"{feed.Name}: connection {connection} snapshot {request.InstId} from the replica ({body.Length} bytes)");
+            bodies.Add(body);
         }
-        finally
-        {
-            sendLock.Release();
-        }
+        return bodies;
     }
 
     private async Task ReceiveLoopAsync(WebSocket ws, SimVenueFeed feed, int connection, HashSet<string> subscribed,
-        SemaphoreSlim subscribedChanged, SemaphoreSlim sendLock,
+        SemaphoreSlim subscribedChanged, SimConnection sendLock,
         System.Collections.Concurrent.ConcurrentQueue<(string Channel, string InstId)> snapshots, CancellationTokenSource closed)
     {
         var buffer = new byte[64 * 1024];
@@ -339,25 +377,17 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 {
                     // Answer the client's close (RFC 6455 §5.5.1) unless our own close (a drop) is already out.
                     if (ws.State == WebSocketState.CloseReceived)
-                    {
-                        await sendLock.WaitAsync(closed.Token).ConfigureAwait(false);
-                        try
-                        {
-                            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closed.Token).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            sendLock.Release();
-                        }
-                    }
+                        await sendLock.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", closed.Token).ConfigureAwait(false);
                     break;
                 }
                 var replies = feed.Venue == VenueCatalog.Okx
                     ? OnOkxClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed, snapshots)
-                    : [OnClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed)];
+                    : IsBinance(feed.Venue)
+                        ? [OnClientMessage(buffer.AsSpan(0, count), feed, connection, subscribed)]
+                        : SimProtocol.OnClientMessage(feed.Venue, buffer.AsSpan(0, count), subscribed, snapshots, _options.Log, feed.Name, connection);
                 subscribedChanged.Release();
                 foreach (var reply in replies)
-                    await SendLockedAsync(ws, sendLock, reply, closed.Token).ConfigureAwait(false);
+                    await sendLock.SendAsync(reply, closed.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
@@ -391,10 +421,11 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 string key = SimVenueFeed.OkxKey(channel, instId);
                 lock (subscribed)
                 {
+                    // Snapshot request and key together (see PumpAsync): no update of the book goes out before its snapshot.
+                    if (op == "subscribe" && key.StartsWith("books:", StringComparison.Ordinal)) snapshots.Enqueue((channel, instId));
                     if (op == "subscribe") subscribed.Add(key);
                     else subscribed.Remove(key);
                 }
-                if (op == "subscribe" && key.StartsWith("books:", StringComparison.Ordinal)) snapshots.Enqueue((channel, instId));
                 replies.Add(Encoding.UTF8.GetBytes($"{{\"event\":\"{op}\",\"arg\":{{\"channel\":\"{channel}\",\"instId\":\"{instId}\"}}}}"));
             }
             _options.Log?.Invoke($"{feed.Name}: connection {connection} {op} {replies.Count} channels");
@@ -405,6 +436,9 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             return [Encoding.UTF8.GetBytes("{\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request\"}")];
         }
     }
+
+    private static bool IsBinance(Model.VenueId venue) =>
+        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM;
 
     /// <summary>Binance <c>{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS","params":[...],"id":N}</c>.</summary>
     private byte[] OnClientMessage(ReadOnlySpan<byte> message, SimVenueFeed feed, int connection, HashSet<string> subscribed)
@@ -429,6 +463,46 @@ public sealed class ExchangeSimulator : IAsyncDisposable
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return Encoding.UTF8.GetBytes("{\"error\":{\"code\":3,\"msg\":\"Invalid JSON\"},\"id\":null}");
+        }
+    }
+}
+
+/// <summary>
+/// The send side of one simulated connection: one send at a time (pump, acks and closes share the socket), and for
+/// Coinbase the connection's own <c>sequence_num</c> counter (0, 1, 2, ... over every message sent, as the venue does).
+/// </summary>
+internal sealed class SimConnection(WebSocket ws, bool renumberCoinbase)
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private long _sequence;
+
+    public async Task SendAsync(byte[] body, CancellationToken stop)
+    {
+        await _lock.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            if (renumberCoinbase) body = SimProtocol.WithSequenceNum(body, Interlocked.Increment(ref _sequence) - 1);
+            await ws.SendAsync(body, WebSocketMessageType.Text, true, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>A message lost on the way (gap hook): it consumes a Coinbase <c>sequence_num</c> without being sent.</summary>
+    public void SkipSequence() => Interlocked.Increment(ref _sequence);
+
+    public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken stop)
+    {
+        await _lock.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            await ws.CloseOutputAsync(status, reason, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
         }
     }
 }

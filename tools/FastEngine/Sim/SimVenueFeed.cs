@@ -35,7 +35,11 @@ internal sealed class SimVenueFeed
         var adapter = VenueAdapters.For(venue) ?? throw new ArgumentException($"venue '{venue}' has no adapter");
         _replica.SetSpec(venue, adapter.SyncSpec(venue));
         _parser = adapter.CreateParser(venue, _registry, null);
-        SendableFrames = frames.Count(f => !f.IsSnapshot);
+        SendableFrames = frames.Count(f => !f.IsSnapshot && f.StreamKey is not null);
+        if (venue == VenueCatalog.Kraken)
+            foreach (var f in frames)
+                if (SimProtocol.KrakenChannelId(f.Payload) is { } id && f.StreamKey is { } key && key.StartsWith("book:", StringComparison.Ordinal))
+                    KrakenChannelIds.TryAdd(key[5..], id);
     }
 
     public VenueId Venue { get; }
@@ -133,7 +137,18 @@ internal sealed class SimVenueFeed
         w.WriteEndArray();
     }
 
-    /// <summary>Loads capture files and splits their records by venue (Binance venues only for now).</summary>
+    /// <summary>True for the venues the simulator serves.</summary>
+    public static bool IsServed(VenueId venue) =>
+        venue == VenueCatalog.Binance || venue == VenueCatalog.BinanceFutures || venue == VenueCatalog.BinanceCoinM
+        || venue == VenueCatalog.Okx || venue == VenueCatalog.BybitSpot || venue == VenueCatalog.BybitLinear
+        || venue == VenueCatalog.Coinbase || venue == VenueCatalog.Kraken || venue == VenueCatalog.Gemini;
+
+    /// <summary>
+    /// Loads capture files and splits their records by venue; each venue's frames are merged by receive time (stable:
+    /// a venue recorded over several files or connections, such as Kraken's book and trade recordings, forms one
+    /// timeline). Recorded acks and pongs answered the recorder: they are kept for the replica (Coinbase's
+    /// <c>sequence_num</c> counts them) but never sent; the simulator answers its own clients.
+    /// </summary>
     public static List<SimVenueFeed> Load(IEnumerable<string> paths)
     {
         VenueCatalog.EnsureRegistered();
@@ -146,17 +161,17 @@ internal sealed class SimVenueFeed
             {
                 var r = source.Current;
                 if (r.Kind is not (CaptureRecordKind.ReceivedText or CaptureRecordKind.RestResponse)) continue;
-                if (r.Venue != VenueCatalog.Binance && r.Venue != VenueCatalog.BinanceFutures && r.Venue != VenueCatalog.BinanceCoinM && r.Venue != VenueCatalog.Okx)
-                    throw new NotSupportedException($"{path}: venue '{r.Venue}' is not served by the simulator yet (Binance spot, USD-M, COIN-M and OKX are)");
+                if (!IsServed(r.Venue))
+                    throw new NotSupportedException($"{path}: venue '{VenueNames.NameOf(r.Venue)}' is not served by the simulator (Binance spot, USD-M, COIN-M, OKX, Bybit spot/linear, Coinbase, Kraken v1 and Gemini v2 are)");
                 var payload = r.Payload.ToArray();
-                // Recorded acks and pongs answered the recorder's requests: the simulator answers its own clients.
+                // Recorded OKX acks and pongs answered the recorder's requests: the simulator answers its own clients.
                 if (r.Venue == VenueCatalog.Okx && (payload.AsSpan().StartsWith("{\"event\""u8) || payload.AsSpan().SequenceEqual("pong"u8))) continue;
                 if (!byVenue.TryGetValue(r.Venue, out var list)) byVenue[r.Venue] = list = [];
                 bool snapshot = r.Kind == CaptureRecordKind.RestResponse;
-                list.Add(new SimFrame(r.ReceiveTimeNs, snapshot ? null : r.Venue == VenueCatalog.Okx ? OkxStreamKeyOf(payload) : StreamKeyOf(payload), payload, snapshot));
+                list.Add(new SimFrame(r.ReceiveTimeNs, snapshot ? null : SimProtocol.StreamKeyOf(r.Venue, payload), payload, snapshot));
             }
         }
-        return byVenue.Select(kv => new SimVenueFeed(kv.Key, kv.Value)).ToList();
+        return byVenue.Select(kv => new SimVenueFeed(kv.Key, kv.Value.OrderBy(f => f.TimeNs).ToList())).ToList();
     }
 
     /// <summary>The stream of a combined-stream frame (<c>{"stream":"btcusdt@depth@100ms",...}</c>), normalized by
@@ -200,10 +215,7 @@ internal sealed class SimVenueFeed
     {
         lock (Sync)
         {
-            if (!_registry.TryGet(Venue, Encoding.ASCII.GetBytes(instId), out var instrument)) return null;
-            if (_replica.StateOf(Venue, instrument) != BookSyncState.Synced) return null;
-            var book = _replica.TryGetBook(Venue, instrument)!;
-            var meta = _registry[instrument];
+            if (!TryGetSyncedBook(instId, out var book, out var meta)) return null;
             int checksum = (int)BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, meta.PriceScale, meta.QuantityScale);
             var buffer = new ArrayBufferWriter<byte>(64 * 1024);
             using (var w = new Utf8JsonWriter(buffer))
@@ -228,6 +240,44 @@ internal sealed class SimVenueFeed
             return buffer.WrittenSpan.ToArray();
         }
     }
+
+    /// <summary>The replica's synced book of a venue symbol (caller holds <see cref="Sync"/>).</summary>
+    private bool TryGetSyncedBook(string symbol, out OrderBook book, out Instrument meta)
+    {
+        book = null!;
+        meta = default!;
+        if (!_registry.TryGet(Venue, Encoding.UTF8.GetBytes(symbol), out var instrument)) return false;
+        if (_replica.StateOf(Venue, instrument) != BookSyncState.Synced) return false;
+        book = _replica.TryGetBook(Venue, instrument)!;
+        meta = _registry[instrument];
+        return true;
+    }
+
+    /// <summary>
+    /// The snapshot a venue sends when a book is (re)subscribed, made from the replica between two frames, in the venue's
+    /// own format; null while the replica has no synced book for <paramref name="symbol"/> (the recorded snapshot is
+    /// still ahead in the stream and will be sent instead). <paramref name="channel"/> is the channel/topic the client
+    /// subscribed (OKX channel, Bybit topic, Kraken channel name).
+    /// </summary>
+    public byte[]? TryBuildSubscribeSnapshot(string channel, string symbol)
+    {
+        if (Venue == VenueCatalog.Okx) return TryBuildOkxSnapshot(channel, symbol);
+        lock (Sync)
+        {
+            if (!TryGetSyncedBook(symbol, out var book, out var meta)) return null;
+            byte[] body;
+            if (Venue == VenueCatalog.BybitSpot || Venue == VenueCatalog.BybitLinear) body = SimProtocol.BybitSnapshot(channel, symbol, book, meta);
+            else if (Venue == VenueCatalog.Coinbase) body = SimProtocol.CoinbaseSnapshot(symbol, book, meta);
+            else if (Venue == VenueCatalog.Kraken) body = SimProtocol.KrakenSnapshot(KrakenChannelIds.GetValueOrDefault(symbol), channel, symbol, book, meta);
+            else if (Venue == VenueCatalog.Gemini) body = SimProtocol.GeminiSnapshot(symbol, book, meta);
+            else return null;
+            SnapshotsServed++;
+            return body;
+        }
+    }
+
+    /// <summary>Kraken v1 channel ids as recorded, per pair (the simulator reuses them).</summary>
+    public Dictionary<string, int> KrakenChannelIds { get; } = new(StringComparer.Ordinal);
 
     private static void WriteOkxSide(Utf8JsonWriter w, string name, BookSide side, int priceScale, int sizeScale)
     {
