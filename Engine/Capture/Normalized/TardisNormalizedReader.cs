@@ -160,11 +160,34 @@ public ref struct TardisNormalizedReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void RejectSlow(NormalizedRejectReason reason) => _feed.CountReject(reason);
 
+    /// <summary>The scalar fields of a line (as <see cref="Utf8JsonReader.ValueSpan"/> gives them: strings without their
+    /// quotes) and how many levels went to the feed's scratch buffer.</summary>
+    private ref struct LineFields
+    {
+        public ReadOnlySpan<byte> Type, Exchange, Symbol, Local, ExchangeTime, Id, Side, Price, Amount;
+        public bool IsSnapshot, HasType;
+        public int LevelCount;
+        public NormalizedRejectReason LevelError;
+    }
+
     private NormalizedRejectReason ReadCore(MarketEventBatch batch)
     {
-        ReadOnlySpan<byte> type = default, exchange = default, symbol = default, local = default, exchangeTime = default, id = default, side = default;
-        ReadOnlySpan<byte> price = default, amount = default;
-        bool isSnapshot = false, hasType = false;
+        var fields = new LineFields();
+        if (!TryScanFast(ref fields))
+        {
+            // Anything the fast scanner does not know (whitespace, escapes, non-ASCII text, unexpected keys or shapes,
+            // malformed JSON) is read again by Utf8JsonReader, which decides: same fields, or the same reject reason.
+            fields = new LineFields();
+            var scanned = ScanJson(ref fields);
+            if (scanned != NormalizedRejectReason.None) return scanned;
+        }
+        return Emit(batch, ref fields);
+    }
+
+    /// <summary>The reference scan: every token through <see cref="Utf8JsonReader"/> (throws <see cref="JsonException"/> on
+    /// malformed JSON). Returns None when the fields were read.</summary>
+    private readonly NormalizedRejectReason ScanJson(ref LineFields f)
+    {
         // One pass: scalar fields are kept as spans; each level's number positions go to the feed's scratch buffer, parsed
         // once the instrument (and so its scales) is known — the keys are alphabetical, so asks/bids come before symbol.
         int levelCount = 0;
@@ -194,18 +217,180 @@ public ref struct TardisNormalizedReader
             }
             if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) { reader.Skip(); continue; }
             if (reader.ValueIsEscaped) return NormalizedRejectReason.InvalidJson;   // none of the fields we read is ever escaped
-            var value = reader.ValueSpan;
-            if (name.SequenceEqual("type"u8)) { type = value; hasType = true; }
-            else if (name.SequenceEqual("exchange"u8)) exchange = value;
-            else if (name.SequenceEqual("symbol"u8)) symbol = value;
-            else if (name.SequenceEqual("localTimestamp"u8)) local = value;
-            else if (name.SequenceEqual("timestamp"u8)) exchangeTime = value;
-            else if (name.SequenceEqual("isSnapshot"u8)) isSnapshot = reader.TokenType == JsonTokenType.True;
-            else if (name.SequenceEqual("id"u8)) id = value;
-            else if (name.SequenceEqual("side"u8)) side = value;
-            else if (name.SequenceEqual("price"u8)) price = value;
-            else if (name.SequenceEqual("amount"u8)) amount = value;
+            Assign(ref f, name, reader.ValueSpan, reader.TokenType == JsonTokenType.True);
         }
+        f.LevelCount = levelCount;
+        f.LevelError = levelError;
+        return NormalizedRejectReason.None;
+    }
+
+    /// <summary>Keeps a scalar field by key (the last one wins when a key repeats, as in the reference scan).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Assign(ref LineFields f, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isTrue)
+    {
+        if (name.SequenceEqual("type"u8)) { f.Type = value; f.HasType = true; }
+        else if (name.SequenceEqual("exchange"u8)) f.Exchange = value;
+        else if (name.SequenceEqual("symbol"u8)) f.Symbol = value;
+        else if (name.SequenceEqual("localTimestamp"u8)) f.Local = value;
+        else if (name.SequenceEqual("timestamp"u8)) f.ExchangeTime = value;
+        else if (name.SequenceEqual("isSnapshot"u8)) f.IsSnapshot = isTrue;
+        else if (name.SequenceEqual("id"u8)) f.Id = value;
+        else if (name.SequenceEqual("side"u8)) f.Side = value;
+        else if (name.SequenceEqual("price"u8)) f.Price = value;
+        else if (name.SequenceEqual("amount"u8)) f.Amount = value;
+    }
+
+    /// <summary>
+    /// The fast scan: a strict reader of the JSON subset Tardis writes — one object on one line, no whitespace, keys and
+    /// string values of printable ASCII without escapes, numbers in JSON's grammar, <c>true</c>/<c>false</c> only as
+    /// <c>isSnapshot</c>, <c>asks</c>/<c>bids</c> arrays of objects holding numeric <c>price</c> and <c>amount</c> (other
+    /// numeric keys ignored), nothing after the closing brace. Every line it accepts is valid JSON that the reference scan
+    /// reads to the same fields and level positions; on anything else it returns false and the reference scan reads the line.
+    /// </summary>
+    private readonly bool TryScanFast(ref LineFields f)
+    {
+        var s = _line;
+        if (s.Length < 2 || s[0] != '{') return false;
+        int i = 1;
+        while (true)
+        {
+            if (i >= s.Length || s[i] != '"') return false;
+            int keyStart = ++i;
+            i = ScanString(s, i);
+            if (i < 0) return false;
+            var name = s[keyStart..i];
+            i++;
+            if (i >= s.Length - 1 || s[i] != ':') return false;
+            byte c = s[++i];
+            bool bids = name.SequenceEqual("bids"u8);
+            bool asks = !bids && name.SequenceEqual("asks"u8);
+            if (bids || asks)
+            {
+                if (c != '[') return false;
+                i = ScanLevels(s, i + 1, bids, ref f.LevelCount);
+                if (i < 0) return false;
+            }
+            else if (c == '"')
+            {
+                int valueStart = ++i;
+                i = ScanString(s, i);
+                if (i < 0) return false;
+                Assign(ref f, name, s[valueStart..i], false);
+                i++;
+            }
+            else if (c == '-' || (uint)(c - '0') <= 9)
+            {
+                int valueStart = i;
+                i = ScanNumber(s, i);
+                if (i < 0) return false;
+                Assign(ref f, name, s[valueStart..i], false);
+            }
+            else if (name.SequenceEqual("isSnapshot"u8))
+            {
+                if (s[i..].StartsWith("true"u8)) { f.IsSnapshot = true; i += 4; }
+                else if (s[i..].StartsWith("false"u8)) { f.IsSnapshot = false; i += 5; }
+                else return false;
+            }
+            else return false;
+            if (i >= s.Length) return false;
+            if (s[i] == ',') { i++; continue; }
+            return s[i] == '}' && i == s.Length - 1;
+        }
+    }
+
+    /// <summary>From the first byte after <c>[</c> of a level array to the byte after its <c>]</c>; -1 when not the expected shape.</summary>
+    private readonly int ScanLevels(ReadOnlySpan<byte> s, int i, bool bids, ref int levelCount)
+    {
+        if (i >= s.Length) return -1;
+        if (s[i] == ']') return i + 1;
+        while (true)
+        {
+            if (i >= s.Length || s[i] != '{') return -1;
+            i++;
+            int priceStart = -1, priceLength = 0, amountStart = -1, amountLength = 0;
+            while (true)
+            {
+                if (i >= s.Length || s[i] != '"') return -1;
+                int keyStart = ++i;
+                i = ScanString(s, i);
+                if (i < 0) return -1;
+                var key = s[keyStart..i];
+                i++;
+                if (i >= s.Length || s[i] != ':') return -1;
+                int valueStart = ++i;
+                i = ScanNumber(s, i);
+                if (i < 0) return -1;
+                if (key.SequenceEqual("price"u8)) { priceStart = valueStart; priceLength = i - valueStart; }
+                else if (key.SequenceEqual("amount"u8)) { amountStart = valueStart; amountLength = i - valueStart; }
+                if (i >= s.Length) return -1;
+                if (s[i] == ',') { i++; continue; }
+                if (s[i] != '}') return -1;
+                i++;
+                break;
+            }
+            if (priceStart < 0 || amountStart < 0) return -1;
+            if (4 * levelCount + 4 > _feed.LevelScratch.Length) _feed.GrowLevelScratchSlow();
+            var scratch = _feed.LevelScratch;
+            int k = 4 * levelCount++;
+            scratch[k] = priceStart;
+            scratch[k + 1] = bids ? -priceLength : priceLength;
+            scratch[k + 2] = amountStart;
+            scratch[k + 3] = amountLength;
+            if (i >= s.Length) return -1;
+            if (s[i] == ',') { i++; continue; }
+            return s[i] == ']' ? i + 1 : -1;
+        }
+    }
+
+    /// <summary>From the first byte of a string's content to its closing quote; -1 for an escape, a control or non-ASCII byte,
+    /// or no closing quote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScanString(ReadOnlySpan<byte> s, int i)
+    {
+        for (; i < s.Length; i++)
+        {
+            byte b = s[i];
+            if (b == '"') return i;
+            if (b < 0x20 || b == '\\' || b >= 0x80) return -1;
+        }
+        return -1;
+    }
+
+    /// <summary>From a number's first byte to the byte after it, checking JSON's grammar
+    /// (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>); -1 when it does not match.</summary>
+    private static int ScanNumber(ReadOnlySpan<byte> s, int i)
+    {
+        if (i < s.Length && s[i] == '-') i++;
+        if (i >= s.Length) return -1;
+        if (s[i] == '0') i++;
+        else if ((uint)(s[i] - '1') <= 8) { i++; while (i < s.Length && (uint)(s[i] - '0') <= 9) i++; }
+        else return -1;
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            if (i >= s.Length || (uint)(s[i] - '0') > 9) return -1;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+        }
+        if (i < s.Length && (s[i] | 0x20) == 'e')
+        {
+            i++;
+            if (i < s.Length && (s[i] == '+' || s[i] == '-')) i++;
+            if (i >= s.Length || (uint)(s[i] - '0') > 9) return -1;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+        }
+        // A number ends at a structural byte (a digit right after "0" would be a leading zero, which JSON forbids).
+        if (i < s.Length && s[i] != ',' && s[i] != '}' && s[i] != ']') return -1;
+        return i;
+    }
+
+    /// <summary>Turns the scanned fields into events (same checks, in the same order, whichever scan read them).</summary>
+    private readonly NormalizedRejectReason Emit(MarketEventBatch batch, ref LineFields f)
+    {
+        ReadOnlySpan<byte> type = f.Type, exchange = f.Exchange, symbol = f.Symbol, local = f.Local, exchangeTime = f.ExchangeTime,
+            id = f.Id, side = f.Side, price = f.Price, amount = f.Amount;
+        bool isSnapshot = f.IsSnapshot, hasType = f.HasType;
+        int levelCount = f.LevelCount;
+        var levelError = f.LevelError;
         if (!hasType || exchange.IsEmpty || symbol.IsEmpty || local.IsEmpty) return NormalizedRejectReason.MissingField;
         if (!_feed.TryFindExchange(exchange, out var venue, out bool bookTimeIsLocal)) return NormalizedRejectReason.UnknownExchange;
         if (!_feed.Registry.TryGet(venue, symbol, out var instrumentId)) return NormalizedRejectReason.UnknownSymbol;
@@ -221,8 +406,8 @@ public ref struct TardisNormalizedReader
             if (price.IsEmpty || amount.IsEmpty || side.IsEmpty) return NormalizedRejectReason.MissingField;
             Side aggressor = side.SequenceEqual("buy"u8) ? Side.Bid : side.SequenceEqual("sell"u8) ? Side.Ask : Side.None;
             if (aggressor == Side.None) return NormalizedRejectReason.BadSide;
-            if (FixedPoint.TryParse(price, instrument.PriceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                || FixedPoint.TryParse(amount, instrument.QuantityScale, out long q, out byte qd) != NumberParseStatus.Ok)
+            if (NormalizedText.ParseDecimal(price, instrument.PriceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                || NormalizedText.ParseDecimal(amount, instrument.QuantityScale, out long q, out byte qd) != NumberParseStatus.Ok)
                 return NormalizedRejectReason.BadNumber;
             ref var t = ref batch.Add();
             t.Kind = MarketEventKind.Trade;
@@ -262,8 +447,8 @@ public ref struct TardisNormalizedReader
             int priceLength = scratch[k + 1];
             bool bid = priceLength < 0;
             if (bid) priceLength = -priceLength;
-            if (FixedPoint.TryParse(line.Slice(scratch[k], priceLength), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                || FixedPoint.TryParse(line.Slice(scratch[k + 2], scratch[k + 3]), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+            if (NormalizedText.ParseDecimal(line.Slice(scratch[k], priceLength), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                || NormalizedText.ParseDecimal(line.Slice(scratch[k + 2], scratch[k + 3]), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
                 || p <= 0 || q < 0)
                 return NormalizedRejectReason.BadNumber;
             ref var e = ref batch.Add();
