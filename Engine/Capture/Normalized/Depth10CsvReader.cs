@@ -38,6 +38,16 @@ public ref struct Depth10CsvReader
         return false;
     }
 
+    /// <summary><see cref="TryRead"/> without the fast path: every row through the checked path (differential tests, benchmarks).</summary>
+    internal readonly bool TryReadChecked(VenueId venue, Instrument instrument, MarketEventBatch batch, out NormalizedRejectReason reason, out int truncatedSizes)
+    {
+        int start = batch.Count;
+        reason = ReadChecked(venue, instrument, batch, out truncatedSizes);
+        if (reason == NormalizedRejectReason.None) return true;
+        batch.Truncate(start);
+        return false;
+    }
+
     private readonly NormalizedRejectReason ReadCore(VenueId venue, Instrument instrument, MarketEventBatch batch, out int truncatedSizes)
     {
         if (TryReadFast(venue, instrument, batch, out truncatedSizes)) return NormalizedRejectReason.None;

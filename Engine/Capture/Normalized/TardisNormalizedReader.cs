@@ -25,6 +25,9 @@ public sealed class TardisFeed
     /// <summary>Lines whose <c>localTimestamp</c> is earlier than the previous accepted line's (the format promises
     /// non-decreasing receive times; a replay in file order would then run backwards). Counted, not rejected.</summary>
     public long OutOfOrder { get; internal set; }
+    /// <summary>Lines the reader's fast scan handed to <see cref="System.Text.Json.Utf8JsonReader"/> (anything outside the JSON
+    /// subset Tardis writes, malformed lines included). Zero over the shared capture.</summary>
+    public long ReferenceScans { get; internal set; }
     /// <summary>Receive time of the last accepted line.</summary>
     public long LastReceiveTimeNs { get; internal set; } = long.MinValue;
     public long Rejected { get; private set; }
@@ -132,11 +135,16 @@ public ref struct TardisNormalizedReader
     private readonly ReadOnlySpan<byte> _line;
     private readonly TardisFeed _feed;
 
+    private readonly bool _referenceOnly;
+
     public TardisNormalizedReader(ReadOnlySpan<byte> line, TardisFeed feed)
     {
         _line = line;
         _feed = feed;
     }
+
+    /// <summary>A reader that skips the fast scan: every line through <see cref="Utf8JsonReader"/> (differential tests, benchmarks).</summary>
+    internal TardisNormalizedReader(ReadOnlySpan<byte> line, TardisFeed feed, bool referenceOnly) : this(line, feed) => _referenceOnly = referenceOnly;
 
     /// <summary>Appends the line's events to <paramref name="batch"/>; false (nothing appended) with a reason when the line is bad.</summary>
     public bool TryRead(MarketEventBatch batch, out NormalizedRejectReason reason)
@@ -173,11 +181,12 @@ public ref struct TardisNormalizedReader
     private NormalizedRejectReason ReadCore(MarketEventBatch batch)
     {
         var fields = new LineFields();
-        if (!TryScanFast(ref fields))
+        if (_referenceOnly || !TryScanFast(ref fields))
         {
             // Anything the fast scanner does not know (whitespace, escapes, non-ASCII text, unexpected keys or shapes,
             // malformed JSON) is read again by Utf8JsonReader, which decides: same fields, or the same reject reason.
             fields = new LineFields();
+            _feed.ReferenceScans++;
             var scanned = ScanJson(ref fields);
             if (scanned != NormalizedRejectReason.None) return scanned;
         }
