@@ -13,7 +13,7 @@ namespace FastEngine.Capture.Normalized;
 /// <remarks>Configure on a cold path, then single-threaded per import.</remarks>
 public sealed class TardisFeed
 {
-    private readonly List<(byte[] Name, VenueId Venue, bool BookTimeIsReceiveTime)> _exchanges = new();
+    private (byte[] Name, VenueId Venue, bool BookTimeIsReceiveTime)[] _exchanges = [];
     private readonly long[] _rejects = new long[16];
 
     public TardisFeed(InstrumentRegistry registry) => Registry = registry;
@@ -38,7 +38,7 @@ public sealed class TardisFeed
     /// receive time into <c>timestamp</c> (BitMEX): the events get ExchangeTimeNs = 0 instead of a false exchange time.</param>
     public TardisFeed AddExchange(string exchange, VenueId venue, bool bookTimeIsReceiveTime = false)
     {
-        _exchanges.Add((Encoding.UTF8.GetBytes(exchange), venue, bookTimeIsReceiveTime));
+        _exchanges = [.. _exchanges, (Encoding.UTF8.GetBytes(exchange), venue, bookTimeIsReceiveTime)];
         return this;
     }
 
@@ -82,8 +82,10 @@ public sealed class TardisFeed
 
     internal bool TryFindExchange(ReadOnlySpan<byte> name, out VenueId venue, out bool bookTimeIsReceiveTime)
     {
-        foreach (var e in _exchanges)
+        var exchanges = _exchanges;
+        for (int i = 0; i < exchanges.Length; i++)
         {
+            ref readonly var e = ref exchanges[i];
             if (name.SequenceEqual(e.Name))
             {
                 venue = e.Venue;
@@ -233,20 +235,28 @@ public ref struct TardisNormalizedReader
         return NormalizedRejectReason.None;
     }
 
-    /// <summary>Keeps a scalar field by key (the last one wins when a key repeats, as in the reference scan).</summary>
+    /// <summary>Keeps a scalar field by key (the last one wins when a key repeats, as in the reference scan). The key's
+    /// length picks the one or two names it can be, so a key costs one or two comparisons.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Assign(ref LineFields f, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isTrue)
     {
-        if (name.SequenceEqual("type"u8)) { f.Type = value; f.HasType = true; }
-        else if (name.SequenceEqual("exchange"u8)) f.Exchange = value;
-        else if (name.SequenceEqual("symbol"u8)) f.Symbol = value;
-        else if (name.SequenceEqual("localTimestamp"u8)) f.Local = value;
-        else if (name.SequenceEqual("timestamp"u8)) f.ExchangeTime = value;
-        else if (name.SequenceEqual("isSnapshot"u8)) f.IsSnapshot = isTrue;
-        else if (name.SequenceEqual("id"u8)) f.Id = value;
-        else if (name.SequenceEqual("side"u8)) f.Side = value;
-        else if (name.SequenceEqual("price"u8)) f.Price = value;
-        else if (name.SequenceEqual("amount"u8)) f.Amount = value;
+        switch (name.Length)
+        {
+            case 2: if (name.SequenceEqual("id"u8)) f.Id = value; break;
+            case 4:
+                if (name.SequenceEqual("type"u8)) { f.Type = value; f.HasType = true; }
+                else if (name.SequenceEqual("side"u8)) f.Side = value;
+                break;
+            case 5: if (name.SequenceEqual("price"u8)) f.Price = value; break;
+            case 6:
+                if (name.SequenceEqual("symbol"u8)) f.Symbol = value;
+                else if (name.SequenceEqual("amount"u8)) f.Amount = value;
+                break;
+            case 8: if (name.SequenceEqual("exchange"u8)) f.Exchange = value; break;
+            case 9: if (name.SequenceEqual("timestamp"u8)) f.ExchangeTime = value; break;
+            case 10: if (name.SequenceEqual("isSnapshot"u8)) f.IsSnapshot = isTrue; break;
+            case 14: if (name.SequenceEqual("localTimestamp"u8)) f.Local = value; break;
+        }
     }
 
     /// <summary>
@@ -271,9 +281,8 @@ public ref struct TardisNormalizedReader
             i++;
             if (i >= s.Length - 1 || s[i] != ':') return false;
             byte c = s[++i];
-            bool bids = name.SequenceEqual("bids"u8);
-            bool asks = !bids && name.SequenceEqual("asks"u8);
-            if (bids || asks)
+            bool bids = name.Length == 4 && name.SequenceEqual("bids"u8);
+            if (bids || (name.Length == 4 && name.SequenceEqual("asks"u8)))
             {
                 if (c != '[') return false;
                 i = ScanLevels(s, i + 1, bids, ref f.LevelCount);
@@ -329,8 +338,8 @@ public ref struct TardisNormalizedReader
                 int valueStart = ++i;
                 i = ScanNumber(s, i);
                 if (i < 0) return -1;
-                if (key.SequenceEqual("price"u8)) { priceStart = valueStart; priceLength = i - valueStart; }
-                else if (key.SequenceEqual("amount"u8)) { amountStart = valueStart; amountLength = i - valueStart; }
+                if (key.Length == 5 && key.SequenceEqual("price"u8)) { priceStart = valueStart; priceLength = i - valueStart; }
+                else if (key.Length == 6 && key.SequenceEqual("amount"u8)) { amountStart = valueStart; amountLength = i - valueStart; }
                 if (i >= s.Length) return -1;
                 if (s[i] == ',') { i++; continue; }
                 if (s[i] != '}') return -1;
