@@ -71,15 +71,48 @@ public ref struct Depth10CsvReader
         int symbolEnd = row[(comma + 1)..].IndexOf((byte)',');
         if (symbolEnd < 0) return false;
         int i = comma + 1 + symbolEnd + 1;
-        // Columns 2..41: bid prices, bid sizes, ask prices, ask sizes (10 each).
-        Span<long> values = stackalloc long[4 * Levels];
-        Span<byte> decimals = stackalloc byte[4 * Levels];
-        int priceScale = instrument.PriceScale, quantityScale = instrument.QuantityScale;
-        if ((uint)priceScale > FixedPoint.MaxScale || (uint)quantityScale > FixedPoint.MaxScale) return false;
-        int truncated = 0;
+        if ((uint)instrument.PriceScale > FixedPoint.MaxScale || (uint)instrument.QuantityScale > FixedPoint.MaxScale) return false;
+        // The 21 events are appended first and filled column by column (columns 2..41: bid prices, bid sizes, ask prices,
+        // ask sizes, 10 each); a row the fast path does not accept is truncated away before the checked path reads it.
+        int first = batch.Count;
+        ref var h = ref batch.Add();
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = venue;
+        h.Instrument = instrument.Id;
+        h.ReceiveTimeNs = timeNs;
+        h.Sequence = -1;
+        h.PrevSequence = -1;
+        h.Flags = MarketEventFlags.Snapshot | MarketEventFlags.Replay;
+        for (int level = 0; level < 2 * Levels; level++)
+        {
+            ref var e = ref batch.Add();
+            e.Kind = MarketEventKind.BookLevel;
+            e.Venue = venue;
+            e.Instrument = instrument.Id;
+            e.Side = level < Levels ? Side.Bid : Side.Ask;
+            e.ReceiveTimeNs = timeNs;
+            e.Flags = MarketEventFlags.Replay;
+        }
+        var events = batch.Events.Slice(first + 1, 2 * Levels);
+        if (!TryParseColumns(row, i, instrument.PriceScale, instrument.QuantityScale, events, out truncatedSizes))
+        {
+            batch.Truncate(first);
+            truncatedSizes = 0;
+            return false;
+        }
+        events[^1].Flags |= MarketEventFlags.EndOfMessage;
+        return true;
+    }
+
+    /// <summary>Parses columns 2..41 from <paramref name="i"/> into the levels' prices and sizes; false for anything the fast
+    /// path does not accept.</summary>
+    private static bool TryParseColumns(ReadOnlySpan<byte> row, int i, int priceScale, int quantityScale, Span<MarketEvent> levels, out int truncated)
+    {
+        truncated = 0;
         for (int column = 0; column < 4 * Levels; column++)
         {
-            bool isPrice = (column / Levels & 1) == 0;
+            int group = column / Levels;
+            bool isPrice = (group & 1) == 0;
             int scale = isPrice ? priceScale : quantityScale;
             ulong acc = 0;
             int start = i;
@@ -95,22 +128,23 @@ public ref struct Depth10CsvReader
             if (i < row.Length && row[i] == '.')
             {
                 int fractionStart = ++i;
-                for (; i < row.Length; i++)
+                int keepEnd = Math.Min(row.Length, fractionStart + scale);
+                for (; i < keepEnd; i++)
                 {
                     uint d = (uint)(row[i] - '0');
                     if (d > 9) break;
-                    if (i - fractionStart < scale) acc = acc * 10 + d;
+                    acc = acc * 10 + d;
                 }
-                int written = i - fractionStart;
-                if (written == 0) return false;
-                if (written > scale)
+                fraction = i - fractionStart;
+                int cutStart = i;
+                while (i < row.Length && (uint)(row[i] - '0') <= 9) i++;
+                if (i > cutStart)
                 {
-                    // A price finer than its scale is the reader's BadNumber (or zeros FixedPoint accepts): let the checked path decide.
+                    // A price finer than its scale is the reader's BadNumber (or zeros FixedPoint accepts): the checked path decides.
                     if (isPrice) return false;
                     truncated++;
-                    fraction = scale;
                 }
-                else fraction = written;
+                else if (fraction == 0) return false;
             }
             if (column < 4 * Levels - 1)
             {
@@ -119,40 +153,19 @@ public ref struct Depth10CsvReader
             }
             else if (i != row.Length) return false;
             long value = (long)acc * FixedPoint.Pow10(scale - fraction);
-            if (isPrice && value <= 0) return false;
-            values[column] = value;
-            decimals[column] = (byte)fraction;
-        }
-
-        ref var h = ref batch.Add();
-        h.Kind = MarketEventKind.BookHeader;
-        h.Venue = venue;
-        h.Instrument = instrument.Id;
-        h.ReceiveTimeNs = timeNs;
-        h.Sequence = -1;
-        h.PrevSequence = -1;
-        h.Flags = MarketEventFlags.Snapshot | MarketEventFlags.Replay;
-        for (int sideIndex = 0; sideIndex < 2; sideIndex++)
-        {
-            int priceColumn = sideIndex * 2 * Levels;
-            var side = sideIndex == 0 ? Side.Bid : Side.Ask;
-            for (int level = 0; level < Levels; level++)
+            ref var e = ref levels[(group >> 1) * Levels + column % Levels];
+            if (isPrice)
             {
-                ref var e = ref batch.Add();
-                e.Kind = MarketEventKind.BookLevel;
-                e.Venue = venue;
-                e.Instrument = instrument.Id;
-                e.Side = side;
-                e.Price = values[priceColumn + level];
-                e.Size = values[priceColumn + Levels + level];
-                e.PriceDecimals = decimals[priceColumn + level];
-                e.SizeDecimals = decimals[priceColumn + Levels + level];
-                e.ReceiveTimeNs = timeNs;
-                e.Flags = MarketEventFlags.Replay;
+                if (value <= 0) return false;
+                e.Price = value;
+                e.PriceDecimals = (byte)fraction;
+            }
+            else
+            {
+                e.Size = value;
+                e.SizeDecimals = (byte)fraction;
             }
         }
-        batch[batch.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
-        truncatedSizes = truncated;
         return true;
     }
 
