@@ -127,7 +127,10 @@ public sealed class TardisFeed
 /// <c>localTimestamp</c> is the receive time, <c>timestamp</c> the exchange time.
 /// </summary>
 /// <remarks>
-/// Allocation-free: <see cref="Utf8JsonReader"/> over the line, numbers parsed from their UTF-8 digits into fixed point.
+/// Allocation-free. A line is first read by a fast scan of the JSON subset Tardis writes (no whitespace, unescaped ASCII
+/// strings, numbers in JSON's grammar, level objects of numbers); any other line — malformed ones included — is read by
+/// <see cref="Utf8JsonReader"/>, which then decides its fields or its reject reason, so both give the same result
+/// (<see cref="TardisFeed.ReferenceScans"/> counts those lines). Numbers are parsed from their UTF-8 digits into fixed point.
 /// One tokenizing pass: the keys are in alphabetical order and <c>asks</c>/<c>bids</c> come before <c>exchange</c>/<c>symbol</c>,
 /// so level number positions are noted in the feed's scratch buffer and parsed once the instrument's scales are known. A bad line adds nothing to the
 /// batch (it is truncated back) and is counted by reason in its <see cref="TardisFeed"/>.

@@ -100,6 +100,42 @@ public class NormalizedFastPathTests
         Assert.True(fastFeed.ReferenceScans < compared, "the fast scan decided some mutated lines itself");
     }
 
+    /// <summary>Both fast paths allocate nothing per line once warm (the fixture lines, read 20 times over).</summary>
+    [Fact]
+    public void FastPaths_WarmReaders_AllocateNothing()
+    {
+        var registry = new InstrumentRegistry();
+        var feed = TardisFeed.ForBitmexDeribit(registry, VenueCatalog.BitMex, VenueCatalog.Deribit, out _);
+        var link = registry.GetOrAdd("LINK", "USDT", InstrumentKind.Spot, priceScale: 4, quantityScale: 4);
+        var tardis = Fixture.Lines("Multi", "bitmex-deribit_2019-04-01_head66.tardis-normalized.jsonl").Select(Encoding.UTF8.GetBytes).ToArray();
+        var csv = Fixture.Lines("Multi", "huobi_linkusdt_2021-08-20_first60s.depth10.csv").Skip(1).Select(Encoding.UTF8.GetBytes).ToArray();
+        var batch = new MarketEventBatch(4096);
+        long csvEvents = 0;
+        void ReadAll()
+        {
+            foreach (var line in tardis)
+            {
+                batch.Clear();
+                new TardisNormalizedReader(line, feed).TryRead(batch, out _);
+            }
+            foreach (var row in csv)
+            {
+                batch.Clear();
+                new Depth10CsvReader(row).TryRead(VenueCatalog.Htx, link, batch, out _, out _);
+                csvEvents += batch.Count;
+            }
+        }
+        ReadAll();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int pass = 0; pass < 20; pass++) ReadAll();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, feed.ReferenceScans);
+        // 21 passes: every Tardis line accepted, every CSV row (60 seconds) a 21-event snapshot.
+        Assert.Equal((21L * 66, 0L), (feed.Lines, feed.Rejected));
+        Assert.Equal(21L * 60 * 21, csvEvents);
+    }
+
     [Fact]
     public void Depth10Csv_MutatedRows_FastPathAgreesWithCheckedPath()
     {
