@@ -30,6 +30,16 @@ public sealed class MarketEventBatch
         return ref e;
     }
 
+    /// <summary>Appends copies of <paramref name="events"/> (one block copy; a replay source's staged record into the
+    /// producer's batch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddRange(ReadOnlySpan<MarketEvent> events)
+    {
+        while (_events.Length - _count < events.Length) GrowSlow();
+        events.CopyTo(_events.AsSpan(_count));
+        _count += events.Length;
+    }
+
     /// <summary>The event at <paramref name="index"/> (to complete a header after its levels were parsed).</summary>
     public ref MarketEvent this[int index] => ref _events[index];
 

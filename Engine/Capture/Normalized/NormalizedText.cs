@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FastEngine.Model;
 
 namespace FastEngine.Capture.Normalized;
 
@@ -106,6 +107,57 @@ public static class NormalizedText
         ulong h = 14695981039346656037UL;
         foreach (byte b in id) h = (h ^ b) * 1099511628211UL;
         return (long)(h & long.MaxValue);
+    }
+
+    /// <summary>
+    /// <see cref="FixedPoint.TryParse(ReadOnlySpan{byte}, int, out long, out byte)"/> with a fast path for what the
+    /// normalized captures hold: unsigned plain decimals (<c>4092.75</c>, <c>481310</c>) whose fraction fits the scale and
+    /// whose value fits 18 digits at that scale. Same results (mantissa, decimals, status) as FixedPoint for every text:
+    /// anything else (sign, exponent, a fraction longer than the scale, more digits, a bad character) goes to FixedPoint.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static NumberParseStatus ParseDecimal(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)
+    {
+        if (TryParsePlain(text, scale, out mantissa, out decimals)) return NumberParseStatus.Ok;
+        return FixedPoint.TryParse(text, scale, out mantissa, out decimals);
+    }
+
+    /// <summary>The fast path of <see cref="ParseDecimal"/>: <c>[0-9]+(\.[0-9]+)?</c>, fraction ≤ scale, integer digits + scale ≤ 18
+    /// (so the mantissa cannot overflow); false (nothing decided) otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryParsePlain(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)
+    {
+        mantissa = 0;
+        decimals = 0;
+        if ((uint)scale > FixedPoint.MaxScale) return false;
+        ulong acc = 0;
+        int i = 0;
+        for (; i < text.Length; i++)
+        {
+            uint d = (uint)(text[i] - '0');
+            if (d > 9) break;
+            acc = acc * 10 + d;
+        }
+        int integerDigits = i;
+        if (integerDigits == 0 || integerDigits + scale > 18) return false;
+        int fraction = 0;
+        if (i < text.Length)
+        {
+            if (text[i] != '.') return false;
+            int start = ++i;
+            for (; i < text.Length; i++)
+            {
+                uint d = (uint)(text[i] - '0');
+                if (d > 9) return false;
+                acc = acc * 10 + d;
+            }
+            fraction = i - start;
+            if (fraction == 0 || fraction > scale) return false;
+        }
+        // acc < 10^(integerDigits + fraction); × 10^(scale - fraction) stays below 10^18.
+        mantissa = (long)acc * FixedPoint.Pow10(scale - fraction);
+        decimals = (byte)fraction;
+        return true;
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace FastEngine.Capture.Normalized;
 /// <remarks>Configure on a cold path, then single-threaded per import.</remarks>
 public sealed class TardisFeed
 {
-    private readonly List<(byte[] Name, VenueId Venue, bool BookTimeIsReceiveTime)> _exchanges = new();
+    private (byte[] Name, VenueId Venue, bool BookTimeIsReceiveTime)[] _exchanges = [];
     private readonly long[] _rejects = new long[16];
 
     public TardisFeed(InstrumentRegistry registry) => Registry = registry;
@@ -25,6 +25,9 @@ public sealed class TardisFeed
     /// <summary>Lines whose <c>localTimestamp</c> is earlier than the previous accepted line's (the format promises
     /// non-decreasing receive times; a replay in file order would then run backwards). Counted, not rejected.</summary>
     public long OutOfOrder { get; internal set; }
+    /// <summary>Lines the reader's fast scan handed to <see cref="System.Text.Json.Utf8JsonReader"/> (anything outside the JSON
+    /// subset Tardis writes, malformed lines included). Zero over the shared capture.</summary>
+    public long ReferenceScans { get; internal set; }
     /// <summary>Receive time of the last accepted line.</summary>
     public long LastReceiveTimeNs { get; internal set; } = long.MinValue;
     public long Rejected { get; private set; }
@@ -35,7 +38,7 @@ public sealed class TardisFeed
     /// receive time into <c>timestamp</c> (BitMEX): the events get ExchangeTimeNs = 0 instead of a false exchange time.</param>
     public TardisFeed AddExchange(string exchange, VenueId venue, bool bookTimeIsReceiveTime = false)
     {
-        _exchanges.Add((Encoding.UTF8.GetBytes(exchange), venue, bookTimeIsReceiveTime));
+        _exchanges = [.. _exchanges, (Encoding.UTF8.GetBytes(exchange), venue, bookTimeIsReceiveTime)];
         return this;
     }
 
@@ -79,8 +82,10 @@ public sealed class TardisFeed
 
     internal bool TryFindExchange(ReadOnlySpan<byte> name, out VenueId venue, out bool bookTimeIsReceiveTime)
     {
-        foreach (var e in _exchanges)
+        var exchanges = _exchanges;
+        for (int i = 0; i < exchanges.Length; i++)
         {
+            ref readonly var e = ref exchanges[i];
             if (name.SequenceEqual(e.Name))
             {
                 venue = e.Venue;
@@ -122,7 +127,10 @@ public sealed class TardisFeed
 /// <c>localTimestamp</c> is the receive time, <c>timestamp</c> the exchange time.
 /// </summary>
 /// <remarks>
-/// Allocation-free: <see cref="Utf8JsonReader"/> over the line, numbers parsed from their UTF-8 digits into fixed point.
+/// Allocation-free. A line is first read by a fast scan of the JSON subset Tardis writes (no whitespace, unescaped ASCII
+/// strings, numbers in JSON's grammar, level objects of numbers); any other line — malformed ones included — is read by
+/// <see cref="Utf8JsonReader"/>, which then decides its fields or its reject reason, so both give the same result
+/// (<see cref="TardisFeed.ReferenceScans"/> counts those lines). Numbers are parsed from their UTF-8 digits into fixed point.
 /// One tokenizing pass: the keys are in alphabetical order and <c>asks</c>/<c>bids</c> come before <c>exchange</c>/<c>symbol</c>,
 /// so level number positions are noted in the feed's scratch buffer and parsed once the instrument's scales are known. A bad line adds nothing to the
 /// batch (it is truncated back) and is counted by reason in its <see cref="TardisFeed"/>.
@@ -132,11 +140,16 @@ public ref struct TardisNormalizedReader
     private readonly ReadOnlySpan<byte> _line;
     private readonly TardisFeed _feed;
 
+    private readonly bool _referenceOnly;
+
     public TardisNormalizedReader(ReadOnlySpan<byte> line, TardisFeed feed)
     {
         _line = line;
         _feed = feed;
     }
+
+    /// <summary>A reader that skips the fast scan: every line through <see cref="Utf8JsonReader"/> (differential tests, benchmarks).</summary>
+    internal TardisNormalizedReader(ReadOnlySpan<byte> line, TardisFeed feed, bool referenceOnly) : this(line, feed) => _referenceOnly = referenceOnly;
 
     /// <summary>Appends the line's events to <paramref name="batch"/>; false (nothing appended) with a reason when the line is bad.</summary>
     public bool TryRead(MarketEventBatch batch, out NormalizedRejectReason reason)
@@ -160,11 +173,35 @@ public ref struct TardisNormalizedReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void RejectSlow(NormalizedRejectReason reason) => _feed.CountReject(reason);
 
+    /// <summary>The scalar fields of a line (as <see cref="Utf8JsonReader.ValueSpan"/> gives them: strings without their
+    /// quotes) and how many levels went to the feed's scratch buffer.</summary>
+    private ref struct LineFields
+    {
+        public ReadOnlySpan<byte> Type, Exchange, Symbol, Local, ExchangeTime, Id, Side, Price, Amount;
+        public bool IsSnapshot, HasType;
+        public int LevelCount;
+        public NormalizedRejectReason LevelError;
+    }
+
     private NormalizedRejectReason ReadCore(MarketEventBatch batch)
     {
-        ReadOnlySpan<byte> type = default, exchange = default, symbol = default, local = default, exchangeTime = default, id = default, side = default;
-        ReadOnlySpan<byte> price = default, amount = default;
-        bool isSnapshot = false, hasType = false;
+        var fields = new LineFields();
+        if (_referenceOnly || !TryScanFast(ref fields))
+        {
+            // Anything the fast scanner does not know (whitespace, escapes, non-ASCII text, unexpected keys or shapes,
+            // malformed JSON) is read again by Utf8JsonReader, which decides: same fields, or the same reject reason.
+            fields = new LineFields();
+            _feed.ReferenceScans++;
+            var scanned = ScanJson(ref fields);
+            if (scanned != NormalizedRejectReason.None) return scanned;
+        }
+        return Emit(batch, ref fields);
+    }
+
+    /// <summary>The reference scan: every token through <see cref="Utf8JsonReader"/> (throws <see cref="JsonException"/> on
+    /// malformed JSON). Returns None when the fields were read.</summary>
+    private readonly NormalizedRejectReason ScanJson(ref LineFields f)
+    {
         // One pass: scalar fields are kept as spans; each level's number positions go to the feed's scratch buffer, parsed
         // once the instrument (and so its scales) is known — the keys are alphabetical, so asks/bids come before symbol.
         int levelCount = 0;
@@ -194,18 +231,187 @@ public ref struct TardisNormalizedReader
             }
             if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) { reader.Skip(); continue; }
             if (reader.ValueIsEscaped) return NormalizedRejectReason.InvalidJson;   // none of the fields we read is ever escaped
-            var value = reader.ValueSpan;
-            if (name.SequenceEqual("type"u8)) { type = value; hasType = true; }
-            else if (name.SequenceEqual("exchange"u8)) exchange = value;
-            else if (name.SequenceEqual("symbol"u8)) symbol = value;
-            else if (name.SequenceEqual("localTimestamp"u8)) local = value;
-            else if (name.SequenceEqual("timestamp"u8)) exchangeTime = value;
-            else if (name.SequenceEqual("isSnapshot"u8)) isSnapshot = reader.TokenType == JsonTokenType.True;
-            else if (name.SequenceEqual("id"u8)) id = value;
-            else if (name.SequenceEqual("side"u8)) side = value;
-            else if (name.SequenceEqual("price"u8)) price = value;
-            else if (name.SequenceEqual("amount"u8)) amount = value;
+            Assign(ref f, name, reader.ValueSpan, reader.TokenType == JsonTokenType.True);
         }
+        f.LevelCount = levelCount;
+        f.LevelError = levelError;
+        return NormalizedRejectReason.None;
+    }
+
+    /// <summary>Keeps a scalar field by key (the last one wins when a key repeats, as in the reference scan). The key's
+    /// length picks the one or two names it can be, so a key costs one or two comparisons.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Assign(ref LineFields f, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isTrue)
+    {
+        switch (name.Length)
+        {
+            case 2: if (name.SequenceEqual("id"u8)) f.Id = value; break;
+            case 4:
+                if (name.SequenceEqual("type"u8)) { f.Type = value; f.HasType = true; }
+                else if (name.SequenceEqual("side"u8)) f.Side = value;
+                break;
+            case 5: if (name.SequenceEqual("price"u8)) f.Price = value; break;
+            case 6:
+                if (name.SequenceEqual("symbol"u8)) f.Symbol = value;
+                else if (name.SequenceEqual("amount"u8)) f.Amount = value;
+                break;
+            case 8: if (name.SequenceEqual("exchange"u8)) f.Exchange = value; break;
+            case 9: if (name.SequenceEqual("timestamp"u8)) f.ExchangeTime = value; break;
+            case 10: if (name.SequenceEqual("isSnapshot"u8)) f.IsSnapshot = isTrue; break;
+            case 14: if (name.SequenceEqual("localTimestamp"u8)) f.Local = value; break;
+        }
+    }
+
+    /// <summary>
+    /// The fast scan: a strict reader of the JSON subset Tardis writes — one object on one line, no whitespace, keys and
+    /// string values of printable ASCII without escapes, numbers in JSON's grammar, <c>true</c>/<c>false</c> only as
+    /// <c>isSnapshot</c>, <c>asks</c>/<c>bids</c> arrays of objects holding numeric <c>price</c> and <c>amount</c> (other
+    /// numeric keys ignored), nothing after the closing brace. Every line it accepts is valid JSON that the reference scan
+    /// reads to the same fields and level positions; on anything else it returns false and the reference scan reads the line.
+    /// </summary>
+    private readonly bool TryScanFast(ref LineFields f)
+    {
+        var s = _line;
+        if (s.Length < 2 || s[0] != '{') return false;
+        int i = 1;
+        while (true)
+        {
+            if (i >= s.Length || s[i] != '"') return false;
+            int keyStart = ++i;
+            i = ScanString(s, i);
+            if (i < 0) return false;
+            var name = s[keyStart..i];
+            i++;
+            if (i >= s.Length - 1 || s[i] != ':') return false;
+            byte c = s[++i];
+            bool bids = name.Length == 4 && name.SequenceEqual("bids"u8);
+            if (bids || (name.Length == 4 && name.SequenceEqual("asks"u8)))
+            {
+                if (c != '[') return false;
+                i = ScanLevels(s, i + 1, bids, ref f.LevelCount);
+                if (i < 0) return false;
+            }
+            else if (c == '"')
+            {
+                int valueStart = ++i;
+                i = ScanString(s, i);
+                if (i < 0) return false;
+                Assign(ref f, name, s[valueStart..i], false);
+                i++;
+            }
+            else if (c == '-' || (uint)(c - '0') <= 9)
+            {
+                int valueStart = i;
+                i = ScanNumber(s, i);
+                if (i < 0) return false;
+                Assign(ref f, name, s[valueStart..i], false);
+            }
+            else if (name.SequenceEqual("isSnapshot"u8))
+            {
+                if (s[i..].StartsWith("true"u8)) { f.IsSnapshot = true; i += 4; }
+                else if (s[i..].StartsWith("false"u8)) { f.IsSnapshot = false; i += 5; }
+                else return false;
+            }
+            else return false;
+            if (i >= s.Length) return false;
+            if (s[i] == ',') { i++; continue; }
+            return s[i] == '}' && i == s.Length - 1;
+        }
+    }
+
+    /// <summary>From the first byte after <c>[</c> of a level array to the byte after its <c>]</c>; -1 when not the expected shape.</summary>
+    private readonly int ScanLevels(ReadOnlySpan<byte> s, int i, bool bids, ref int levelCount)
+    {
+        if (i >= s.Length) return -1;
+        if (s[i] == ']') return i + 1;
+        while (true)
+        {
+            if (i >= s.Length || s[i] != '{') return -1;
+            i++;
+            int priceStart = -1, priceLength = 0, amountStart = -1, amountLength = 0;
+            while (true)
+            {
+                if (i >= s.Length || s[i] != '"') return -1;
+                int keyStart = ++i;
+                i = ScanString(s, i);
+                if (i < 0) return -1;
+                var key = s[keyStart..i];
+                i++;
+                if (i >= s.Length || s[i] != ':') return -1;
+                int valueStart = ++i;
+                i = ScanNumber(s, i);
+                if (i < 0) return -1;
+                if (key.Length == 5 && key.SequenceEqual("price"u8)) { priceStart = valueStart; priceLength = i - valueStart; }
+                else if (key.Length == 6 && key.SequenceEqual("amount"u8)) { amountStart = valueStart; amountLength = i - valueStart; }
+                if (i >= s.Length) return -1;
+                if (s[i] == ',') { i++; continue; }
+                if (s[i] != '}') return -1;
+                i++;
+                break;
+            }
+            if (priceStart < 0 || amountStart < 0) return -1;
+            if (4 * levelCount + 4 > _feed.LevelScratch.Length) _feed.GrowLevelScratchSlow();
+            var scratch = _feed.LevelScratch;
+            int k = 4 * levelCount++;
+            scratch[k] = priceStart;
+            scratch[k + 1] = bids ? -priceLength : priceLength;
+            scratch[k + 2] = amountStart;
+            scratch[k + 3] = amountLength;
+            if (i >= s.Length) return -1;
+            if (s[i] == ',') { i++; continue; }
+            return s[i] == ']' ? i + 1 : -1;
+        }
+    }
+
+    /// <summary>From the first byte of a string's content to its closing quote; -1 for an escape, a control or non-ASCII byte,
+    /// or no closing quote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScanString(ReadOnlySpan<byte> s, int i)
+    {
+        for (; i < s.Length; i++)
+        {
+            byte b = s[i];
+            if (b == '"') return i;
+            if (b < 0x20 || b == '\\' || b >= 0x80) return -1;
+        }
+        return -1;
+    }
+
+    /// <summary>From a number's first byte to the byte after it, checking JSON's grammar
+    /// (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>); -1 when it does not match.</summary>
+    private static int ScanNumber(ReadOnlySpan<byte> s, int i)
+    {
+        if (i < s.Length && s[i] == '-') i++;
+        if (i >= s.Length) return -1;
+        if (s[i] == '0') i++;
+        else if ((uint)(s[i] - '1') <= 8) { i++; while (i < s.Length && (uint)(s[i] - '0') <= 9) i++; }
+        else return -1;
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            if (i >= s.Length || (uint)(s[i] - '0') > 9) return -1;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+        }
+        if (i < s.Length && (s[i] | 0x20) == 'e')
+        {
+            i++;
+            if (i < s.Length && (s[i] == '+' || s[i] == '-')) i++;
+            if (i >= s.Length || (uint)(s[i] - '0') > 9) return -1;
+            while (i < s.Length && (uint)(s[i] - '0') <= 9) i++;
+        }
+        // A number ends at a structural byte (a digit right after "0" would be a leading zero, which JSON forbids).
+        if (i < s.Length && s[i] != ',' && s[i] != '}' && s[i] != ']') return -1;
+        return i;
+    }
+
+    /// <summary>Turns the scanned fields into events (same checks, in the same order, whichever scan read them).</summary>
+    private readonly NormalizedRejectReason Emit(MarketEventBatch batch, ref LineFields f)
+    {
+        ReadOnlySpan<byte> type = f.Type, exchange = f.Exchange, symbol = f.Symbol, local = f.Local, exchangeTime = f.ExchangeTime,
+            id = f.Id, side = f.Side, price = f.Price, amount = f.Amount;
+        bool isSnapshot = f.IsSnapshot, hasType = f.HasType;
+        int levelCount = f.LevelCount;
+        var levelError = f.LevelError;
         if (!hasType || exchange.IsEmpty || symbol.IsEmpty || local.IsEmpty) return NormalizedRejectReason.MissingField;
         if (!_feed.TryFindExchange(exchange, out var venue, out bool bookTimeIsLocal)) return NormalizedRejectReason.UnknownExchange;
         if (!_feed.Registry.TryGet(venue, symbol, out var instrumentId)) return NormalizedRejectReason.UnknownSymbol;
@@ -221,8 +427,8 @@ public ref struct TardisNormalizedReader
             if (price.IsEmpty || amount.IsEmpty || side.IsEmpty) return NormalizedRejectReason.MissingField;
             Side aggressor = side.SequenceEqual("buy"u8) ? Side.Bid : side.SequenceEqual("sell"u8) ? Side.Ask : Side.None;
             if (aggressor == Side.None) return NormalizedRejectReason.BadSide;
-            if (FixedPoint.TryParse(price, instrument.PriceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                || FixedPoint.TryParse(amount, instrument.QuantityScale, out long q, out byte qd) != NumberParseStatus.Ok)
+            if (NormalizedText.ParseDecimal(price, instrument.PriceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                || NormalizedText.ParseDecimal(amount, instrument.QuantityScale, out long q, out byte qd) != NumberParseStatus.Ok)
                 return NormalizedRejectReason.BadNumber;
             ref var t = ref batch.Add();
             t.Kind = MarketEventKind.Trade;
@@ -262,8 +468,8 @@ public ref struct TardisNormalizedReader
             int priceLength = scratch[k + 1];
             bool bid = priceLength < 0;
             if (bid) priceLength = -priceLength;
-            if (FixedPoint.TryParse(line.Slice(scratch[k], priceLength), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                || FixedPoint.TryParse(line.Slice(scratch[k + 2], scratch[k + 3]), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+            if (NormalizedText.ParseDecimal(line.Slice(scratch[k], priceLength), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                || NormalizedText.ParseDecimal(line.Slice(scratch[k + 2], scratch[k + 3]), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
                 || p <= 0 || q < 0)
                 return NormalizedRejectReason.BadNumber;
             ref var e = ref batch.Add();

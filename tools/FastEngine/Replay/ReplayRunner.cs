@@ -284,10 +284,12 @@ public sealed class ReplaySession : IDisposable
     public CaptureFeed Feed { get; }
     public ReplayMerge Merge { get; }
 
-    public static ReplaySession Open(IReadOnlyList<string> files, string? venueName = null, string? format = null)
+    /// <param name="registry">The registry to map symbols into; null for a new one. Passing a warm engine's registry lets the
+    /// same recording be replayed again into that engine (instruments get the same ids in the same order).</param>
+    public static ReplaySession Open(IReadOnlyList<string> files, string? venueName = null, string? format = null, InstrumentRegistry? registry = null)
     {
         VenueCatalog.EnsureRegistered();
-        var registry = new InstrumentRegistry();
+        registry ??= new InstrumentRegistry();
         var feed = new CaptureFeed(registry);
         var sources = new List<IReplaySource>();
         try

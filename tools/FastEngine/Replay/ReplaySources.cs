@@ -79,10 +79,7 @@ public abstract class NormalizedLineSource : IReplaySource
         return false;
     }
 
-    public void Emit(MarketEventBatch batch)
-    {
-        foreach (ref var e in _current.Events) batch.Add() = e;
-    }
+    public void Emit(MarketEventBatch batch) => batch.AddRange(_current.Events);
 
     public void Dispose() { }
 }
@@ -132,30 +129,51 @@ public static class ReplaySourceFactory
     }
 }
 
-/// <summary>Merges sources by receive time (ties: the earlier-listed source first). Few sources: linear scan.</summary>
+/// <summary>Merges sources by receive time (ties: the earlier-listed source first). Few sources: linear scan over the
+/// cached head times (one interface call per record, to the source that advanced; no per-record allocation).</summary>
 public sealed class ReplayMerge : IDisposable
 {
     private readonly IReplaySource[] _sources;
+    /// <summary>Head receive time of each source; <see cref="long.MaxValue"/> once it has ended (never chosen then).</summary>
+    private readonly long[] _times;
     private readonly bool[] _live;
     private int _current = -1;
 
     public ReplayMerge(IReadOnlyList<IReplaySource> sources)
     {
         _sources = sources.ToArray();
+        _times = new long[_sources.Length];
         _live = new bool[_sources.Length];
-        for (int i = 0; i < _sources.Length; i++) _live[i] = _sources[i].MoveNext();
+        for (int i = 0; i < _sources.Length; i++) Advance(i);
     }
 
     public IReplaySource Current => _sources[_current];
 
     public bool MoveNext()
     {
-        if (_current >= 0) _live[_current] = _sources[_current].MoveNext();
+        if (_current >= 0) Advance(_current);
+        // A live source may itself sit at long.MaxValue, so liveness is checked, not only the time.
         int best = -1;
-        for (int i = 0; i < _sources.Length; i++)
-            if (_live[i] && (best < 0 || _sources[i].TimeNs < _sources[best].TimeNs)) best = i;
+        long bestTime = 0;
+        var times = _times;
+        var live = _live;
+        for (int i = 0; i < times.Length; i++)
+        {
+            if (live[i] && (best < 0 || times[i] < bestTime))
+            {
+                best = i;
+                bestTime = times[i];
+            }
+        }
         _current = best;
         return best >= 0;
+    }
+
+    private void Advance(int i)
+    {
+        var source = _sources[i];
+        bool live = _live[i] = source.MoveNext();
+        _times[i] = live ? source.TimeNs : long.MaxValue;
     }
 
     public void Dispose()
