@@ -10,9 +10,8 @@ namespace FastEngine.Books;
 /// </summary>
 /// <remarks>
 /// <see cref="Compute"/> formats a level's text only when the level changed since its last checksum: each level caches
-/// the CRC-32 and length of its own piece (OKX <c>px:sz</c>, Kraken price digits then size digits), and the book's
-/// checksum is assembled from those pieces with <see cref="Crc32.Combine"/> (CRC(A‖B) from CRC(A), CRC(B), |B|), the
-/// separators fed as single bytes. The result is bit for bit the CRC of the whole text, which
+/// the CRC-32 and length of its own piece (OKX <c>:px:sz</c>, Kraken price digits then size digits), and the book's
+/// checksum is assembled from those pieces with <see cref="Crc32.Combine"/> (CRC(A‖B) from CRC(A), CRC(B), |B|). The result is bit for bit the CRC of the whole text, which
 /// <see cref="ComputeFromText"/> still builds (reference, tests, the benchmark's "usual way").
 /// </remarks>
 [SkipLocalsInit] // the stack buffers are written before they are read; zeroing 8 KB per checksum is measurable
@@ -54,32 +53,37 @@ public static class BookChecksum
 
     private static uint InterleavedColonCached(OrderBook book, int depth, int priceScale, int quantityScale)
     {
+        // Each OKX piece is cached with its leading separator (":px:sz"), so the chain is one Combine per level; the text
+        // starts without one, which the end corrects: CRC(":"‖T) = CRC(":")·x^(8|T|) ⊕ CRC(T).
         BookSide bidSide = book.Bids, askSide = book.Asks;
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
         int n = Math.Max(bids, asks);
         uint crc = 0;
-        bool first = true;
+        int length = 0;
         for (int i = 0; i < n; i++)
         {
             if (i < bids)
             {
-                if (!first) crc = Crc32.Append(crc, (byte)':');
-                first = false;
                 ref var level = ref bidSide.LevelAt(i);
                 if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
-                crc = Crc32.Combine(crc, level.ChecksumTextCrc, level.ChecksumTextLength - 1);
+                int pieceLength = level.ChecksumTextLength - 1;
+                crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
+                length += pieceLength;
             }
             if (i < asks)
             {
-                if (!first) crc = Crc32.Append(crc, (byte)':');
-                first = false;
                 ref var level = ref askSide.LevelAt(i);
                 if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
-                crc = Crc32.Combine(crc, level.ChecksumTextCrc, level.ChecksumTextLength - 1);
+                int pieceLength = level.ChecksumTextLength - 1;
+                crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
+                length += pieceLength;
             }
         }
-        return crc;
+        return length == 0 ? 0 : crc ^ Crc32.ShiftBytes(ColonCrc, length - 1);
     }
+
+    /// <summary>CRC-32 of ":".</summary>
+    private static readonly uint ColonCrc = Crc32.Compute(":"u8);
 
     private static uint ConcatenatedDigitsCached(OrderBook book, int depth, int priceScale, int quantityScale)
     {
@@ -99,12 +103,13 @@ public static class BookChecksum
         return crc;
     }
 
-    /// <summary>Formats one level's piece (<c>px:sz</c>, or Kraken's digits) once and keeps its CRC and length on the level.</summary>
+    /// <summary>Formats one level's piece (<c>:px:sz</c>, or Kraken's digits) once and keeps its CRC and length on the level.</summary>
     private static void CachePiece(ref BookLevel level, int priceScale, int quantityScale, bool digitsOnly)
     {
         // A number is at most a sign, 19 integer digits, '.' and 255 decimals (the decimal count is a byte).
-        Span<byte> buffer = stackalloc byte[2 * MaxNumberText + 1];
+        Span<byte> buffer = stackalloc byte[2 * MaxNumberText + 2];
         int pos = 0;
+        if (!digitsOnly) buffer[pos++] = (byte)':'; // OKX pieces carry their leading separator: ":px:sz"
         AppendNumber(level.Price, priceScale, level.PriceDecimals, buffer, ref pos, digitsOnly);
         if (!digitsOnly) buffer[pos++] = (byte)':';
         AppendNumber(level.Size, quantityScale, level.SizeDecimals, buffer, ref pos, digitsOnly);

@@ -109,7 +109,17 @@ public static class Crc32
     public static uint ShiftBytes(uint crc, int bytes)
     {
         if (Pclmulqdq.IsSupported && (uint)bytes < ShiftTableSize) return MultiplyCarryless(crc, _byteShifts[bytes]);
-        return ShiftBytesSlow(crc, bytes);
+        return Pclmulqdq.IsSupported && bytes > 0 ? ShiftBytesLong(crc, bytes) : ShiftBytesSlow(crc, bytes);
+    }
+
+    /// <summary>Lengths of 256 bytes and more: the low 8 bits from the table, each higher bit one more multiplication.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint ShiftBytesLong(uint crc, int bytes)
+    {
+        crc = MultiplyCarryless(crc, _byteShifts[bytes & (ShiftTableSize - 1)]);
+        for (int k = 8; (bytes >> k) != 0; k++)
+            if (((bytes >> k) & 1) != 0) crc = MultiplyCarryless(crc, _powerShifts[k]);
+        return crc;
     }
 
     /// <summary>The table/bit-serial form of <see cref="ShiftBytes"/> (no PCLMULQDQ); internal so tests check it on any CPU.</summary>
