@@ -81,6 +81,13 @@ public class BookChecksumTests
         Assert.Equal(colon, BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
     }
 
+    [Fact]
+    public void BookLevel_WithChecksumCache_StillTwentyFourBytes()
+    {
+        // The cache lives in the padding after the two decimal counts: the book's arrays do not grow.
+        Assert.Equal(24, System.Runtime.CompilerServices.Unsafe.SizeOf<BookLevel>());
+    }
+
     private static void Set(OrderBook book, Side side, string px, string sz)
     {
         Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), PriceScale, out long p, out byte pd));
