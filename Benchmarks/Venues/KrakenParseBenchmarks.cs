@@ -28,6 +28,8 @@ public class KrakenParseBenchmarks
     private IFrameParser _plainParser = null!;
     private BookKeeper _plainKeeper = null!;
     private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
+    private readonly Dictionary<string, (SortedDictionary<decimal, TextLevel> Bids, SortedDictionary<decimal, TextLevel> Asks)> _checkedBooks = new();
+    private long _baselineChecksumOk, _baselineChecksumBad;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +47,7 @@ public class KrakenParseBenchmarks
         FastEngine();
         FastEngineWithoutChecksum();
         JsonSerializerBaseline();
+        JsonSerializerWithChecksum();
         CrossCheck();
     }
 
@@ -52,6 +55,9 @@ public class KrakenParseBenchmarks
     {
         var stats = _keeper.StatsOf(VenueCatalog.Kraken);
         if (stats.ChecksumBad != 0 || stats.ChecksumOk == 0) throw new InvalidOperationException($"Kraken checksums: ok={stats.ChecksumOk} bad={stats.ChecksumBad}");
+        // The checksum baseline must have matched Kraken's own value on every checksummed message, as FastEngine did.
+        if (_baselineChecksumBad != 0 || _baselineChecksumOk != stats.ChecksumOk)
+            throw new InvalidOperationException($"checksum baseline: ok={_baselineChecksumOk} bad={_baselineChecksumBad}, FastEngine ok={stats.ChecksumOk}");
         if (_books.Count != 5) throw new InvalidOperationException($"baseline built {_books.Count} books");
         foreach (var (pair, book) in _books)
         {
@@ -119,6 +125,73 @@ public class KrakenParseBenchmarks
             Truncate(book.Asks, best: k => k);
         }
         return levels;
+    }
+
+    /// <summary>
+    /// The baseline plus Kraken checksum verification the usual way: the original strings kept per level, the best 10
+    /// asks then the best 10 bids concatenated with '.' removed and leading zeros stripped (string operations), CRC-32
+    /// of the UTF-8 bytes compared with the message's <c>c</c>. Bids sort descending so the best 10 are the first 10.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int JsonSerializerWithChecksum()
+    {
+        int levels = 0;
+        foreach (var frame in _frames)
+        {
+            if (frame[0] != (byte)'[') { JsonSerializer.Deserialize<KrakenEvent>(frame); continue; }
+            var items = JsonSerializer.Deserialize<JsonElement[]>(frame)!;
+            string pair = items[^1].GetString()!;
+            if (!_checkedBooks.TryGetValue(pair, out var book))
+                _checkedBooks[pair] = book = (new SortedDictionary<decimal, TextLevel>(Descending.Instance), new SortedDictionary<decimal, TextLevel>());
+            string? checksum = null;
+            for (int i = 1; i < items.Length - 2; i++)
+            {
+                var dict = items[i].Deserialize<KrakenBookDict>()!;
+                if (dict.SnapshotAsks is not null || dict.SnapshotBids is not null) { book.Bids.Clear(); book.Asks.Clear(); }
+                levels += Apply(book.Asks, dict.SnapshotAsks ?? dict.Asks) + Apply(book.Bids, dict.SnapshotBids ?? dict.Bids);
+                checksum ??= dict.Checksum;
+            }
+            Truncate(book.Bids);
+            Truncate(book.Asks);
+            if (checksum is null) continue;
+            var text = new System.Text.StringBuilder();
+            foreach (var l in book.Asks.Values.Take(ChecksumLevels)) text.Append(Digits(l.Px)).Append(Digits(l.Sz));
+            foreach (var l in book.Bids.Values.Take(ChecksumLevels)) text.Append(Digits(l.Px)).Append(Digits(l.Sz));
+            uint crc = Crc32.Compute(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+            if (crc == uint.Parse(checksum, CultureInfo.InvariantCulture)) _baselineChecksumOk++; else _baselineChecksumBad++;
+        }
+        return levels;
+    }
+
+    private const int ChecksumLevels = 10;
+
+    private static string Digits(string text) => text.Replace(".", "", StringComparison.Ordinal).TrimStart('0');
+
+    /// <summary>Keeps the best <see cref="Depth"/> levels (the first ones: each side sorts best-first).</summary>
+    private static void Truncate(SortedDictionary<decimal, TextLevel> side)
+    {
+        if (side.Count <= Depth) return;
+        foreach (var k in side.Keys.Skip(Depth).ToList()) side.Remove(k);
+    }
+
+    private static int Apply(SortedDictionary<decimal, TextLevel> side, List<List<string>>? levels)
+    {
+        if (levels is null) return 0;
+        foreach (var l in levels)
+        {
+            decimal px = decimal.Parse(l[0], CultureInfo.InvariantCulture), sz = decimal.Parse(l[1], CultureInfo.InvariantCulture);
+            if (sz == 0) side.Remove(px); else side[px] = new TextLevel(sz, l[0], l[1]);
+        }
+        return levels.Count;
+    }
+
+    /// <summary>A level of the checksum baseline: the size and the venue's original strings.</summary>
+    public readonly record struct TextLevel(decimal Size, string Px, string Sz);
+
+    private sealed class Descending : IComparer<decimal>
+    {
+        public static readonly Descending Instance = new();
+        public int Compare(decimal x, decimal y) => y.CompareTo(x);
     }
 
     private static void Truncate(SortedDictionary<decimal, decimal> side, Func<IEnumerable<decimal>, IEnumerable<decimal>> best)

@@ -27,6 +27,8 @@ public class OkxParseBenchmarks
     private IFrameParser _plainParser = null!;
     private BookKeeper _plainKeeper = null!;
     private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
+    private readonly Dictionary<string, (SortedDictionary<decimal, TextLevel> Bids, SortedDictionary<decimal, TextLevel> Asks)> _checkedBooks = new();
+    private long _baselineChecksumOk, _baselineChecksumBad;
 
     public int Frames => _frames.Length;
     public long Bytes => _frames.Sum(f => (long)f.Length);
@@ -47,6 +49,7 @@ public class OkxParseBenchmarks
         FastEngine();
         FastEngineWithoutChecksum();
         JsonSerializerBaseline();
+        JsonSerializerWithChecksum();
         CrossCheck();
     }
 
@@ -69,6 +72,9 @@ public class OkxParseBenchmarks
                 throw new InvalidOperationException($"{symbol}: FastEngine {ourBid}/{ourAsk} vs JsonSerializer {theirBid}/{theirAsk}");
         }
         if (_books.Count == 0) throw new InvalidOperationException("baseline built no book");
+        // The checksum baseline must have matched OKX's own value on every checksummed message, as FastEngine did.
+        if (_baselineChecksumBad != 0 || _baselineChecksumOk != stats.ChecksumOk)
+            throw new InvalidOperationException($"checksum baseline: ok={_baselineChecksumOk} bad={_baselineChecksumBad}, FastEngine ok={stats.ChecksumOk}");
     }
 
     [Benchmark(OperationsPerInvoke = 1796)]
@@ -122,6 +128,65 @@ public class OkxParseBenchmarks
             }
         }
         return levels;
+    }
+
+    /// <summary>
+    /// The baseline plus OKX checksum verification the usual way: the original strings kept per level, the checksum
+    /// text built by string concatenation of the best 25 bids/asks (<c>bidPx:bidSz:askPx:askSz:…</c>), CRC-32 of its
+    /// UTF-8 bytes compared with the message's signed value. Bids sort descending so the best 25 are the first 25.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 1796)]
+    public int JsonSerializerWithChecksum()
+    {
+        int levels = 0;
+        foreach (var frame in _frames)
+        {
+            if (frame.Length == 4) continue; // "pong"
+            var msg = JsonSerializer.Deserialize<OkxMessage>(frame);
+            if (msg?.Data is null || msg.Arg?.Channel is null || !msg.Arg.Channel.StartsWith("books", StringComparison.Ordinal)) continue;
+            if (!_checkedBooks.TryGetValue(msg.Arg.InstId!, out var book))
+                _checkedBooks[msg.Arg.InstId!] = book = (new SortedDictionary<decimal, TextLevel>(Descending.Instance), new SortedDictionary<decimal, TextLevel>());
+            foreach (var d in msg.Data)
+            {
+                if (msg.Action == "snapshot") { book.Bids.Clear(); book.Asks.Clear(); }
+                levels += Apply(book.Bids, d.Bids) + Apply(book.Asks, d.Asks);
+                if (d.Checksum is long expected && expected != 0)
+                {
+                    var parts = new List<string>(100);
+                    using var bid = book.Bids.Values.GetEnumerator();
+                    using var ask = book.Asks.Values.GetEnumerator();
+                    for (int i = 0; i < 25; i++)
+                    {
+                        if (bid.MoveNext()) { parts.Add(bid.Current.Px); parts.Add(bid.Current.Sz); }
+                        if (ask.MoveNext()) { parts.Add(ask.Current.Px); parts.Add(ask.Current.Sz); }
+                    }
+                    string text = string.Join(":", parts);
+                    int crc = unchecked((int)Crc32.Compute(System.Text.Encoding.UTF8.GetBytes(text)));
+                    if (crc == expected) _baselineChecksumOk++; else _baselineChecksumBad++;
+                }
+            }
+        }
+        return levels;
+    }
+
+    private static int Apply(SortedDictionary<decimal, TextLevel> side, List<List<string>>? levels)
+    {
+        if (levels is null) return 0;
+        foreach (var l in levels)
+        {
+            decimal px = decimal.Parse(l[0], CultureInfo.InvariantCulture), sz = decimal.Parse(l[1], CultureInfo.InvariantCulture);
+            if (sz == 0) side.Remove(px); else side[px] = new TextLevel(sz, l[0], l[1]);
+        }
+        return levels.Count;
+    }
+
+    /// <summary>A level of the checksum baseline: the size and the venue's original strings.</summary>
+    public readonly record struct TextLevel(decimal Size, string Px, string Sz);
+
+    private sealed class Descending : IComparer<decimal>
+    {
+        public static readonly Descending Instance = new();
+        public int Compare(decimal x, decimal y) => y.CompareTo(x);
     }
 
     private static int Apply(SortedDictionary<decimal, decimal> side, List<List<string>>? levels)

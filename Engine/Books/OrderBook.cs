@@ -5,12 +5,17 @@ namespace FastEngine.Books;
 
 /// <summary>One price level: mantissas at the instrument's scales, plus the fractional digits of the venue's text
 /// so checksums can rebuild the exact strings the venue hashed.</summary>
+/// <remarks>24 bytes: the checksum cache fits in the padding after the two decimal counts.</remarks>
 public struct BookLevel
 {
     public long Price;
     public long Size;
     public byte PriceDecimals;
     public byte SizeDecimals;
+    /// <summary>Length + 1 of this level's checksum text (see <see cref="BookChecksum"/>); 0 = not computed since the level last changed.</summary>
+    internal ushort ChecksumTextLength;
+    /// <summary>CRC-32 of this level's checksum text, valid while <see cref="ChecksumTextLength"/> is non-zero.</summary>
+    internal uint ChecksumTextCrc;
 }
 
 /// <summary>What <see cref="OrderBook.Set"/> did.</summary>
@@ -49,6 +54,16 @@ public sealed class BookSide
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref readonly BookLevel At(int depth) => ref _levels[_count - 1 - depth];
 
+    /// <summary>The level at <paramref name="depth"/>, writable for the checksum cache only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref BookLevel LevelAt(int depth) => ref _levels[_count - 1 - depth];
+
+    /// <summary>Forgets every level's cached checksum text (cold: the checksum kind or scales changed).</summary>
+    internal void ClearChecksumCache()
+    {
+        for (int i = 0; i < _count; i++) _levels[i].ChecksumTextLength = 0;
+    }
+
     /// <summary>Best level; only valid when <see cref="Count"/> &gt; 0.</summary>
     public ref readonly BookLevel Best => ref _levels[_count - 1];
 
@@ -77,6 +92,7 @@ public sealed class BookSide
             level.Size = size;
             level.SizeDecimals = sizeDecimals;
             level.PriceDecimals = priceDecimals;
+            level.ChecksumTextLength = 0; // the level's checksum text changed
             return LevelChange.Updated;
         }
         if (size == 0) return LevelChange.RemovedMissing;
@@ -225,6 +241,9 @@ public sealed class OrderBook
     public long LastExchangeTimeNs { get; internal set; }
 
     public BookSide SideOf(Side side) => side == Side.Bid ? Bids : Asks;
+
+    /// <summary>Kind and scales the levels' cached checksum texts were computed for (0 = none yet); see <see cref="BookChecksum"/>.</summary>
+    internal int ChecksumCacheKey;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LevelChange Set(Side side, long price, long size, byte priceDecimals = 0, byte sizeDecimals = 0) =>

@@ -49,9 +49,49 @@ public static class FixedPoint
     /// <see cref="TryFormat"/> can write the venue's original text back (checksums need it).</param>
     public static NumberParseStatus TryParse(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)
     {
+        if ((uint)scale > MaxScale) ThrowScale(scale);
+        // Fast path: what venues send almost always — unsigned plain decimal text of at most 19 characters, so every
+        // digit fits an unsigned long without the overflow bookkeeping below. Anything else (sign, exponent, long
+        // text, a second '.') takes the general path, which gives the same answer for the texts handled here.
+        if ((uint)(text.Length - 1) < 19u)
+        {
+            ulong acc = 0;
+            int dot = -1;
+            ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(text);
+            int n = text.Length, k = 0;
+            for (; k < n; k++)
+            {
+                uint d = (uint)(Unsafe.Add(ref start, k) - '0');
+                if (d <= 9) { acc = acc * 10 + d; continue; }
+                if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
+                dot = k;
+            }
+            if (k == n && (dot < 0 || n > 1))
+            {
+                int fraction = dot < 0 ? 0 : n - 1 - dot;
+                decimals = (byte)fraction;
+                int shift = scale - fraction;
+                if (acc == 0) { mantissa = 0; return NumberParseStatus.Ok; }
+                if (shift >= 0)
+                {
+                    ulong p = _pow10[shift];
+                    if (acc > (ulong)long.MaxValue / p) { mantissa = 0; return NumberParseStatus.Overflow; }
+                    mantissa = (long)(acc * p);
+                    return NumberParseStatus.Ok;
+                }
+                ulong q = acc / _pow10[-shift];
+                if (q * _pow10[-shift] != acc) { mantissa = 0; return NumberParseStatus.PrecisionLoss; }
+                mantissa = (long)q;
+                return NumberParseStatus.Ok;
+            }
+        }
+        return TryParseGeneral(text, scale, out mantissa, out decimals);
+    }
+
+    private static NumberParseStatus TryParseGeneral(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)
+    {
         mantissa = 0;
         decimals = 0;
-        if ((uint)scale > MaxScale) ThrowScale(scale);
         int i = 0;
         int length = text.Length;
         if (length == 0) return NumberParseStatus.Empty;

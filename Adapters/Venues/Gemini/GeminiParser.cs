@@ -54,7 +54,14 @@ public sealed class GeminiParser : IFrameParser
         {
             try
             {
-                reason = ParseFrame(frame, receiveTimeNs, output);
+                reason = ParseFrame(frame, receiveTimeNs, output, eager: true, out bool retry);
+                if (retry)
+                {
+                    // The one-pass read met something unusual (repeated fields, a failure inside "changes"): the
+                    // deferred read decides, exactly as it always did.
+                    output.Truncate(start);
+                    reason = ParseFrame(frame, receiveTimeNs, output, eager: false, out _);
+                }
             }
             catch (JsonException)
             {
@@ -67,8 +74,16 @@ public sealed class GeminiParser : IFrameParser
         return Counters.Count(ParseResult.Reject(reason));
     }
 
-    private RejectReason ParseFrame(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
+    /// <param name="eager">Read "changes" in place when "type":"l2_updates" and a known "symbol" came before it (the
+    /// usual key order), instead of skipping it and reading it again after the object.</param>
+    /// <param name="retry">Set when the in-place read cannot decide alone; the caller then parses again with
+    /// <paramref name="eager"/> false.</param>
+    private RejectReason ParseFrame(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, bool eager, out bool retry)
     {
+        retry = false;
+        int eagerIndex = -1;
+        ReadOnlySpan<byte> eagerSymbol = default;
+        InstrumentId eagerInstrument = default;
         var r = new Utf8JsonReader(frame);
         if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
         var type = MessageType.None;
@@ -79,9 +94,19 @@ public sealed class GeminiParser : IFrameParser
         {
             if (r.ValueTextEquals("changes"u8))
             {
+                if (eagerIndex >= 0) { retry = true; return RejectReason.None; } // a second "changes": last one wins, deferred
                 // Remember the array and read it after the object: 2026 frames put "symbol" and "type" after it.
                 changes = r;
                 sawChanges = true;
+                if (eager && type == MessageType.L2 && !symbol.IsEmpty && _registry.TryGet(_venue, symbol, out eagerInstrument))
+                {
+                    // Type and symbol already known (2021 frames): read the levels once, in place.
+                    eagerIndex = output.Count;
+                    eagerSymbol = symbol;
+                    r.Read();
+                    if (ParseChangeLevels(ref r, eagerInstrument, receiveTimeNs, output) != RejectReason.None) { retry = true; return RejectReason.None; }
+                    continue;
+                }
                 r.Read();
                 r.Skip();
                 continue;
@@ -121,6 +146,13 @@ public sealed class GeminiParser : IFrameParser
         }
         if (r.TokenType != JsonTokenType.EndObject) return RejectReason.UnexpectedShape;
         if (isError) return RejectReason.VenueError;
+        if (eagerIndex >= 0)
+        {
+            // The levels were read in place; they stand only if "type" and "symbol" did not change after them.
+            if (type != MessageType.L2 || !symbol.SequenceEqual(eagerSymbol)) { retry = true; return RejectReason.None; }
+            FinishChanges(eagerIndex, eagerInstrument, output);
+            return RejectReason.None;
+        }
         switch (type)
         {
             case MessageType.L2:
@@ -129,7 +161,11 @@ public sealed class GeminiParser : IFrameParser
                 var reason = ResolveSymbol(symbol, frame, out var instrument);
                 if (reason != RejectReason.None) return reason;
                 changes.Read();
-                return ParseChanges(ref changes, instrument, receiveTimeNs, output);
+                int headerIndex = output.Count;
+                reason = ParseChangeLevels(ref changes, instrument, receiveTimeNs, output);
+                if (reason != RejectReason.None) return reason;
+                FinishChanges(headerIndex, instrument, output);
+                return RejectReason.None;
             }
             case MessageType.Trade:
             {
@@ -167,8 +203,8 @@ public sealed class GeminiParser : IFrameParser
         }
     }
 
-    // [["buy","2368.64","0.275036"],["sell",...]]
-    private RejectReason ParseChanges(ref Utf8JsonReader r, InstrumentId instrument, long receiveTimeNs, MarketEventBatch output)
+    // [["buy","2368.64","0.275036"],["sell",...]] → header + levels (completed by FinishChanges).
+    private RejectReason ParseChangeLevels(ref Utf8JsonReader r, InstrumentId instrument, long receiveTimeNs, MarketEventBatch output)
     {
         if (r.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
         var inst = _registry[instrument];
@@ -205,6 +241,12 @@ public sealed class GeminiParser : IFrameParser
             e.Instrument = instrument;
             e.ReceiveTimeNs = receiveTimeNs;
         }
+        return RejectReason.None;
+    }
+
+    /// <summary>Snapshot flag (first message of a book), level order and end-of-message mark of a parsed l2_updates.</summary>
+    private void FinishChanges(int headerIndex, InstrumentId instrument, MarketEventBatch output)
+    {
         // Decided only now, after the whole message parsed: a rejected first message must not consume the snapshot.
         if ((uint)instrument.Value >= (uint)_seen.Length) GrowSeenSlow(instrument.Value);
         if (!_seen[instrument.Value])
@@ -216,7 +258,6 @@ public sealed class GeminiParser : IFrameParser
             output.Events.Slice(headerIndex + 1).Reverse();
         }
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
-        return RejectReason.None;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

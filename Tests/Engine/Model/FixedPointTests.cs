@@ -186,4 +186,42 @@ public class FixedPointTests
         Assert.Equal(0, FixedPoint.CountDecimals(U("4.0E7")));
         Assert.Equal(0, FixedPoint.CountDecimals(U("42")));
     }
+
+    [Fact]
+    public void TryParse_PlainDecimalFastPath_AgreesWithDecimalAndGeneralPath()
+    {
+        // External truth: System.Decimal's parser on the same text; plus the general path (signed copy of the text,
+        // which never takes the fast path) for the status of the texts decimal cannot judge the same way.
+        var rng = new Random(41);
+        for (int n = 0; n < 50_000; n++)
+        {
+            int intDigits = rng.Next(0, 12), fracDigits = rng.Next(0, 12);
+            if (intDigits + fracDigits == 0) intDigits = 1;
+            var sb = new StringBuilder();
+            for (int k = 0; k < intDigits; k++) sb.Append((char)('0' + rng.Next(10)));
+            if (fracDigits > 0 || rng.Next(8) == 0) sb.Append('.');
+            for (int k = 0; k < fracDigits; k++) sb.Append((char)('0' + (rng.Next(3) == 0 ? 0 : rng.Next(10))));
+            string text = sb.ToString();
+            int scale = rng.Next(0, 19);
+            var status = FixedPoint.TryParse(U(text), scale, out long mantissa, out byte decimals);
+            var general = FixedPoint.TryParse(U("+" + text), scale, out long generalMantissa, out byte generalDecimals);
+            Assert.Equal(general, status);
+            if (status != NumberParseStatus.Ok) continue;
+            Assert.Equal(generalMantissa, mantissa);
+            Assert.Equal(generalDecimals, decimals);
+            Assert.Equal(decimal.Parse(text, CultureInfo.InvariantCulture) * (decimal)Math.Pow(10, scale), (decimal)mantissa);
+            Assert.Equal(text.Contains('.') ? text.Length - 1 - text.IndexOf('.') : 0, decimals);
+        }
+    }
+
+    [Theory]
+    [InlineData(".", NumberParseStatus.Empty)]
+    [InlineData("1.2.3", NumberParseStatus.InvalidCharacter)]
+    [InlineData("12a", NumberParseStatus.InvalidCharacter)]
+    [InlineData("9999999999999999999", NumberParseStatus.Overflow)]
+    [InlineData("0.123", NumberParseStatus.PrecisionLoss)]
+    public void TryParse_ShortTexts_KeepTheirStatus(string text, NumberParseStatus expected)
+    {
+        Assert.Equal(expected, FixedPoint.TryParse(U(text), 2, out _, out _));
+    }
 }

@@ -220,4 +220,30 @@ public sealed class GeminiParserTests(ITestOutputHelper output)
         Assert.Equal(SequenceRule.None, new GeminiAdapter().SyncSpec(VenueCatalog.Gemini).Sequence);
         Assert.IsType<GeminiAdapter>(VenueAdapters.For(VenueCatalog.Gemini));
     }
+
+    [Theory]
+    // changes read in place (type and symbol first) vs read after the object (changes first, 2026 key order)
+    [InlineData("""{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","60696.02","0.02"],["sell","60700.00","1.5"]]}""",
+                """{"changes":[["buy","60696.02","0.02"],["sell","60700.00","1.5"]],"symbol":"BTCUSD","type":"l2_updates"}""")]
+    // "symbol" repeated after the levels: the last value decides, as in the deferred read
+    [InlineData("""{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1.5","2"]],"symbol":"ETHUSD"}""",
+                """{"changes":[["buy","1.5","2"]],"type":"l2_updates","symbol":"ETHUSD"}""")]
+    // a bad number inside the levels followed by an error result: the error wins in both key orders
+    [InlineData("""{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","x","2"]],"result":"error"}""",
+                """{"changes":[["buy","x","2"]],"type":"l2_updates","symbol":"BTCUSD","result":"error"}""")]
+    public void Parse_KeyOrder_SameEventsAndOutcome(string inPlace, string deferred)
+    {
+        var a = new Harness();
+        var b = new Harness();
+        foreach (var h in new[] { a, b }) // both symbols known, so the in-place read is taken where the order allows it
+        {
+            h.Feed("""{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","1"]]}""");
+            h.Feed("""{"type":"l2_updates","symbol":"ETHUSD","changes":[["buy","1","1"]]}""");
+        }
+        var ra = a.Feed(inPlace);
+        var rb = b.Feed(deferred);
+        Assert.Equal(rb.Status, ra.Status);
+        Assert.Equal(rb.Reason, ra.Reason);
+        Assert.Equal(b.Batch.Events.ToArray(), a.Batch.Events.ToArray());
+    }
 }

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text;
+using FastEngine.Books;
+using FastEngine.Model;
+
+namespace FastEngine.Tests.Engine.Books;
+
+/// <summary>
+/// The cached checksum (per-level CRC pieces joined with <see cref="Crc32.Combine"/>) against the CRC-32 of the text
+/// the venue hashes, built here from the original level strings (what the venue sent), after every random mutation.
+/// The real captures' own checksums are checked by the OKX and Kraken replay tests.
+/// </summary>
+public class BookChecksumTests
+{
+    private const int PriceScale = 8, QuantityScale = 8;
+
+    [Fact]
+    public void Compute_OkxDocumentedText_MatchesCrcOfText()
+    {
+        // OKX v5 docs ("Checksum"): bids 3366.1/7, 3366/6; asks 3366.8/9, 3368/8 → "3366.1:7:3366.8:9:3366:6:3368:8".
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        Set(book, Side.Bid, "3366.1", "7");
+        Set(book, Side.Bid, "3366", "6");
+        Set(book, Side.Ask, "3366.8", "9");
+        Set(book, Side.Ask, "3368", "8");
+        uint expected = Crc32.Compute("3366.1:7:3366.8:9:3366:6:3368:8"u8);
+        Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+        Assert.Equal(expected, BookChecksum.ComputeFromText(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+    }
+
+    [Fact]
+    public void Compute_KrakenDigits_MatchesCrcOfStrippedText()
+    {
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        Set(book, Side.Ask, "0.05005", "0.00000500");
+        Set(book, Side.Bid, "0.05000", "0.00000500");
+        // Kraken v1 docs: '.' removed, leading zeros stripped, asks first.
+        uint expected = Crc32.Compute("5005500"u8.ToArray().Concat("5000500"u8.ToArray()).ToArray());
+        Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, PriceScale, QuantityScale));
+    }
+
+    [Theory]
+    [InlineData(ChecksumKind.InterleavedColonCrc32, 25)]
+    [InlineData(ChecksumKind.ConcatenatedDigitsCrc32, 10)]
+    public void Compute_AfterEveryRandomMutation_EqualsCrcOfVenueText(ChecksumKind kind, int depth)
+    {
+        var rng = new Random((int)kind * 31 + depth);
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0), initialCapacity: 8);
+        var bids = new SortedDictionary<decimal, (string Px, string Sz)>();
+        var asks = new SortedDictionary<decimal, (string Px, string Sz)>();
+        for (int step = 0; step < 3_000; step++)
+        {
+            var side = rng.Next(2) == 0 ? Side.Bid : Side.Ask;
+            // Bids 900..999.99, asks 1000..1099.99, with varying decimal counts (trailing zeros kept as the venue wrote them).
+            decimal price = (side == Side.Bid ? 900m : 1000m) + rng.Next(0, 400) / 4m;
+            string px = price.ToString("F" + rng.Next(2, 4), CultureInfo.InvariantCulture);
+            bool remove = rng.Next(4) == 0;
+            string sz = remove ? "0" : (rng.Next(1, 2_000_000) / 1e6m).ToString("F" + rng.Next(6, 9), CultureInfo.InvariantCulture);
+            var dict = side == Side.Bid ? bids : asks;
+            if (remove) dict.Remove(price); else dict[price] = (px, sz);
+            Set(book, side, px, sz);
+            if (step % 500 == 250) { book.Bids.Truncate(20); book.Asks.Truncate(20); Trim(bids, 20, best: b => -b); Trim(asks, 20, best: a => a); }
+
+            var bidText = bids.OrderByDescending(p => p.Key).Take(depth).Select(p => p.Value).ToList();
+            var askText = asks.OrderBy(p => p.Key).Take(depth).Select(p => p.Value).ToList();
+            uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(kind == ChecksumKind.InterleavedColonCrc32 ? Interleaved(bidText, askText) : Digits(askText) + Digits(bidText)));
+            Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
+        }
+    }
+
+    [Fact]
+    public void Compute_KindOrScaleChange_RecomputesPieces()
+    {
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        Set(book, Side.Bid, "3366.1", "7");
+        Set(book, Side.Ask, "3366.8", "9");
+        uint colon = BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale);
+        uint digits = BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, PriceScale, QuantityScale);
+        Assert.Equal(Crc32.Compute("3366.1:7:3366.8:9"u8), colon);
+        Assert.Equal(Crc32.Compute("336689336617"u8), digits); // asks first: 3366.8 9, then bids: 3366.1 7
+        Assert.Equal(colon, BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+    }
+
+    [Fact]
+    public void BookLevel_WithChecksumCache_StillTwentyFourBytes()
+    {
+        // The cache lives in the padding after the two decimal counts: the book's arrays do not grow.
+        Assert.Equal(24, System.Runtime.CompilerServices.Unsafe.SizeOf<BookLevel>());
+    }
+
+    private static void Set(OrderBook book, Side side, string px, string sz)
+    {
+        Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), PriceScale, out long p, out byte pd));
+        Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), QuantityScale, out long s, out byte sd));
+        book.Set(side, p, s, pd, sd);
+    }
+
+    private static void Trim(SortedDictionary<decimal, (string, string)> side, int depth, Func<decimal, decimal> best)
+    {
+        foreach (var k in side.Keys.OrderBy(best).Skip(depth).ToList()) side.Remove(k);
+    }
+
+    private static string Interleaved(List<(string Px, string Sz)> bids, List<(string Px, string Sz)> asks)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < Math.Max(bids.Count, asks.Count); i++)
+        {
+            if (i < bids.Count) parts.Add(bids[i].Px + ":" + bids[i].Sz);
+            if (i < asks.Count) parts.Add(asks[i].Px + ":" + asks[i].Sz);
+        }
+        return string.Join(":", parts);
+    }
+
+    private static string Digits(List<(string Px, string Sz)> levels) =>
+        string.Concat(levels.Select(l => Strip(l.Px) + Strip(l.Sz)));
+
+    private static string Strip(string text) => text.Replace(".", "").TrimStart('0');
+}
