@@ -223,13 +223,14 @@ public sealed partial class DecisionEngine : IDisposable
         var stats = Stats;
         if (++stats.Events == _options.WarmupEvents) MarkWarm();
         Books.OnEvent(ref e);
-        if (!e.IsEndOfMessage) return;
         var kind = e.Kind;
         if (kind != MarketEventKind.BookLevel && kind != MarketEventKind.BookHeader)
         {
+            // Funding, mark and index events stand alone (a venue frame may carry several: each counts).
             if (kind is MarketEventKind.Funding or MarketEventKind.MarkPrice or MarketEventKind.IndexPrice) OnCarryInput(ref e, stampTicks);
             return;
         }
+        if (!e.IsEndOfMessage) return;
         stats.BookMessages++;
         if (stampTicks != 0) BookLatency.RecordValue(ElapsedNs(stampTicks));
         var info = InfoFor(e.Venue, e.Instrument);
