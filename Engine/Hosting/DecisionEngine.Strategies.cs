@@ -23,7 +23,8 @@ public sealed partial class DecisionEngine
     {
         public readonly FundingCarry Carry = carry;
         public readonly BookInfo Perp = perp, Spot = spot;
-        public long LastEvaluatedNs = long.MinValue;
+        // Far in the past but not long.MinValue: now − this must not overflow in the throttle check.
+        public long LastEvaluatedNs = long.MinValue / 4;
         public bool Open;
     }
 
@@ -63,6 +64,12 @@ public sealed partial class DecisionEngine
     {
         var info = InfoOrNull(e.Venue, e.Instrument) ?? AddPerpSlow(e.Venue, e.Instrument);
         if (info is null) return;
+        switch (e.Kind)
+        {
+            case MarketEventKind.Funding: info.LastFunding = e; break;
+            case MarketEventKind.MarkPrice: info.LastMark = e; break;
+            default: info.LastIndex = e; break;
+        }
         var carries = info.Carries;
         for (int k = 0; k < carries.Length; k++)
         {
@@ -292,6 +299,9 @@ public sealed partial class DecisionEngine
             else if (IsCarryPair(other.Instrument, info.Instrument)) { perp = other; spot = info; }
             if (perp is null || spot is null) continue;
             var carry = new FundingCarry(Books, perp.Venue, perp.Instrument, spot.Venue, spot.Instrument, cfg);
+            if (perp.LastFunding.Kind == MarketEventKind.Funding) carry.OnEvent(ref perp.LastFunding);
+            if (perp.LastMark.Kind == MarketEventKind.MarkPrice) carry.OnEvent(ref perp.LastMark);
+            if (perp.LastIndex.Kind == MarketEventKind.IndexPrice) carry.OnEvent(ref perp.LastIndex);
             var state = new CarryState(carry, perp, spot);
             perp.Carries = [.. perp.Carries, state];
             spot.Carries = [.. spot.Carries, state];

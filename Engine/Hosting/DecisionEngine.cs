@@ -423,6 +423,9 @@ public sealed partial class DecisionEngine : IDisposable
         /// <summary>Carry pairs this book (or, for a perpetual, its funding/mark/index events) feeds.</summary>
         public CarryState[] Carries = [];
         public bool HasTopDependents;
+        /// <summary>A perpetual's latest funding, mark and index events: a carry pair created later starts from them (a venue
+        /// may send the funding rate only in its first ticker snapshot, before the spot book exists).</summary>
+        public MarketEvent LastFunding, LastMark, LastIndex;
         private long _bid, _bidSize, _ask, _askSize;
         private bool _synced;
 
