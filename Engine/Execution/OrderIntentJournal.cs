@@ -229,6 +229,8 @@ public sealed class OrderIntentJournal : IDisposable
     /// is empty the journal computes it (SHA-256 of <c>venue:clientOrderId</c>) and stores it in the record; when set, it
     /// must equal that hash.
     /// </summary>
+    // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public JournalAppendResult TryAppend(in OrderIntent intent)
     {
         if (_writer.IsFaulted) return JournalAppendResult.Faulted;
@@ -310,6 +312,8 @@ public sealed class OrderIntentJournal : IDisposable
     }
 
     /// <summary>Writes the v1 on-disk image of an intent (explicit little-endian fields, same offsets as the struct).</summary>
+    // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void EncodeIntent(in OrderIntent intent, in ReferenceId refId, Span<byte> p)
     {
         p[..OrderIntent.SizeInBytes].Clear();

@@ -80,6 +80,8 @@ internal static class RecordFile
         && BinaryPrimitives.ReadUInt32LittleEndian(header[28..]) == Crc32.Compute(header[..28]);
 
     /// <summary>Frames <paramref name="payload"/> into <paramref name="destination"/>; returns the record length.</summary>
+    // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Frame(Span<byte> destination, byte type, ReadOnlySpan<byte> payload)
     {
         int total = RecordOverhead + payload.Length;

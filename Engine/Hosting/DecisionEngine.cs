@@ -212,6 +212,11 @@ public sealed partial class DecisionEngine : IDisposable
     public LongHistogram SignalLatency { get; } = new(1, 60_000_000_000, 3);
     /// <summary>Receive → order intent journaled (tick-to-intent).</summary>
     public LongHistogram IntentLatency { get; } = new(1, 60_000_000_000, 3);
+    /// <summary>Signal (a new opportunity episode found) → each of its legs journaled, on the decision thread's clock: the
+    /// intent path alone (sizing, risk, journal; for a later leg also the earlier legs' paper execution), without the
+    /// queueing before the signal.</summary>
+    public LongHistogram SignalToIntentLatency { get; } = new(1, 60_000_000_000, 3);
+    private long _signalTicks;
 
     /// <summary>Fee schedule used for a venue.</summary>
     public FeeSchedule FeesOf(VenueId venue) => _options.Fees.TryGetValue(venue, out var f) ? f : _options.DefaultFees;
@@ -272,7 +277,11 @@ public sealed partial class DecisionEngine : IDisposable
     {
         Stats.Opportunities++;
         Stats.OpportunitiesByKind[(int)kind]++;
-        if (stampTicks != 0) SignalLatency.RecordValue(ElapsedNs(stampTicks));
+        if (stampTicks != 0)
+        {
+            SignalLatency.RecordValue(ElapsedNs(stampTicks));
+            _signalTicks = Stopwatch.GetTimestamp();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -314,7 +323,11 @@ public sealed partial class DecisionEngine : IDisposable
             if (result == JournalAppendResult.Appended) Stats.IntentsJournaled++;
             else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; Risk.OnOrderClosed(intent.Venue, notional); return; }
         }
-        if (intent.TickReceiveTimeNs != 0) IntentLatency.RecordValue(ElapsedNs(intent.TickReceiveTimeNs));
+        if (intent.TickReceiveTimeNs != 0)
+        {
+            IntentLatency.RecordValue(ElapsedNs(intent.TickReceiveTimeNs));
+            if (_signalTicks != 0) SignalToIntentLatency.RecordValue(ElapsedNs(_signalTicks));
+        }
         var report = Broker.Execute(intent, book);
         Stats.Fills += report.FillCount;
         // IOC: the unfilled part leaves the exposure at once; the filled part stays as position exposure.

@@ -15,7 +15,7 @@ public static class ReplaySummary
 {
     /// <summary>Keys whose values depend on the machine and the moment (excluded when comparing runs): timing, and the
     /// process-wide gen-0 collection count, which other work in the same process (a test host) also drives.</summary>
-    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "gc_gen0_steady"];
+    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "signal_to_intent_ns", "gc_gen0_steady"];
 
     public static void WriteJson(Utf8JsonWriter w, ReplayResult r)
     {
@@ -67,6 +67,7 @@ public static class ReplaySummary
         w.WriteNumber("handler_failures", r.HandlerFailures);
         WriteLatency(w, "latency_ns", engine.IntentLatency);
         WriteLatency(w, "book_latency_ns", engine.BookLatency);
+        WriteLatency(w, "signal_to_intent_ns", engine.SignalToIntentLatency);
         w.WriteStartObject("venues");
         foreach (var (venue, s) in r.Feed.Stats.OrderBy(kv => kv.Key.Value))
         {
@@ -119,6 +120,7 @@ public static class ReplaySummary
         o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes on the hot path, {ColdAfterWarmup(r):N0} on cold paths (new books, buffer growth); handler failures: {r.HandlerFailures}");
         o.WriteLine($"  tick-to-intent latency (ns): {Percentiles(e.IntentLatency)}");
         o.WriteLine($"  receive-to-book latency (ns): {Percentiles(e.BookLatency)}");
+        o.WriteLine($"  signal-to-intent latency (ns): {Percentiles(e.SignalToIntentLatency)}");
     }
 
     private static string Percentiles(LongHistogram h) => h.TotalCount == 0
