@@ -105,6 +105,8 @@ public sealed class FundingCarry
 
     public VenueId PerpVenue { get; }
     public VenueId SpotVenue { get; }
+    public Instrument Perp => _perp;
+    public Instrument Spot => _spot;
     public long RejectedBy(CarryRejectReason reason) => _rejects[(int)reason];
     public long Accepted { get; private set; }
 
@@ -166,6 +168,10 @@ public sealed class FundingCarry
         Accepted++;
         return true;
     }
+
+    /// <summary>The basis alone at <paramref name="nowNs"/> (no funding needed): (perp mid − spot mid) / spot mid in ppm from
+    /// the books, else (mark − index) / index. Allocation-free.</summary>
+    public bool TryGetBasis(long nowNs, out long basisPpm, out BasisSource source) => TryBasis(nowNs, out basisPpm, out source);
 
     /// <summary>(perp mid − spot mid) / spot mid in ppm from the books, else (mark − index) / index.</summary>
     private bool TryBasis(long nowNs, out long basisPpm, out BasisSource source)

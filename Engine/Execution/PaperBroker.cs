@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using FastEngine.Books;
 using FastEngine.Model;
@@ -13,8 +14,9 @@ public enum Liquidity : byte
 }
 
 /// <summary>
-/// One execution. Price and quantity are mantissas at the instrument's scales; <see cref="Fee"/> is in quote currency
-/// at the broker's <see cref="PaperBrokerOptions.AmountScale"/>. Blittable, 56 bytes.
+/// One execution. Price and quantity are mantissas at the instrument's scales; <see cref="Fee"/> is in the settlement
+/// currency (quote for linear instruments, the base coin for inverse contracts) at the broker's
+/// <see cref="PaperBrokerOptions.AmountScale"/>. Blittable, 56 bytes.
 /// </summary>
 public struct Fill
 {
@@ -88,10 +90,13 @@ public readonly record struct ExecutionReport(
     long Fee,
     long TimeNs);
 
-/// <summary>A position as the paper broker holds it. Amounts at <see cref="PaperBrokerOptions.AmountScale"/>, quote currency.</summary>
-/// <param name="Quantity">Signed quantity mantissa (short &lt; 0).</param>
-/// <param name="AverageEntryPrice">Average entry price mantissa (cost basis / quantity, rounded half away from zero); 0 when flat.</param>
-/// <param name="CostBasis">Σ price × signed quantity of the open part.</param>
+/// <summary>A position as the paper broker holds it. Amounts at <see cref="PaperBrokerOptions.AmountScale"/> in the
+/// settlement currency: the quote currency for linear instruments, the base coin for inverse contracts (BTC for
+/// BitMEX XBTUSD, Deribit BTC-PERPETUAL, Binance COIN-M BTCUSD_PERP).</summary>
+/// <param name="Quantity">Signed quantity mantissa (short &lt; 0); USD face value for inverse contracts.</param>
+/// <param name="AverageEntryPrice">Average entry price mantissa (linear: cost basis / quantity; inverse: face / coin cost,
+/// the harmonic mean), rounded half away from zero; 0 when flat.</param>
+/// <param name="CostBasis">Linear: Σ price × signed quantity of the open part. Inverse: Σ signed face / price (coin).</param>
 /// <param name="RealizedPnl">Realized P&amp;L before fees.</param>
 /// <param name="Fees">Fees paid (positive = paid).</param>
 public readonly record struct PositionSnapshot(
@@ -130,6 +135,10 @@ public sealed record PaperBrokerOptions
 /// <para><b>Latency</b>: no callbacks and no timers. <see cref="DueTimeNs"/> = intent creation time + fixed delay +
 /// per-venue delay; the pipeline holds the intent and calls <see cref="Execute"/> when its clock (live or replayed)
 /// reaches that time, so the fill sees the book as it is then. Fills carry the due time.</para>
+/// <para><b>Inverse contracts</b> (<see cref="Instrument.IsInverse"/>: size = USD face value, P&amp;L in the base coin): a fill's
+/// value is its coin value face / price instead of price × quantity, kept at 10^-16 coin; the position's cost is Σ signed
+/// face / price, and closing face N bought at a and sold at b realizes N × (1/a − 1/b) coin (long 1,000 USD at 4,000 closed
+/// at 4,100: +0.00609756 BTC). Fees, notionals and P&amp;L of an inverse position are in the coin.</para>
 /// <para><b>Fees</b>: taker fee per venue in pips (1 pip = 1e-6 of notional; 10 bps = 1,000 pips). Per fill,
 /// fee = ⌈price × quantity × pips / 10^6⌉ at <see cref="PaperBrokerOptions.AmountScale"/>: integer math on 128-bit
 /// intermediates, rounded up (toward paying more), so a simulation never looks cheaper than the venue.</para>
@@ -143,10 +152,13 @@ public sealed record PaperBrokerOptions
 /// </remarks>
 public sealed class PaperBroker
 {
+    /// <summary>Coin values of inverse fills are kept at 10^-16 coin (exact enough: a 1e9 USD fill at scale 8 still fits Int128).</summary>
+    private const int InverseValueScale = 16;
+
     private struct PositionState
     {
-        public Int128 Cost;      // Σ price × signed qty of the open part, scale ps + qs
-        public Int128 Realized;  // scale ps + qs
+        public Int128 Cost;      // linear: Σ price × signed qty of the open part, scale ps + qs; inverse: Σ signed face/price, InverseValueScale
+        public Int128 Realized;  // same scale as Cost
         public long Quantity;    // signed, qs
         public long Fees;        // amount scale
     }
@@ -205,11 +217,14 @@ public sealed class PaperBroker
 
     /// <summary>Fills <paramref name="intent"/> against <paramref name="book"/> (see the type's remarks). Never throws on
     /// bad input: the report carries a <see cref="ExecutionRejectReason"/>.</summary>
+    // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ExecutionReport Execute(in OrderIntent intent, OrderBook book)
     {
         _fillCount = 0;
-        var reject = Validate(intent, book, out int ps, out int qs);
+        var reject = Validate(intent, book, out var instrument);
         if (reject != ExecutionRejectReason.None) return Reject(intent, reject);
+        bool inverse = instrument!.IsInverse;
 
         bool buy = intent.Side == OrderSide.Buy;
         bool hasLimit = intent.OrderType != OrderType.Market;
@@ -218,7 +233,7 @@ public sealed class PaperBroker
         long remaining = intent.Quantity;
         long timeNs = DueTimeNs(intent);
         int pips = _takerFeePips[intent.Venue.Value];
-        int exactScale = ps + qs;
+        int exactScale = inverse ? InverseValueScale : instrument.PriceScale + instrument.QuantityScale;
         ref var position = ref _positions[intent.Venue.Value * _options.MaxInstruments + intent.Instrument.Value];
         var stop = WalkStopReason.None;
         Int128 notional = 0;
@@ -232,7 +247,7 @@ public sealed class PaperBroker
             if (level.Size <= 0 || level.Price <= 0) continue; // a book never holds these; skip rather than fill at nonsense
             if (_fillCount == _fills.Length) { stop = WalkStopReason.FillBufferFull; break; }
             long qty = Math.Min(remaining, level.Size);
-            Int128 value = (Int128)level.Price * qty;
+            Int128 value = inverse ? CoinValue(instrument, qty, level.Price) : (Int128)level.Price * qty;
             long fee = FeeOf(value, exactScale, pips);
             ref var fill = ref _fills[_fillCount++];
             fill.IntentId = intent.IntentId;
@@ -244,7 +259,7 @@ public sealed class PaperBroker
             fill.Instrument = intent.Instrument;
             fill.Side = intent.Side;
             fill.Liquidity = Liquidity.Taker;
-            Apply(ref position, level.Price, buy ? qty : -qty);
+            Apply(ref position, instrument, level.Price, buy ? qty : -qty);
             position.Fees += fee;
             notional += value;
             fees += fee;
@@ -255,7 +270,7 @@ public sealed class PaperBroker
         ExecutedCount++;
         FillCount += _fillCount;
         var status = remaining == 0 ? ExecutionStatus.Filled : filled == 0 ? ExecutionStatus.NotFilled : ExecutionStatus.PartiallyFilled;
-        long average = filled == 0 ? 0 : (long)DivideRoundHalfAway(notional, filled);
+        long average = filled == 0 ? 0 : inverse ? (long)DivideRoundHalfAway(FaceNumerator(instrument, filled), notional) : (long)DivideRoundHalfAway(notional, filled);
         return new ExecutionReport(status, ExecutionRejectReason.None, stop, intent.IntentId, filled, remaining, _fillCount,
             average, ToAmount(notional, exactScale), fees, timeNs);
     }
@@ -263,41 +278,78 @@ public sealed class PaperBroker
     /// <summary>The position of one venue and instrument (all zero when never traded).</summary>
     public PositionSnapshot GetPosition(VenueId venue, InstrumentId instrument)
     {
-        if (!TryIndex(venue, instrument, out int index, out int ps, out int qs)) return new PositionSnapshot(venue, instrument, 0, 0, 0, 0, 0);
+        if (!TryIndex(venue, instrument, out int index, out var def)) return new PositionSnapshot(venue, instrument, 0, 0, 0, 0, 0);
         ref readonly var s = ref _positions[index];
-        long average = s.Quantity == 0 ? 0 : (long)DivideRoundHalfAway(s.Cost, s.Quantity);
-        return new PositionSnapshot(venue, instrument, s.Quantity, average, ToAmount(s.Cost, ps + qs), ToAmount(s.Realized, ps + qs), s.Fees);
+        long average = s.Quantity == 0 ? 0
+            : def.IsInverse ? (s.Cost == 0 ? 0 : (long)DivideRoundHalfAway(FaceNumerator(def, s.Quantity), s.Cost))
+            : (long)DivideRoundHalfAway(s.Cost, s.Quantity);
+        int scale = ValueScale(def);
+        return new PositionSnapshot(venue, instrument, s.Quantity, average, ToAmount(s.Cost, scale), ToAmount(s.Realized, scale), s.Fees);
     }
 
-    /// <summary>Unrealized P&amp;L of the open part at <paramref name="markPrice"/> (mantissa): mark × quantity − cost basis,
-    /// at the amount scale (before fees).</summary>
+    /// <summary>Unrealized P&amp;L of the open part at <paramref name="markPrice"/> (mantissa), at the amount scale (before
+    /// fees): linear mark × quantity − cost basis (quote); inverse cost − face / mark (coin).</summary>
     public long UnrealizedPnl(VenueId venue, InstrumentId instrument, long markPrice)
     {
-        if (!TryIndex(venue, instrument, out int index, out int ps, out int qs)) return 0;
+        if (!TryIndex(venue, instrument, out int index, out var def)) return 0;
         ref readonly var s = ref _positions[index];
-        return ToAmount((Int128)markPrice * s.Quantity - s.Cost, ps + qs);
+        if (def.IsInverse) return markPrice <= 0 ? 0 : ToAmount(s.Cost - SignedValue(def, markPrice, s.Quantity), InverseValueScale);
+        return ToAmount((Int128)markPrice * s.Quantity - s.Cost, ValueScale(def));
     }
 
-    /// <summary>Average-cost position update with a signed fill quantity.</summary>
-    private static void Apply(ref PositionState s, long price, long signedQty)
+    /// <summary>Value of a signed quantity at a price: linear price × quantity; inverse face / price in coin at
+    /// <see cref="InverseValueScale"/> (truncated toward zero).</summary>
+    private static Int128 SignedValue(Instrument instrument, long price, long signedQty)
+    {
+        if (!instrument.IsInverse) return (Int128)price * signedQty;
+        Int128 v = CoinValue(instrument, Math.Abs(signedQty), price);
+        return signedQty < 0 ? -v : v;
+    }
+
+    /// <summary>Coin value × 10^16 of <paramref name="face"/> (quantity mantissa: face value × 10^qs, times the contract value)
+    /// at <paramref name="price"/> (mantissa): face × cv × 10^(ps + 16 − qs) / price, floor.</summary>
+    private static Int128 CoinValue(Instrument instrument, long face, long price)
+    {
+        int shift = instrument.PriceScale + InverseValueScale - instrument.QuantityScale;
+        Int128 numerator = (Int128)face * Math.Max(1, instrument.ContractValue);
+        return shift >= 0 ? numerator * Pow10(shift) / price : numerator / (Pow10(-shift) * price);
+    }
+
+    /// <summary>face × cv × 10^(ps + 16 − qs): divided by a coin value at 10^-16 it gives a price mantissa.</summary>
+    private static Int128 FaceNumerator(Instrument instrument, long face)
+    {
+        int shift = instrument.PriceScale + InverseValueScale - instrument.QuantityScale;
+        Int128 numerator = (Int128)face * Math.Max(1, instrument.ContractValue);
+        return shift >= 0 ? numerator * Pow10(shift) : numerator / Pow10(-shift);
+    }
+
+    private static int ValueScale(Instrument instrument) => instrument.IsInverse ? InverseValueScale : instrument.PriceScale + instrument.QuantityScale;
+
+    /// <summary>
+    /// Average-cost position update with a signed fill quantity. Linear: a close of c (in the position's sign) at price p
+    /// realizes p × c − removed cost. Inverse (cost in coin, Σ face / price): it realizes removed cost − c / p, i.e.
+    /// face × (1/entry − 1/exit) for a long.
+    /// </summary>
+    private static void Apply(ref PositionState s, Instrument instrument, long price, long signedQty)
     {
         long q = s.Quantity;
         if (q == 0 || (q > 0) == (signedQty > 0))
         {
-            s.Cost += (Int128)price * signedQty;
+            s.Cost += SignedValue(instrument, price, signedQty);
             s.Quantity = q + signedQty;
             return;
         }
         // Reducing (and maybe flipping): c = the part of the position closed, in the position's sign.
         long c = Math.Abs(signedQty) <= Math.Abs(q) ? -signedQty : q;
         Int128 removed = s.Cost * c / q; // truncates toward zero; the rest stays in the basis (exact when c == q)
-        s.Realized += (Int128)price * c - removed;
+        Int128 closed = SignedValue(instrument, price, c);
+        s.Realized += instrument.IsInverse ? removed - closed : closed - removed;
         s.Cost -= removed;
         s.Quantity = q - c;
         long rest = signedQty + c; // the part that opens the other way
         if (rest != 0)
         {
-            s.Cost += (Int128)price * rest;
+            s.Cost += SignedValue(instrument, price, rest);
             s.Quantity += rest;
         }
     }
@@ -333,35 +385,39 @@ public sealed class PaperBroker
         return q;
     }
 
-    private static Int128 Pow10(int exponent)
+    private static readonly Int128[] _pow10 = BuildPow10();
+
+    private static Int128[] BuildPow10()
     {
-        Int128 p = 1;
-        for (int i = 0; i < exponent; i++) p *= 10;
+        var p = new Int128[39];
+        p[0] = 1;
+        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
         return p;
     }
 
-    private ExecutionRejectReason Validate(in OrderIntent intent, OrderBook book, out int ps, out int qs)
+    private static Int128 Pow10(int exponent) => _pow10[exponent];
+
+    private ExecutionRejectReason Validate(in OrderIntent intent, OrderBook book, out Instrument? instrument)
     {
-        ps = qs = 0;
+        instrument = null;
         if (intent.Quantity <= 0) return ExecutionRejectReason.InvalidQuantity;
         if (intent.Side is not (OrderSide.Buy or OrderSide.Sell)) return ExecutionRejectReason.InvalidSide;
         if (intent.OrderType is not (OrderType.Limit or OrderType.Market or OrderType.Ioc)) return ExecutionRejectReason.InvalidOrderType;
         if (intent.OrderType != OrderType.Market && intent.LimitPrice <= 0) return ExecutionRejectReason.InvalidLimitPrice;
         if (intent.Venue.IsNone || intent.Venue.Value >= _options.MaxVenues) return ExecutionRejectReason.UnknownVenue;
-        if (!TryIndex(intent.Venue, intent.Instrument, out _, out ps, out qs)) return ExecutionRejectReason.UnknownInstrument;
+        if (!TryIndex(intent.Venue, intent.Instrument, out _, out instrument)) return ExecutionRejectReason.UnknownInstrument;
         if (book.Venue != intent.Venue || book.Instrument != intent.Instrument) return ExecutionRejectReason.BookMismatch;
         if (_options.RequireSyncedBook && !book.IsSynced) return ExecutionRejectReason.BookNotSynced;
         return ExecutionRejectReason.None;
     }
 
-    private bool TryIndex(VenueId venue, InstrumentId instrument, out int index, out int ps, out int qs)
+    private bool TryIndex(VenueId venue, InstrumentId instrument, out int index, [NotNullWhen(true)] out Instrument? def)
     {
-        index = ps = qs = 0;
+        index = 0;
+        def = null;
         if (venue.Value >= _options.MaxVenues || instrument.IsNone || instrument.Value >= _options.MaxInstruments || instrument.Value >= _instruments.Count)
             return false;
-        var def = _instruments[instrument];
-        ps = def.PriceScale;
-        qs = def.QuantityScale;
+        def = _instruments[instrument];
         index = venue.Value * _options.MaxInstruments + instrument.Value;
         return true;
     }

@@ -26,6 +26,8 @@ public static class ReferenceIds
 
     /// <summary>Reference id of an order: SHA-256 of <c>venueName:clientOrderId</c>. False when the venue is none or
     /// the id is empty.</summary>
+    // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryForOrder(VenueId venue, in ClientOrderId clientOrderId, out ReferenceId id)
     {
         id = default;

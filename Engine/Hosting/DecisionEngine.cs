@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using FastEngine.Arbitrage;
 using FastEngine.Books;
 using FastEngine.Execution;
@@ -23,8 +24,103 @@ public sealed record DecisionOptions
     /// <summary>Intent journal path (null: no journal — tests only; the program always journals).</summary>
     public string? JournalPath { get; init; }
     public FsyncPolicy JournalFsync { get; init; } = FsyncPolicy.Never;
+    /// <summary>N of <see cref="FsyncPolicy.EveryN"/>.</summary>
+    public int JournalFsyncEveryN { get; init; } = 64;
+    /// <summary>Interval of <see cref="FsyncPolicy.Interval"/> (and the background flusher's period), ns.</summary>
+    public long JournalFsyncIntervalNs { get; init; } = 10_000_000;
     /// <summary>Events processed before steady-state allocation is measured (warm-up: snapshots, JIT, first books).</summary>
     public long WarmupEvents { get; init; } = 20_000;
+    /// <summary>Triangular arbitrage within each venue (config section <c>triangular</c>).</summary>
+    public TriangularOptions Triangular { get; init; } = new();
+    /// <summary>Funding/basis carry of each perpetual against spot (config section <c>carry</c>).</summary>
+    public CarryOptions Carry { get; init; } = new();
+    /// <summary>Cost model of the router that splits a leg across the venues quoting its instrument (config section <c>routing</c>).</summary>
+    public RouterConfig Router { get; init; } = new(MakerPreferred: false);
+
+    /// <summary>These options with the strategy sections (<c>triangular</c>, <c>carry</c>, <c>routing</c>) and the journal's
+    /// fsync settings taken from <paramref name="config"/> (cold path).</summary>
+    public DecisionOptions WithStrategies(EngineConfig config) => this with
+    {
+        Triangular = TriangularOptions.From(config.Triangular, config.Thresholds),
+        Carry = CarryOptions.From(config.Carry),
+        Router = new RouterConfig(
+            MinHealthPpm: (int)Math.Round(config.Routing.MinHealthPct * 10_000),
+            ReliabilityPenaltyBps: config.Routing.ReliabilityPenaltyBps,
+            MakerPreferred: config.Routing.MakerPreferred),
+        JournalFsyncEveryN = config.Journal.FsyncEveryN,
+        JournalFsyncIntervalNs = (long)(config.Journal.FsyncIntervalMs * 1_000_000),
+    };
+}
+
+/// <summary>Triangular detector settings of the <see cref="DecisionEngine"/>.</summary>
+public sealed record TriangularOptions
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Minimum top-of-book cycle edge after the three taker fees, bps.</summary>
+    public double MinEdgeBps { get; init; } = 1;
+    /// <summary>Currencies a cycle starts and ends in. Their amounts are what risk caps, so they should be USD-like.</summary>
+    public IReadOnlyList<string> StartCurrencies { get; init; } = ["USDT", "USDC", "USD"];
+    /// <summary>Largest start amount of one cycle, start currency × 10^8.</summary>
+    public long MaxStartAmount { get; init; } = 1_000L * 100_000_000;
+
+    public static TriangularOptions From(TriangularConfigSection c, ThresholdsConfig t) => new()
+    {
+        Enabled = c.Enabled,
+        MinEdgeBps = c.MinEdgeBps,
+        StartCurrencies = c.StartCurrencies.ToArray(),
+        MaxStartAmount = (long)(c.MaxStartAmount * 100_000_000),
+    };
+}
+
+/// <summary>Funding/basis carry settings of the <see cref="DecisionEngine"/>.</summary>
+public sealed record CarryOptions
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Minimum |annualized funding + basis|, bps (1,000 = 10 % a year).</summary>
+    public double MinCarryBps { get; init; } = 1_000;
+    /// <summary>K: the last K funding observations share the current sign.</summary>
+    public int SignPersistence { get; init; } = 3;
+    public long MinTimeToFundingNs { get; init; } = 5L * 60 * 1_000_000_000;
+    public long FundingIntervalNs { get; init; } = 8L * 3600 * 1_000_000_000;
+    /// <summary>A carry pair is evaluated at most once per this much event time on book-top changes (funding, mark and
+    /// index events always evaluate): the throttle that keeps the detector cheap per event.</summary>
+    public long EvaluateIntervalNs { get; init; } = 100_000_000;
+    /// <summary>Notional of each of the two legs, USD × 10^8 (USD face value on an inverse perpetual).</summary>
+    public long LegNotional { get; init; } = 1_000L * 100_000_000;
+    /// <summary>Limit of each IOC leg: the top price worsened by this many bps.</summary>
+    public double MaxSlippageBps { get; init; } = 5;
+
+    public static CarryOptions From(CarryConfigSection c) => new()
+    {
+        Enabled = c.Enabled,
+        MinCarryBps = c.MinCarryBps,
+        SignPersistence = c.SignPersistence,
+        MinTimeToFundingNs = (long)(c.MinTimeToFundingMinutes * 60e9),
+        FundingIntervalNs = (long)(c.FundingIntervalHours * 3600e9),
+        EvaluateIntervalNs = (long)(c.EvaluateIntervalMs * 1e6),
+        LegNotional = (long)(c.LegNotional * 100_000_000),
+        MaxSlippageBps = c.MaxSlippageBps,
+    };
+}
+
+/// <summary>Kinds of opportunity the <see cref="DecisionEngine"/> counts (summary key names: <see cref="OpportunityKinds.NameOf"/>).</summary>
+public enum OpportunityKind : byte
+{
+    CrossVenue = 0,
+    Triangular = 1,
+    Carry = 2,
+}
+
+public static class OpportunityKinds
+{
+    public const int Count = 3;
+    /// <summary>Stable snake_case names used as summary keys.</summary>
+    public static string NameOf(OpportunityKind kind) => kind switch
+    {
+        OpportunityKind.CrossVenue => "cross_venue",
+        OpportunityKind.Triangular => "triangular",
+        _ => "carry",
+    };
 }
 
 /// <summary>Counters of a <see cref="DecisionEngine"/> run (read after the pipeline halted, or racy-but-safe longs live).</summary>
@@ -33,12 +129,20 @@ public sealed class DecisionStats
     public long Events;
     public long BookMessages;
     public long Evaluations;
+    /// <summary>New opportunity episodes of every kind (sum of <see cref="OpportunitiesByKind"/>).</summary>
     public long Opportunities;
+    public readonly long[] OpportunitiesByKind = new long[OpportunityKinds.Count];
+    public long TriangularEvaluations;
+    public long CarryEvaluations;
     public long Intents;
     public long IntentsJournaled;
     public long JournalDuplicates;
     public long Fills;
     public long LegsRejected;
+    /// <summary>Legs routed by the <see cref="SmartOrderRouter"/> and the child orders they became.</summary>
+    public long Routes, RouteChildren;
+    /// <summary>Per <see cref="RouteVenueReason"/>: how often a venue was chosen or left out of a route, and why (the rationale).</summary>
+    public readonly long[] RouteVenueReasons = new long[8];
     public readonly long[] RiskRejects = new long[RiskRejectReasons.Count];
     public long AllocatedAtWarmup = -1;
     public long AllocatedAtEnd;
@@ -49,21 +153,26 @@ public sealed class DecisionStats
 
 /// <summary>
 /// The decision stages fused on one thread, in order: book (every venue's book kept by <see cref="BookKeeper"/>) →
-/// signal (cross-venue arbitrage on the instrument's <see cref="ConsolidatedBook"/>, opportunity lifetimes) → route
-/// (both legs as IOC taker orders sized by the depth walk, capped per leg) → risk (<see cref="RiskEngine"/>) →
-/// intent (journaled idempotently) → paper execution (<see cref="PaperBroker"/>). Deterministic: decisions use
-/// only event time (<see cref="MarketEvent.ReceiveTimeNs"/>), never the wall clock.
+/// signal (cross-venue arbitrage on the instrument's <see cref="ConsolidatedBook"/>; triangular arbitrage over each venue's
+/// currency graph when a book of a triangle leg changes its top; funding/basis carry of each perpetual against spot on
+/// funding, mark and index events and, throttled, on top changes of either book) → route (cross-venue: both legs as IOC
+/// taker orders sized by the depth walk; triangular: three IOC legs on the venue; carry: the perpetual leg on its own venue,
+/// the spot leg split by the <see cref="SmartOrderRouter"/> where several venues quote it) → risk (<see cref="RiskEngine"/>,
+/// every leg of an opportunity checked before any is sent) → intent (journaled idempotently) → paper execution
+/// (<see cref="PaperBroker"/>). Deterministic: decisions use only event time (<see cref="MarketEvent.ReceiveTimeNs"/>),
+/// never the wall clock.
 /// </summary>
 /// <remarks>
-/// Single-threaded (the decision stage thread); allocation-free per event once every book, consolidated view and
-/// buffer reached its working size (a new venue or instrument is a cold path).
+/// Single-threaded (the decision stage thread); allocation-free per event once every book, consolidated view, detector
+/// and buffer reached its working size (a new venue or instrument is a cold path that rebuilds the detectors touching it).
+/// The intent path runs rarely, so tiered compilation would leave it in unoptimized code: its methods are marked
+/// <see cref="MethodImplOptions.AggressiveOptimization"/>.
 /// </remarks>
-public sealed class DecisionEngine : IDisposable
+public sealed partial class DecisionEngine : IDisposable
 {
     private readonly DecisionOptions _options;
-    private ConsolidatedBook?[] _consolidated = new ConsolidatedBook?[64];
-    // The one venue an instrument has while it has only one: its messages skip the cold path without a lookup.
-    private VenueId[] _soloVenue = new VenueId[64];
+    // Per venue, per instrument: what the engine knows of that book (null until its first book message).
+    private BookInfo?[]?[] _info = new BookInfo?[]?[64];
     private readonly Dictionary<InstrumentId, List<VenueId>> _venuesOf = new();
     private readonly OrderIntentJournal? _journal;
     private long _nextIntentId = 1;
@@ -80,7 +189,12 @@ public sealed class DecisionEngine : IDisposable
         if (options.JournalPath is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.JournalPath))!);
-            _journal = OrderIntentJournal.Open(options.JournalPath, new JournalOptions { FsyncPolicy = options.JournalFsync });
+            _journal = OrderIntentJournal.Open(options.JournalPath, new JournalOptions
+            {
+                FsyncPolicy = options.JournalFsync,
+                FsyncEveryN = options.JournalFsyncEveryN,
+                FsyncIntervalNs = options.JournalFsyncIntervalNs,
+            });
         }
     }
 
@@ -98,6 +212,11 @@ public sealed class DecisionEngine : IDisposable
     public LongHistogram SignalLatency { get; } = new(1, 60_000_000_000, 3);
     /// <summary>Receive → order intent journaled (tick-to-intent).</summary>
     public LongHistogram IntentLatency { get; } = new(1, 60_000_000_000, 3);
+    /// <summary>Signal (a new opportunity episode found) → each of its legs journaled, on the decision thread's clock: the
+    /// intent path alone (sizing, risk, journal; for a later leg also the earlier legs' paper execution), without the
+    /// queueing before the signal.</summary>
+    public LongHistogram SignalToIntentLatency { get; } = new(1, 60_000_000_000, 3);
+    private long _signalTicks;
 
     /// <summary>Fee schedule used for a venue.</summary>
     public FeeSchedule FeesOf(VenueId venue) => _options.Fees.TryGetValue(venue, out var f) ? f : _options.DefaultFees;
@@ -109,12 +228,22 @@ public sealed class DecisionEngine : IDisposable
         var stats = Stats;
         if (++stats.Events == _options.WarmupEvents) MarkWarm();
         Books.OnEvent(ref e);
-        if (!e.IsEndOfMessage || (e.Kind != MarketEventKind.BookLevel && e.Kind != MarketEventKind.BookHeader)) return;
+        var kind = e.Kind;
+        if (kind != MarketEventKind.BookLevel && kind != MarketEventKind.BookHeader)
+        {
+            // Funding, mark and index events stand alone (a venue frame may carry several: each counts).
+            if (kind is MarketEventKind.Funding or MarketEventKind.MarkPrice or MarketEventKind.IndexPrice) OnCarryInput(ref e, stampTicks);
+            return;
+        }
+        if (!e.IsEndOfMessage) return;
         stats.BookMessages++;
         if (stampTicks != 0) BookLatency.RecordValue(ElapsedNs(stampTicks));
-        var consolidated = ConsolidatedFor(e.Venue, e.Instrument);
-        if (consolidated is null) return;
-        Evaluate(consolidated, e.ReceiveTimeNs, stampTicks);
+        var info = InfoFor(e.Venue, e.Instrument);
+        info.Book ??= Books.TryGetBook(e.Venue, e.Instrument);   // a perpetual registered by its funding before its book
+        var consolidated = info.Consolidated;
+        if (consolidated is not null) Evaluate(consolidated, e.ReceiveTimeNs, stampTicks);
+        // Triangles and carries only care about the top of the book: most messages change deeper levels only.
+        if (info.HasTopDependents && info.TopChanged()) OnTopChanged(info, e.ReceiveTimeNs, stampTicks);
     }
 
     private void Evaluate(ConsolidatedBook book, long nowNs, long stampTicks)
@@ -138,24 +267,35 @@ public sealed class DecisionEngine : IDisposable
                 bool wasOpen = Tracker.TryGetOpen(opportunity.BuyVenue, opportunity.SellVenue, opportunity.Instrument, out _);
                 if (!Tracker.Observe(opportunity, age, nowNs) || wasOpen) continue;
                 // A new opportunity episode: one pair of IOC legs.
-                Stats.Opportunities++;
-                if (stampTicks != 0) SignalLatency.RecordValue(ElapsedNs(stampTicks));
+                CountOpportunity(OpportunityKind.CrossVenue, stampTicks);
                 Act(in opportunity, instrument, buyBook, sellBook, age, nowNs, stampTicks);
             }
         }
     }
 
+    private void CountOpportunity(OpportunityKind kind, long stampTicks)
+    {
+        Stats.Opportunities++;
+        Stats.OpportunitiesByKind[(int)kind]++;
+        if (stampTicks != 0)
+        {
+            SignalLatency.RecordValue(ElapsedNs(stampTicks));
+            _signalTicks = Stopwatch.GetTimestamp();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Act(in ArbOpportunity opportunity, Instrument instrument, OrderBook buyBook, OrderBook sellBook, long ageNs, long nowNs, long stampTicks)
     {
         long quantity = CapQuantity(instrument, opportunity.Quantity, opportunity.WorstBuyPrice);
         if (quantity <= 0) return;
-        var buy = Leg(opportunity, instrument, OrderSide.Buy, quantity, opportunity.WorstBuyPrice, opportunity.BuyVenue, nowNs, stampTicks);
-        var sell = Leg(opportunity, instrument, OrderSide.Sell, quantity, opportunity.WorstSellPrice, opportunity.SellVenue, nowNs, stampTicks);
+        var buy = NewIntent(IntentOrigin.CrossVenueArbitrage, instrument.Id, OrderSide.Buy, quantity, opportunity.WorstBuyPrice, opportunity.BuyVenue, nowNs, stampTicks);
+        var sell = NewIntent(IntentOrigin.CrossVenueArbitrage, instrument.Id, OrderSide.Sell, quantity, opportunity.WorstSellPrice, opportunity.SellVenue, nowNs, stampTicks);
         long buyNotional = NotionalOf(instrument, quantity, opportunity.WorstBuyPrice);
         long sellNotional = NotionalOf(instrument, quantity, opportunity.WorstSellPrice);
-        var r1 = Risk.Check(RiskIntentOf(buy, buyNotional, ageNs, opportunity.EdgeCentiBps), nowNs);
+        var r1 = Risk.Check(RiskIntentOf(buy, buyNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
         if (r1 != RiskRejectReason.None) { RejectLeg(r1); return; }
-        var r2 = Risk.Check(RiskIntentOf(sell, sellNotional, ageNs, opportunity.EdgeCentiBps), nowNs);
+        var r2 = Risk.Check(RiskIntentOf(sell, sellNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
         if (r2 != RiskRejectReason.None)
         {
             Risk.OnOrderClosed(buy.Venue, buyNotional);
@@ -172,6 +312,8 @@ public sealed class DecisionEngine : IDisposable
         Stats.RiskRejects[(int)reason]++;
     }
 
+    /// <summary>Journals, then executes on paper. The journal append is the intent's commit point: tick-to-intent ends here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Submit(ref OrderIntent intent, OrderBook book, long notional)
     {
         Stats.Intents++;
@@ -179,9 +321,13 @@ public sealed class DecisionEngine : IDisposable
         {
             var result = _journal.TryAppend(intent);
             if (result == JournalAppendResult.Appended) Stats.IntentsJournaled++;
-            else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; return; }
+            else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; Risk.OnOrderClosed(intent.Venue, notional); return; }
         }
-        if (intent.TickReceiveTimeNs != 0) IntentLatency.RecordValue(ElapsedNs(intent.TickReceiveTimeNs));
+        if (intent.TickReceiveTimeNs != 0)
+        {
+            IntentLatency.RecordValue(ElapsedNs(intent.TickReceiveTimeNs));
+            if (_signalTicks != 0) SignalToIntentLatency.RecordValue(ElapsedNs(_signalTicks));
+        }
         var report = Broker.Execute(intent, book);
         Stats.Fills += report.FillCount;
         // IOC: the unfilled part leaves the exposure at once; the filled part stays as position exposure.
@@ -189,7 +335,8 @@ public sealed class DecisionEngine : IDisposable
         Risk.OnOrderClosed(intent.Venue, unfilled);
     }
 
-    private OrderIntent Leg(in ArbOpportunity o, Instrument instrument, OrderSide side, long quantity, long limit, VenueId venue, long nowNs, long stampTicks)
+    private OrderIntent NewIntent(IntentOrigin origin, InstrumentId instrument, OrderSide side, long quantity, long limit, VenueId venue, long nowNs, long stampTicks,
+        OrderType type = OrderType.Ioc)
     {
         long id = _nextIntentId++;
         return new OrderIntent
@@ -201,16 +348,16 @@ public sealed class DecisionEngine : IDisposable
             // The pipeline stamp (Stopwatch ticks) so the intent's latency is measured on one clock.
             TickReceiveTimeNs = stampTicks,
             Venue = venue,
-            StrategyId = 1,
-            Instrument = instrument.Id,
+            StrategyId = (ushort)origin,
+            Instrument = instrument,
             Side = side,
-            OrderType = OrderType.Ioc,
-            Origin = IntentOrigin.CrossVenueArbitrage,
+            OrderType = type,
+            Origin = origin,
             ClientOrderId = ClientOrderId.FromInt64(id),
         };
     }
 
-    private static RiskIntent RiskIntentOf(in OrderIntent leg, long notional, long ageNs, long edgeCentiBps) => new()
+    private static RiskIntent RiskIntentOf(in OrderIntent leg, long notional, long ageNs, bool hasEdge, long edgeCentiBps) => new()
     {
         Venue = leg.Venue,
         Instrument = leg.Instrument,
@@ -221,7 +368,7 @@ public sealed class DecisionEngine : IDisposable
         StrategyId = leg.StrategyId,
         QuoteAgeNs = ageNs,
         BookSynced = true,
-        HasEdge = true,
+        HasEdge = hasEdge,
         EdgeAfterFeesCentiBps = edgeCentiBps,
         EdgeAfterSlippageCentiBps = edgeCentiBps,
         LatencyCostCentiBps = 0,
@@ -229,13 +376,23 @@ public sealed class DecisionEngine : IDisposable
     };
 
     /// <summary>Notional × 10^8: quote currency for linear instruments, USD face value for inverse contracts.</summary>
-    private static long NotionalOf(Instrument instrument, long quantity, long price)
+    internal static long NotionalOf(Instrument instrument, long quantity, long price)
     {
         if (instrument.IsInverse)
             return (long)((Int128)quantity * instrument.ContractValue * 100_000_000 / FixedPoint.Pow10(instrument.QuantityScale));
         int scale = instrument.PriceScale + instrument.QuantityScale;
         Int128 raw = (Int128)quantity * price;
         return scale >= 8 ? (long)(raw / Pow10(scale - 8)) : (long)(raw * Pow10(8 - scale));
+    }
+
+    /// <summary>Quantity mantissa of <paramref name="notional"/> (× 10^8) at <paramref name="price"/>: face value for inverse
+    /// contracts, notional / price for linear ones (floor).</summary>
+    internal static long QuantityOf(Instrument instrument, long notional, long price)
+    {
+        if (instrument.IsInverse)
+            return (long)((Int128)notional * FixedPoint.Pow10(instrument.QuantityScale) / ((Int128)Math.Max(1, instrument.ContractValue) * 100_000_000));
+        if (price <= 0) return 0;
+        return (long)((Int128)notional * Pow10(instrument.PriceScale + instrument.QuantityScale) / ((Int128)price * 100_000_000));
     }
 
     private long CapQuantity(Instrument instrument, long quantity, long price)
@@ -245,12 +402,17 @@ public sealed class DecisionEngine : IDisposable
         return (long)((Int128)quantity * _options.MaxLegNotional / notional);
     }
 
-    private static Int128 Pow10(int n)
+    private static readonly Int128[] _pow10 = BuildPow10();
+
+    private static Int128[] BuildPow10()
     {
-        Int128 r = 1;
-        for (int i = 0; i < n; i++) r *= 10;
-        return r;
+        var p = new Int128[39];
+        p[0] = 1;
+        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
+        return p;
     }
+
+    private static Int128 Pow10(int n) => _pow10[n];
 
     private static long ElapsedNs(long stampTicks)
     {
@@ -258,50 +420,110 @@ public sealed class DecisionEngine : IDisposable
         return Stopwatch.Frequency == 1_000_000_000 ? ticks : (long)(ticks * (1e9 / Stopwatch.Frequency));
     }
 
-    /// <summary>The consolidated view of <paramref name="instrument"/> once two or more venues quote it; null before.</summary>
-    private ConsolidatedBook? ConsolidatedFor(VenueId venue, InstrumentId instrument)
+    /// <summary>What the engine keeps of one venue's book of one instrument.</summary>
+    private sealed class BookInfo(VenueId venue, Instrument instrument)
     {
-        int i = instrument.Value;
-        if ((uint)i >= (uint)_consolidated.Length) GrowSlow(i);
-        var book = _consolidated[i];
-        if (book is not null) return ContainsVenue(book, venue) ? book : AddVenueSlow(venue, instrument);
-        return _soloVenue[i] == venue ? null : AddVenueSlow(venue, instrument);
+        public readonly VenueId Venue = venue;
+        public readonly Instrument Instrument = instrument;
+        public OrderBook? Book;
+        /// <summary>The instrument's consolidated view once two or more venues quote it.</summary>
+        public ConsolidatedBook? Consolidated;
+        /// <summary>The router over <see cref="Consolidated"/> (shared by every venue of the instrument).</summary>
+        public RouteState? Route;
+        /// <summary>The venue's triangular detector and the cycles this book is a leg of (empty: none).</summary>
+        public TriangularState? Triangular;
+        public int[] Cycles = [];
+        /// <summary>Carry pairs this book (or, for a perpetual, its funding/mark/index events) feeds.</summary>
+        public CarryState[] Carries = [];
+        public bool HasTopDependents;
+        /// <summary>A perpetual's latest funding, mark and index events: a carry pair created later starts from them (a venue
+        /// may send the funding rate only in its first ticker snapshot, before the spot book exists).</summary>
+        public MarketEvent LastFunding, LastMark, LastIndex;
+        private long _bid, _bidSize, _ask, _askSize;
+        private bool _synced;
+
+        /// <summary>True when the best bid or ask (price or size) or the sync state moved since the last call.</summary>
+        public bool TopChanged()
+        {
+            var b = Book;
+            if (b is null) return false;
+            long bid = 0, bidSize = 0, ask = 0, askSize = 0;
+            if (!b.Bids.IsEmpty) { ref readonly var l = ref b.Bids.Best; bid = l.Price; bidSize = l.Size; }
+            if (!b.Asks.IsEmpty) { ref readonly var l = ref b.Asks.Best; ask = l.Price; askSize = l.Size; }
+            bool synced = b.IsSynced;
+            if (bid == _bid && ask == _ask && bidSize == _bidSize && askSize == _askSize && synced == _synced) return false;
+            _bid = bid; _bidSize = bidSize; _ask = ask; _askSize = askSize; _synced = synced;
+            return true;
+        }
     }
 
-    private static bool ContainsVenue(ConsolidatedBook book, VenueId venue)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private BookInfo InfoFor(VenueId venue, InstrumentId instrument)
     {
-        for (int k = 0; k < book.VenueCount; k++) if (book.VenueAt(k) == venue) return true;
-        return false;
+        var row = (uint)venue.Value < (uint)_info.Length ? _info[venue.Value] : null;
+        if (row is not null && (uint)instrument.Value < (uint)row.Length && row[instrument.Value] is { } info) return info;
+        return AddBookSlow(venue, instrument);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private ConsolidatedBook? AddVenueSlow(VenueId venue, InstrumentId instrument)
+    /// <summary>A (venue, instrument) seen for the first time: consolidated view, triangles and carry pairs that include it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BookInfo AddBookSlow(VenueId venue, InstrumentId instrument)
     {
         long cold = ColdPath.Begin();
-        try { return AddVenueCore(venue, instrument); } finally { ColdPath.End(cold); }
+        try { return AddBookCore(venue, instrument); } finally { ColdPath.End(cold); }
     }
 
-    private ConsolidatedBook? AddVenueCore(VenueId venue, InstrumentId instrument)
+    private BookInfo AddBookCore(VenueId venue, InstrumentId instrument)
     {
+        if (venue.Value >= _info.Length) Array.Resize(ref _info, venue.Value + 16);
+        var row = _info[venue.Value] ??= new BookInfo?[Math.Max(64, instrument.Value + 1)];
+        if (instrument.Value >= row.Length) Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
+        _info[venue.Value] = row;
+        if (row[instrument.Value] is { } existing) return existing;
+        var info = new BookInfo(venue, Registry[instrument]) { Book = Books.TryGetBook(venue, instrument) };
+        row[instrument.Value] = info;
+
         if (!_venuesOf.TryGetValue(instrument, out var venues)) _venuesOf[instrument] = venues = new List<VenueId>();
         if (!venues.Contains(venue)) venues.Add(venue);
-        if (venues.Count < 2)
+        if (venues.Count >= 2)
         {
-            _soloVenue[instrument.Value] = venue;
-            return null;
+            var book = new ConsolidatedBook(Books, instrument, venues.Select(v => (v, FeesOf(v))).ToArray(), _options.Thresholds.MaxQuoteAgeNs);
+            var router = new SmartOrderRouter(book, Registry[instrument], _options.Router);
+            var route = new RouteState(router, router.CreateResult());
+            foreach (var v in venues)
+            {
+                var other = InfoOrNull(v, instrument);
+                if (other is null) continue;
+                other.Consolidated = book;
+                other.Route = route;
+            }
+            info.Consolidated = book;
+            info.Route = route;
         }
-        var book = new ConsolidatedBook(Books, instrument, venues.Select(v => (v, FeesOf(v))).ToArray(), _options.Thresholds.MaxQuoteAgeNs);
-        _consolidated[instrument.Value] = book;
-        return book;
+        if (_options.Triangular.Enabled && info.Instrument.Kind == InstrumentKind.Spot) RebuildTriangles(venue);
+        if (_options.Carry.Enabled) AddCarryPairs(info);
+        return info;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private void GrowSlow(int index)
+    private BookInfo? InfoOrNull(VenueId venue, InstrumentId instrument)
     {
-        long cold = ColdPath.Begin();
-        Array.Resize(ref _consolidated, Math.Max(index + 1, _consolidated.Length * 2));
-        Array.Resize(ref _soloVenue, _consolidated.Length);
-        ColdPath.End(cold);
+        if (venue.Value >= _info.Length) return null;
+        var row = _info[venue.Value];
+        return row is not null && instrument.Value < row.Length ? row[instrument.Value] : null;
+    }
+
+    private IEnumerable<BookInfo> InfosOf(VenueId venue)
+    {
+        if (venue.Value >= _info.Length || _info[venue.Value] is not { } row) yield break;
+        foreach (var i in row) if (i is not null) yield return i;
+    }
+
+    private IEnumerable<BookInfo> AllInfos()
+    {
+        foreach (var row in _info)
+            if (row is not null)
+                foreach (var i in row)
+                    if (i is not null) yield return i;
     }
 
     private void MarkWarm()

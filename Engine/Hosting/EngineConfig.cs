@@ -23,6 +23,9 @@ public sealed record EngineConfig
     /// <summary>JSON file of venue → apiKey/apiSecret[/passphrase] (relative to the config file), used by <c>mode: live</c>
     /// when the environment has no <c>FASTENGINE_&lt;VENUE&gt;_API_KEY</c>; must not be readable by group or others.</summary>
     public string? CredentialsFile { get; init; }
+    // Decision strategies (triangular, carry) — see the "Decision strategies" block below.
+    public TriangularConfigSection Triangular { get; init; } = new();
+    public CarryConfigSection Carry { get; init; } = new();
     /// <summary>Replay files (relative to the config file) used by <c>replay</c> when no file is given, and as warm-up.</summary>
     public List<string> Replay { get; init; } = [];
 }
@@ -88,6 +91,43 @@ public sealed record RoutingConfig
     public bool MakerPreferred { get; init; } = false;
     public double SlippageBpsPerLevel { get; init; } = 0.5;
     public double LatencyPenaltyBpsPerMs { get; init; } = 0.1;
+    /// <summary>Cost added to a venue whose health score is 0, scaled by (1 − score), bps.</summary>
+    public double ReliabilityPenaltyBps { get; init; } = 10;
+    /// <summary>Venues whose health score (good messages against weighted errors, rejects, disconnects) is below this percent are not routed to.</summary>
+    public double MinHealthPct { get; init; } = 50;
+}
+
+// ---- Decision strategies (triangular arbitrage, funding/basis carry): owned by the decision stage ----
+
+/// <summary>Triangular arbitrage within one venue over its currency graph (section <c>triangular</c>).</summary>
+public sealed record TriangularConfigSection
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Minimum top-of-book cycle edge after the three taker fees, bps.</summary>
+    public double MinEdgeBps { get; init; } = 1;
+    /// <summary>Currencies a cycle starts and ends in (USD-like: risk caps the start amount as USD).</summary>
+    public List<string> StartCurrencies { get; init; } = ["USDT", "USDC", "USD"];
+    /// <summary>Largest start amount of one cycle, in the start currency.</summary>
+    public double MaxStartAmount { get; init; } = 1_000;
+}
+
+/// <summary>Funding/basis carry of a perpetual against spot (section <c>carry</c>).</summary>
+public sealed record CarryConfigSection
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Minimum |annualized funding + basis|, bps (1,000 = 10 % a year).</summary>
+    public double MinCarryBps { get; init; } = 1_000;
+    /// <summary>The last N funding observations must share the current rate's sign.</summary>
+    public int SignPersistence { get; init; } = 3;
+    /// <summary>No carry counts when the next funding is closer than this.</summary>
+    public double MinTimeToFundingMinutes { get; init; } = 5;
+    public double FundingIntervalHours { get; init; } = 8;
+    /// <summary>Throttle: a pair is re-evaluated on book-top changes at most this often (event time); funding/mark/index events always evaluate.</summary>
+    public double EvaluateIntervalMs { get; init; } = 100;
+    /// <summary>Notional of each leg, USD (face value on an inverse perpetual).</summary>
+    public double LegNotional { get; init; } = 1_000;
+    /// <summary>Each IOC leg's limit: the top price worsened by this many bps.</summary>
+    public double MaxSlippageBps { get; init; } = 5;
 }
 
 public sealed record JournalConfig
@@ -237,6 +277,27 @@ public static class EngineConfigValidator
 
         Range(e, "routing.slippageBpsPerLevel", c.Routing.SlippageBpsPerLevel, 0, 1000);
         Range(e, "routing.latencyPenaltyBpsPerMs", c.Routing.LatencyPenaltyBpsPerMs, 0, 1000);
+        Range(e, "routing.reliabilityPenaltyBps", c.Routing.ReliabilityPenaltyBps, 0, 1000);
+        Range(e, "routing.minHealthPct", c.Routing.MinHealthPct, 0, 100);
+
+        // Decision strategies.
+        Range(e, "triangular.minEdgeBps", c.Triangular.MinEdgeBps, 0, 10_000);
+        Range(e, "triangular.maxStartAmount", c.Triangular.MaxStartAmount, 0.00000001, 1e12);
+        if (c.Triangular.Enabled && c.Triangular.StartCurrencies.Count == 0)
+            e.Add(new("triangular.startCurrencies", "[]", "at least one currency code when triangular.enabled is true"));
+        for (int i = 0; i < c.Triangular.StartCurrencies.Count; i++)
+        {
+            string code = c.Triangular.StartCurrencies[i];
+            if (string.IsNullOrEmpty(code) || code.Length > 12 || !code.All(ch => ch is >= 'A' and <= 'Z' or >= '0' and <= '9'))
+                e.Add(new($"triangular.startCurrencies[{i}]", Q(code), "an upper-case currency code of 1 to 12 letters or digits (\"USDT\")"));
+        }
+        Range(e, "carry.minCarryBps", c.Carry.MinCarryBps, 0, 1_000_000);
+        Range(e, "carry.signPersistence", c.Carry.SignPersistence, 1, 1_000);
+        Range(e, "carry.minTimeToFundingMinutes", c.Carry.MinTimeToFundingMinutes, 0, 1_440);
+        Range(e, "carry.fundingIntervalHours", c.Carry.FundingIntervalHours, 0.01, 168);
+        Range(e, "carry.evaluateIntervalMs", c.Carry.EvaluateIntervalMs, 0, 3_600_000);
+        Range(e, "carry.legNotional", c.Carry.LegNotional, 0.00000001, 1e12);
+        Range(e, "carry.maxSlippageBps", c.Carry.MaxSlippageBps, 0, 1_000);
 
         if (string.IsNullOrWhiteSpace(c.Journal.Path)) e.Add(new("journal.path", Q(c.Journal.Path), "a file path"));
         OneOf(e, "journal.fsync", c.Journal.Fsync, ["never", "every-record", "every-n", "interval"]);

@@ -44,9 +44,13 @@ public sealed class Instrument
     public int PriceScale { get; }
     /// <summary>Sizes of this instrument are mantissas × 10^-QuantityScale.</summary>
     public int QuantityScale { get; }
-    /// <summary>Inverse (coin-margined) contract: size is quote-currency face value, P&amp;L in base currency.</summary>
+    /// <summary>Inverse (coin-margined) contract: size is quote-currency (USD) face value, P&amp;L in base currency.</summary>
+    /// <remarks>Canonical size of every inverse instrument, on every venue: USD face value (one quantity unit = 1 USD), so
+    /// BitMEX XBTUSD (1 USD contracts), Deribit BTC-PERPETUAL (10 USD) and Binance COIN-M BTCUSD_PERP (100 USD) quote the same
+    /// unit; the venue parser applies its contract multiplier (Tardis already writes face value).</remarks>
     public bool IsInverse { get; }
-    /// <summary>Face value of one contract in quote currency for inverse contracts (COIN-M BTCUSD_PERP: 100), else 0.</summary>
+    /// <summary>Quote-currency face value of one whole quantity unit for inverse contracts: 1 everywhere, since sizes are
+    /// USD face value (venue contract multipliers such as COIN-M's 100 USD are applied by the parser); 0 for linear.</summary>
     public long ContractValue { get; }
     /// <summary>Expiry (<c>220325</c>) or option detail (<c>220304-40000-C</c>), else null.</summary>
     public string? Detail { get; }

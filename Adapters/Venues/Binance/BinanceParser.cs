@@ -743,7 +743,10 @@ public sealed class BinanceParser : IFrameParser
         var instrument = _registry[id];
         _cachedId = id;
         _cachedPriceScale = instrument.PriceScale;
-        _cachedQuantityScale = instrument.QuantityScale;
+        // COIN-M sizes are contracts (100 USD for BTC, 10 USD otherwise); the canonical inverse size is USD face value.
+        // The multipliers are powers of ten, so reading the contract count at a scale 2 (or 1) higher yields face value.
+        _cachedQuantityScale = instrument.QuantityScale + (instrument.IsInverse && _venue == VenueCatalog.BinanceCoinM
+            ? (BinanceAdapter.CoinMContractValue(instrument.Base) == 100 ? 2 : 1) : 0);
     }
 
     /// <summary>REST body without a symbol: the request URL's <c>symbol=</c>, else the connection's only symbol.</summary>
@@ -838,8 +841,8 @@ public sealed class BinanceParser : IFrameParser
         int scale = Math.Min(FixedPoint.MaxScale, Math.Max(InstrumentRegistry.DefaultPriceScale, MaxDecimals(ctx.Frame)));
         try
         {
-            long contractValue = parts.IsInverse ? BinanceAdapter.CoinMContractValue(parts.Base) : 0;
-            var instrument = _registry.GetOrAdd(parts.Base, parts.Quote, parts.Kind, scale, scale, parts.IsInverse, contractValue, parts.Detail);
+            long contractValue = parts.IsInverse ? 1 : 0;   // canonical inverse size: 1 unit = 1 USD face (see CacheScales)
+            var instrument = _registry.GetOrAdd(parts.Base, parts.Quote, parts.Kind, scale, parts.IsInverse ? Math.Min(scale, FixedPoint.MaxScale - 2) : scale, parts.IsInverse, contractValue, parts.Detail);
             _registry.MapVenueSymbol(_venue, text, instrument.Id);
             id = instrument.Id;
         }

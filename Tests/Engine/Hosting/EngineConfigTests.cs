@@ -34,6 +34,13 @@ public class EngineConfigTests
     [InlineData("""{"venues":[{"name":"binance","symbols":[]}]}""", "venues[0].symbols", "[]", "at least one symbol")]
     [InlineData("""{"venues":[{"name":"okx","symbols":["BTC-USDT"],"endpoint":"http://x"}]}""", "venues[0].endpoint", "\"http://x\"", "ws://")]
     [InlineData("""{"journal":{"fsync":"sometimes"}}""", "journal.fsync", "\"sometimes\"", "every-record")]
+    [InlineData("""{"triangular":{"minEdgeBps":-1}}""", "triangular.minEdgeBps", "-1", "from 0 to 10000")]
+    [InlineData("""{"triangular":{"startCurrencies":["usdt"]}}""", "triangular.startCurrencies[0]", "\"usdt\"", "upper-case")]
+    [InlineData("""{"triangular":{"startCurrencies":[]}}""", "triangular.startCurrencies", "[]", "at least one")]
+    [InlineData("""{"carry":{"signPersistence":0}}""", "carry.signPersistence", "0", "from 1 to 1000")]
+    [InlineData("""{"carry":{"fundingIntervalHours":0}}""", "carry.fundingIntervalHours", "0", "from 0.01 to 168")]
+    [InlineData("""{"carry":{"legNotional":0}}""", "carry.legNotional", "0", "from 1E-08")]
+    [InlineData("""{"routing":{"minHealthPct":101}}""", "routing.minHealthPct", "101", "from 0 to 100")]
     public void Validate_BadValue_NamesKeyValueAndRange(string json, string key, string value, string allowedFragment)
     {
         var error = Assert.Single(Load(json));
@@ -41,6 +48,26 @@ public class EngineConfigTests
         Assert.Equal(value, error.Value);
         Assert.Contains(allowedFragment, error.Allowed);
         Assert.Contains(key, error.ToString());
+    }
+
+    /// <summary>The shipped config files load, and their strategy sections reach the decision options.</summary>
+    [Theory]
+    [InlineData("default.json")]
+    [InlineData("latency-demo.json")]
+    public void ShippedConfig_StrategySections_ReachDecisionOptions(string name)
+    {
+        string? path = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && path is null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "config", name))) path = Path.Combine(dir.FullName, "config", name);
+        Assert.NotNull(path);
+        var config = EngineConfigLoader.TryLoad(path!, out var errors);
+        Assert.Empty(errors);
+        var options = new DecisionOptions().WithStrategies(config!);
+        Assert.Equal(1_000L * 100_000_000, options.Triangular.MaxStartAmount);
+        Assert.Equal(["USDT", "USDC", "USD"], options.Triangular.StartCurrencies);
+        Assert.Equal(100_000_000, options.Carry.EvaluateIntervalNs);        // 100 ms
+        Assert.Equal(5L * 60 * 1_000_000_000, options.Carry.MinTimeToFundingNs);
+        Assert.Equal(500_000, options.Router.MinHealthPpm);                  // 50 %
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public static class ReplaySummary
 {
     /// <summary>Keys whose values depend on the machine and the moment (excluded when comparing runs): timing, and the
     /// process-wide gen-0 collection count, which other work in the same process (a test host) also drives.</summary>
-    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "gc_gen0_steady"];
+    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "signal_to_intent_ns", "gc_gen0_steady"];
 
     public static void WriteJson(Utf8JsonWriter w, ReplayResult r)
     {
@@ -42,6 +42,10 @@ public static class ReplaySummary
         w.WriteNumber("bbo_checked", totals.BboChecked);
         w.WriteNumber("bbo_mismatch", totals.BboMismatch);
         w.WriteNumber("opportunities", engine.Stats.Opportunities);
+        w.WriteStartObject("opportunities_by_kind");
+        for (int k = 0; k < Hosting.OpportunityKinds.Count; k++)
+            w.WriteNumber(Hosting.OpportunityKinds.NameOf((Hosting.OpportunityKind)k), engine.Stats.OpportunitiesByKind[k]);
+        w.WriteEndObject();
         var life = engine.Tracker.Summarize();
         w.WriteStartObject("opportunity_lifetime_ms");
         w.WriteNumber("count", life.Count);
@@ -63,6 +67,7 @@ public static class ReplaySummary
         w.WriteNumber("handler_failures", r.HandlerFailures);
         WriteLatency(w, "latency_ns", engine.IntentLatency);
         WriteLatency(w, "book_latency_ns", engine.BookLatency);
+        WriteLatency(w, "signal_to_intent_ns", engine.SignalToIntentLatency);
         w.WriteStartObject("venues");
         foreach (var (venue, s) in r.Feed.Stats.OrderBy(kv => kv.Key.Value))
         {
@@ -102,16 +107,20 @@ public static class ReplaySummary
         o.WriteLine($"  topology {r.Topology}, wait strategy {r.WaitStrategy}");
         o.WriteLine($"  records {r.Records:N0}, events {r.Events:N0} in {r.ElapsedSeconds:F3} s = {(r.ElapsedSeconds > 0 ? r.Events / r.ElapsedSeconds : 0):N0} events/s");
         o.WriteLine($"  books {books} ({synced} synced at the end), snapshots {t.Snapshots}, gaps {t.Gaps}, resyncs {t.Resyncs}, checksums {t.ChecksumOk} ok / {t.ChecksumBad} bad, bbo {t.BboChecked} checked / {t.BboMismatch} mismatched");
-        o.WriteLine($"  opportunities {e.Stats.Opportunities} (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
+        o.WriteLine($"  opportunities {e.Stats.Opportunities}: " + string.Join(", ", Enumerable.Range(0, Hosting.OpportunityKinds.Count)
+            .Select(k => $"{Hosting.OpportunityKinds.NameOf((Hosting.OpportunityKind)k)} {e.Stats.OpportunitiesByKind[k]}")));
+        o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
         o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}), fills {e.Stats.Fills}");
         Pnl(e, out long realized, out long fees);
-        o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units, summed over venues)");
+        o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units of linear instruments, summed over venues)"
+            + string.Concat(InversePnl(e).Select(kv => $"; inverse {kv.Key}: realized {FixedPoint.Format(kv.Value.Realized, 8)}, fees {FixedPoint.Format(kv.Value.Fees, 8)}")));
         var rejects = Enumerable.Range(1, RiskRejectReasons.Count - 1).Where(i => e.Stats.RiskRejects[i] > 0)
             .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
         o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
         o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes on the hot path, {ColdAfterWarmup(r):N0} on cold paths (new books, buffer growth); handler failures: {r.HandlerFailures}");
         o.WriteLine($"  tick-to-intent latency (ns): {Percentiles(e.IntentLatency)}");
         o.WriteLine($"  receive-to-book latency (ns): {Percentiles(e.BookLatency)}");
+        o.WriteLine($"  signal-to-intent latency (ns): {Percentiles(e.SignalToIntentLatency)}");
     }
 
     private static string Percentiles(LongHistogram h) => h.TotalCount == 0
@@ -135,6 +144,16 @@ public static class ReplaySummary
         w.WriteStartObject("pnl");
         w.WriteString("realized", FixedPoint.Format(realized, 8));
         w.WriteString("fees", FixedPoint.Format(fees, 8));
+        // Inverse contracts settle in the base coin: their P&L is listed per coin, never added to quote amounts.
+        w.WriteStartObject("inverse");
+        foreach (var (coin, (r, f)) in InversePnl(e))
+        {
+            w.WriteStartObject(coin);
+            w.WriteString("realized", FixedPoint.Format(r, 8));
+            w.WriteString("fees", FixedPoint.Format(f, 8));
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -147,11 +166,31 @@ public static class ReplaySummary
             if (venue.Value >= 64) continue;
             foreach (var instrument in e.Registry.All)
             {
+                if (instrument.IsInverse) continue;   // settles in the coin: see InversePnl
                 var p = e.Broker.GetPosition(venue, instrument.Id);
                 realized += p.RealizedPnl;
                 fees += p.Fees;
             }
         }
+    }
+
+    /// <summary>Realized P&amp;L and fees of inverse contracts, per settlement coin (× 10^8), in coin order.</summary>
+    private static SortedDictionary<string, (long Realized, long Fees)> InversePnl(Hosting.DecisionEngine e)
+    {
+        var byCoin = new SortedDictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var (venue, _) in VenueNames.All())
+        {
+            if (venue.Value >= 64) continue;
+            foreach (var instrument in e.Registry.All)
+            {
+                if (!instrument.IsInverse) continue;
+                var p = e.Broker.GetPosition(venue, instrument.Id);
+                if (p.RealizedPnl == 0 && p.Fees == 0) continue;
+                byCoin.TryGetValue(instrument.Base, out var t);
+                byCoin[instrument.Base] = (t.Item1 + p.RealizedPnl, t.Item2 + p.Fees);
+            }
+        }
+        return byCoin;
     }
 
     private static BookStats Totals(BookKeeper books, out int count, out int synced)

@@ -213,12 +213,12 @@ public sealed class BinanceParserTests
         Assert.Equal(1007198635033, h.Sequence);
         Assert.Equal(1723161257823L * 1_000_000, h.ExchangeTimeNs);
         Assert.Equal(4, _batch.Count);
-        Assert.Equal(3500000000, _batch[1].Size); // 35 contracts at scale 8
+        Assert.Equal(350000000000, _batch[1].Size); // 35 contracts × 100 USD = 3,500 USD face at scale 8
         var instrument = InstrumentOf(VenueCatalog.BinanceCoinM, "BTCUSD_PERP");
         Assert.True(instrument.IsInverse);
-        Assert.Equal(100, instrument.ContractValue);
+        Assert.Equal(1, instrument.ContractValue); // sizes are USD face value
         Assert.Equal(FrameStatus.Data, Parse(p, CoinMTicker).Status);
-        Assert.Equal(164500000000, _batch[1].Size);
+        Assert.Equal(16450000000000, _batch[1].Size); // 1,645 contracts × 100 USD
     }
 
     [Fact]

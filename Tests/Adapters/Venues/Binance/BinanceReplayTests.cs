@@ -81,7 +81,7 @@ public sealed class BinanceReplayTests(ITestOutputHelper output)
         var instrument = r.Registry[r.Book("BTCUSD_PERP").Instrument];
         Assert.Equal("BTC-USD-PERP", instrument.Canonical);
         Assert.True(instrument.IsInverse);
-        Assert.Equal(100, instrument.ContractValue);
+        Assert.Equal(1, instrument.ContractValue); // sizes are USD face value
     }
 
     [Fact]
