@@ -39,7 +39,7 @@ public class LatencyCommandTests
         var dir = TempDir();
         var r = Run("latency", "--config", RepoFile("config", "latency-demo.json"), "--speed", "100x", "--max-gap-ms", "1", "--warmup-runs", "1", "--out", dir);
         Assert.True(r.ExitCode == 0, r.Error);
-        foreach (var file in new[] { "latency-receive_book.hgrm", "latency-receive_signal.hgrm", "latency-receive_intent.hgrm", "latency.md", "latency.svg", "latency.json" })
+        foreach (var file in new[] { "latency-receive_book.hgrm", "latency-receive_signal.hgrm", "latency-receive_intent.hgrm", "latency-signal_intent.hgrm", "latency.md", "latency.svg", "latency.json" })
             Assert.True(File.Exists(Path.Combine(dir, file)), file);
         Assert.Contains("Percentile TotalCount", File.ReadAllText(Path.Combine(dir, "latency-receive_book.hgrm")));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(dir, "latency.svg")));
@@ -49,7 +49,7 @@ public class LatencyCommandTests
             Assert.True(json.ContainsKey(key), key);
         Assert.Equal("yielding", (string)json["waitStrategy"]!);
         var stages = json["histograms"]!.AsArray().Select(h => h!.AsObject()).ToDictionary(h => (string)h["name"]!);
-        Assert.Equal(["receive→book", "receive→signal", "receive→intent"], stages.Keys.ToArray());
+        Assert.Equal(["receive→book", "receive→signal", "receive→intent", "signal→intent"], stages.Keys.ToArray());
         foreach (var key in new[] { "count", "min", "p50", "p90", "p99", "p999", "p9999", "max", "mean" })
             Assert.True(stages["receive→intent"].ContainsKey(key), key);
         Assert.Equal(15_141, (long)stages["receive→book"]["count"]!);

@@ -20,7 +20,7 @@ namespace FastEngine.Cli.Commands;
 internal static class LatencyCommand
 {
     /// <summary>Names of the report's histograms (file names: latency-receive_book.hgrm, ...).</summary>
-    public static readonly string[] StageNames = ["receive→book", "receive→signal", "receive→intent"];
+    public static readonly string[] StageNames = ["receive→book", "receive→signal", "receive→intent", "signal→intent"];
 
     public static Command Create()
     {
@@ -80,6 +80,7 @@ internal static class LatencyCommand
                 (StageNames[0], engine.BookLatency),
                 (StageNames[1], engine.SignalLatency),
                 (StageNames[2], engine.IntentLatency),
+                (StageNames[3], engine.SignalToIntentLatency),
             ];
             string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + one decision thread "
                 + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}";

@@ -106,7 +106,7 @@ public static class ReplayRunner
                 "interval" => FsyncPolicy.Interval,
                 _ => FsyncPolicy.EveryRecord,
             },
-        };
+        }.WithStrategies(config);
     }
 
     /// <param name="journalPath">Where intents are journaled; a replay starts a fresh journal (the file is replaced).</param>

@@ -43,8 +43,8 @@ public static class ReplaySummary
         w.WriteNumber("bbo_mismatch", totals.BboMismatch);
         w.WriteNumber("opportunities", engine.Stats.Opportunities);
         w.WriteStartObject("opportunities_by_kind");
-        for (int k = 0; k < Hosting.OpportunityKinds.Count; k++)
-            w.WriteNumber(Hosting.OpportunityKinds.NameOf((Hosting.OpportunityKind)k), engine.Stats.OpportunitiesByKind[k]);
+        for (int k = 0; k < global::FastEngine.Hosting.OpportunityKinds.Count; k++)
+            w.WriteNumber(global::FastEngine.Hosting.OpportunityKinds.NameOf((global::FastEngine.Hosting.OpportunityKind)k), engine.Stats.OpportunitiesByKind[k]);
         w.WriteEndObject();
         var life = engine.Tracker.Summarize();
         w.WriteStartObject("opportunity_lifetime_ms");
@@ -107,8 +107,8 @@ public static class ReplaySummary
         o.WriteLine($"  topology {r.Topology}, wait strategy {r.WaitStrategy}");
         o.WriteLine($"  records {r.Records:N0}, events {r.Events:N0} in {r.ElapsedSeconds:F3} s = {(r.ElapsedSeconds > 0 ? r.Events / r.ElapsedSeconds : 0):N0} events/s");
         o.WriteLine($"  books {books} ({synced} synced at the end), snapshots {t.Snapshots}, gaps {t.Gaps}, resyncs {t.Resyncs}, checksums {t.ChecksumOk} ok / {t.ChecksumBad} bad, bbo {t.BboChecked} checked / {t.BboMismatch} mismatched");
-        o.WriteLine($"  opportunities {e.Stats.Opportunities}: " + string.Join(", ", Enumerable.Range(0, Hosting.OpportunityKinds.Count)
-            .Select(k => $"{Hosting.OpportunityKinds.NameOf((Hosting.OpportunityKind)k)} {e.Stats.OpportunitiesByKind[k]}")));
+        o.WriteLine($"  opportunities {e.Stats.Opportunities}: " + string.Join(", ", Enumerable.Range(0, global::FastEngine.Hosting.OpportunityKinds.Count)
+            .Select(k => $"{(global::FastEngine.Hosting.OpportunityKinds.NameOf((global::FastEngine.Hosting.OpportunityKind)k))} {e.Stats.OpportunitiesByKind[k]}")));
         o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
         o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}), fills {e.Stats.Fills}");
         Pnl(e, out long realized, out long fees);
@@ -175,7 +175,7 @@ public static class ReplaySummary
     }
 
     /// <summary>Realized P&amp;L and fees of inverse contracts, per settlement coin (× 10^8), in coin order.</summary>
-    private static SortedDictionary<string, (long Realized, long Fees)> InversePnl(Hosting.DecisionEngine e)
+    private static SortedDictionary<string, (long Realized, long Fees)> InversePnl(global::FastEngine.Hosting.DecisionEngine e)
     {
         var byCoin = new SortedDictionary<string, (long, long)>(StringComparer.Ordinal);
         foreach (var (venue, _) in VenueNames.All())
