@@ -385,17 +385,7 @@ public sealed class PaperBroker
         return q;
     }
 
-    private static readonly Int128[] _pow10 = BuildPow10();
-
-    private static Int128[] BuildPow10()
-    {
-        var p = new Int128[39];
-        p[0] = 1;
-        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
-        return p;
-    }
-
-    private static Int128 Pow10(int exponent) => _pow10[exponent];
+    private static Int128 Pow10(int exponent) => FixedPoint.Pow10Wide(exponent);
 
     private ExecutionRejectReason Validate(in OrderIntent intent, OrderBook book, out Instrument? instrument)
     {

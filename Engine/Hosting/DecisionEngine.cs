@@ -402,17 +402,7 @@ public sealed partial class DecisionEngine : IDisposable
         return (long)((Int128)quantity * _options.MaxLegNotional / notional);
     }
 
-    private static readonly Int128[] _pow10 = BuildPow10();
-
-    private static Int128[] BuildPow10()
-    {
-        var p = new Int128[39];
-        p[0] = 1;
-        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
-        return p;
-    }
-
-    private static Int128 Pow10(int n) => _pow10[n];
+    private static Int128 Pow10(int n) => FixedPoint.Pow10Wide(n);
 
     private static long ElapsedNs(long stampTicks)
     {

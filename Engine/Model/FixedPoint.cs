@@ -41,6 +41,20 @@ public static class FixedPoint
     /// <summary>10^<paramref name="exponent"/> for 0..18.</summary>
     public static long Pow10(int exponent) => (long)_pow10[exponent];
 
+    private static readonly Int128[] _pow10Wide = BuildWidePowers();
+
+    private static Int128[] BuildWidePowers()
+    {
+        var p = new Int128[39];
+        p[0] = 1;
+        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
+        return p;
+    }
+
+    /// <summary>10^<paramref name="exponent"/> for 0..38 as Int128: rescaling products of two mantissas (price × size)
+    /// without overflow.</summary>
+    public static Int128 Pow10Wide(int exponent) => _pow10Wide[exponent];
+
     /// <summary>Parses <paramref name="text"/> at <paramref name="scale"/> decimals.</summary>
     /// <param name="text">UTF-8 digits as the venue sent them.</param>
     /// <param name="scale">Number of implied decimals of the mantissa, 0..<see cref="MaxScale"/>.</param>
