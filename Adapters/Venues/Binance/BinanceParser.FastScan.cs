@@ -268,18 +268,13 @@ public sealed partial class BinanceParser
             // ["price","qty"]
             if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos] != (byte)'[' || frame[pos + 1] != (byte)'"') return false;
             pos += 2;
-            int q = frame.Slice(pos).IndexOf((byte)'"');
-            if (q < 0) return false;
-            if (Number(ref ctx, frame.Slice(pos, q), priceScale, out long price, out byte pd, positive: true) != RejectReason.None) return false;
-            pos += q + 1;
+            if (!LevelNumber(frame, ref pos, ref ctx, priceScale, out long price, out byte pd, positive: true)) return false;
             if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos] != (byte)',') return false;
             pos += frame[pos + 1] == (byte)' ' ? 2 : 1; // Python-style ", " separators (recorded REST bodies)
             if (frame[pos] != (byte)'"') return false;
             pos++;
-            q = frame.Slice(pos).IndexOf((byte)'"');
-            if (q < 0) return false;
-            if (Number(ref ctx, frame.Slice(pos, q), quantityScale, out long size, out byte sd, positive: false) != RejectReason.None) return false;
-            pos += q;
+            if (!LevelNumber(frame, ref pos, ref ctx, quantityScale, out long size, out byte sd, positive: false)) return false;
+            pos--; // on the closing quote
             if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos + 1] != (byte)']') return false;
             ref var e = ref output.Add();
             e.Kind = MarketEventKind.BookLevel;
@@ -298,6 +293,48 @@ public sealed partial class BinanceParser
             }
             return c == (byte)']';
         }
+    }
+
+    /// <summary>
+    /// The number text at <paramref name="pos"/> up to its closing quote (<paramref name="pos"/> ends after the quote),
+    /// accepted as <see cref="Number"/> accepts it. Plain unsigned decimals of at most 19 characters are read in the same
+    /// pass that finds the quote, with the arithmetic of <see cref="FixedPoint.TryParse(ReadOnlySpan{byte}, int, out long, out byte)"/>'s
+    /// fast path; any other text goes through the quote search and FixedPoint.TryParse itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, ref Context ctx, int scale, out long value, out byte decimals, bool positive)
+    {
+        int start = pos, k = pos, dot = -1;
+        int limit = Math.Min(frame.Length, start + 19);
+        ulong acc = 0;
+        for (; k < limit; k++)
+        {
+            uint d = (uint)(frame[k] - '0');
+            if (d <= 9) { acc = acc * 10 + d; continue; }
+            if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
+            dot = k;
+        }
+        int n = k - start;
+        if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
+        {
+            int fraction = dot < 0 ? 0 : k - 1 - dot;
+            int shift = scale - fraction;
+            if ((uint)shift <= 18u)
+            {
+                ulong p = (ulong)FixedPoint.Pow10(shift);
+                if (acc <= (ulong)long.MaxValue / p)
+                {
+                    value = (long)(acc * p);
+                    decimals = (byte)fraction;
+                    pos = k + 1;
+                    return value > 0 || (value == 0 && !positive);
+                }
+            }
+        }
+        int q = frame.Slice(start).IndexOf((byte)'"');
+        if (q < 0) { value = 0; decimals = 0; return false; }
+        pos = start + q + 1;
+        return Number(ref ctx, frame.Slice(start, q), scale, out value, out decimals, positive) == RejectReason.None;
     }
 
     /// <summary>A string without escapes, control or non-ASCII bytes at <paramref name="pos"/>.</summary>
