@@ -100,7 +100,9 @@ public sealed partial class BinanceParser
         while (true)
         {
             if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
-            int k = frame.Slice(pos + 1).IndexOf((byte)'"');
+            int k = 0;
+            for (int end = Math.Min(frame.Length, pos + 17); pos + 1 + k < end && frame[pos + 1 + k] != (byte)'"'; k++) { }
+            if (pos + 1 + k >= frame.Length || frame[pos + 1 + k] != (byte)'"') k = frame.Slice(pos + 1).IndexOf((byte)'"');
             if (k <= 0) return false;
             var key = frame.Slice(pos + 1, k);
             pos += k + 2;
@@ -343,6 +345,19 @@ public sealed partial class BinanceParser
     {
         value = default;
         if (frame[pos] != (byte)'"') return false;
+        // Short strings (symbols, prices, event names): one scalar pass finds the quote and checks the bytes.
+        int start = pos + 1, end = Math.Min(frame.Length, start + 24);
+        for (int i = start; i < end; i++)
+        {
+            byte b = frame[i];
+            if (b == (byte)'"')
+            {
+                value = frame.Slice(start, i - start);
+                pos = i + 1;
+                return true;
+            }
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+        }
         int q = frame.Slice(pos + 1).IndexOf((byte)'"');
         if (q < 0) return false;
         value = frame.Slice(pos + 1, q);
