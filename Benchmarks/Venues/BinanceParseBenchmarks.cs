@@ -52,6 +52,10 @@ public class BinanceParseBenchmarks
         _parser = new BinanceParser(VenueCatalog.Binance, _registry, BinanceAdapter.SpotStreamUrl);
 
         FastEngineParseAndApply();
+        long fallbacks = _parser.FastFallbacks; // the symbol's first sighting registers it on the reference path
+        FastEngineParseAndApply();
+        if (_parser.FastFallbacks != fallbacks)
+            throw new InvalidOperationException($"fast path fell back {_parser.FastFallbacks - fallbacks} times on a warm pass");
         SerializerParseAndApply();
         var book = _keeper.Books.Single();
         var instrument = _registry[book.Instrument];
@@ -105,6 +109,25 @@ public class BinanceParseBenchmarks
             events += _batch.Count;
         }
         return events;
+    }
+
+    /// <summary><see cref="FastEngineParseAndApply"/> with the parser's span fast path off (every frame through the
+    /// Utf8JsonReader path): the before/after of the fast scanner measured in the same run.</summary>
+    [Benchmark(OperationsPerInvoke = Frames)]
+    public long ReferencePathParseAndApply()
+    {
+        _parser.ForceReference = true;
+        try { return FastEngineParseAndApply(); }
+        finally { _parser.ForceReference = false; }
+    }
+
+    /// <summary><see cref="FastEngineParseOnly"/> through the Utf8JsonReader path.</summary>
+    [Benchmark(OperationsPerInvoke = Frames)]
+    public int ReferencePathParseOnly()
+    {
+        _parser.ForceReference = true;
+        try { return FastEngineParseOnly(); }
+        finally { _parser.ForceReference = false; }
     }
 
     private static string LocateFixture(string name)

@@ -21,7 +21,7 @@ namespace FastEngine.Adapters.Venues.Binance;
 /// <para>Exchange time: the transaction time <c>T</c> where the message has one (futures book, trades, futures
 /// bookTicker), else the event time <c>E</c>; spot bookTicker and spot REST snapshots carry neither (0).</para>
 /// </remarks>
-public sealed class BinanceParser : IFrameParser
+public sealed partial class BinanceParser : IFrameParser
 {
     /// <summary>Frames larger than this are rejected unread (a 5000-level spot REST snapshot is about 350 KB).</summary>
     public const int MaxFrameBytes = 4 << 20;
@@ -76,6 +76,18 @@ public sealed class BinanceParser : IFrameParser
         if (frame.Length > MaxFrameBytes) return RejectSlow(output, start, RejectReason.Oversize, "frame larger than MaxFrameBytes");
         if (frame.IsEmpty) return RejectSlow(output, start, RejectReason.InvalidJson, "empty frame");
         FrameStatus status;
+        if (!ForceReference)
+        {
+            if (TryFast(frame, url, receiveTimeNs, output, out status))
+            {
+                LastRejectDetail = null;
+                if (status == FrameStatus.Control) { ControlFrames++; return ParseResult.Control; }
+                DataFrames++;
+                return ParseResult.Data;
+            }
+            output.Truncate(start);
+            FastFallbacks++;
+        }
         RejectReason reason;
         try
         {

@@ -1,0 +1,426 @@
+using System.Runtime.CompilerServices;
+using FastEngine.Model;
+
+namespace FastEngine.Adapters.Venues.Binance;
+
+/// <summary>
+/// Fast path: a span scanner for the exact shapes Binance sends (combined-stream envelope <c>{"stream":"..","data":{..}}</c>
+/// or the raw event; depthUpdate, bookTicker, trade, aggTrade, markPriceUpdate, ignored streams such as kline, and the
+/// REST depth snapshot). It accepts only compact (at most one space after ':' and ',' in the event object, as recorded
+/// REST bodies have), ASCII, escape-free JSON with integer ids/times, string prices and the
+/// level arrays placed after the fields that identify the book; for ANY deviation it returns false, the frame's events
+/// are dropped and the <see cref="Utf8JsonReader"/> path parses the frame again: that path remains the single authority
+/// on rejects and their reasons. Accepted frames produce the same events as that path (the same Emit code completes
+/// them) and the same parser state (the connection's symbol is recorded only once the frame succeeded).
+/// </summary>
+public sealed partial class BinanceParser
+{
+    /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
+    internal bool ForceReference { get; set; }
+
+    /// <summary>Frames the fast path handed to the Utf8JsonReader path (any deviation from the expected shapes, an
+    /// unknown symbol's first sighting, and every frame the reference path rejects).</summary>
+    internal long FastFallbacks { get; private set; }
+
+    // Keys seen in the event object (duplicates and late identifying keys fall back).
+    private const int KeyE = 1 << 0, KeyEventTime = 1 << 1, KeyT = 1 << 2, KeyS = 1 << 3, KeyFirst = 1 << 4, KeyLast = 1 << 5,
+        KeyPrev = 1 << 6, KeyB = 1 << 7, KeyA = 1 << 8, KeyBQ = 1 << 9, KeyAQ = 1 << 10, KeyP = 1 << 11, KeyQ = 1 << 12,
+        KeyR = 1 << 13, KeyI = 1 << 14, KeyM = 1 << 15, KeyTradeId = 1 << 16, KeyLastUpdateId = 1 << 17, KeyBids = 1 << 18,
+        KeyAsks = 1 << 19, KeySymbol = 1 << 20;
+
+    private const int MaxSkipDepth = 4;
+
+    private bool TryFast(ReadOnlySpan<byte> frame, string? url, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        status = FrameStatus.Data;
+        var ctx = new Context(frame, url, receiveTimeNs, output);
+        var f = new Fields { HeaderIndex = -1, Instrument = InstrumentId.None };
+        int pos;
+        bool wrapped;
+        if (frame.StartsWith("{\"stream\":\""u8))
+        {
+            int q = frame.Slice(11).IndexOf((byte)'"');
+            if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
+            pos = 11 + q + 1;
+            if (!frame.Slice(pos).StartsWith(",\"data\":{"u8)) return false;
+            pos += 8; // on the data object's '{'
+            wrapped = true;
+        }
+        else
+        {
+            if (frame[0] != (byte)'{') return false;
+            pos = 0;
+            wrapped = false;
+        }
+        if (!ScanEvent(frame, ref pos, ref ctx, ref f, wrapped)) return false;
+        if (wrapped)
+        {
+            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'}') return false;
+            pos++;
+        }
+        if (pos != frame.Length) return false;
+
+        if (f.SnapshotLevels)
+        {
+            // Raw REST snapshot whose instrument was resolved at "bids" (see ScanEvent).
+            return EmitSnapshot(ref ctx, ref f) == RejectReason.None;
+        }
+        if (f.HasLastUpdateId) return false;
+        if (f.Kind == EventKind.Ignored)
+        {
+            status = FrameStatus.Control;
+            return true;
+        }
+        if (f.Kind == EventKind.Unknown) return false;
+        if (!wrapped && f.Kind == EventKind.None && !f.HasFirst && !f.HasLast) return false;
+        if (f.Instrument.IsNone)
+        {
+            if (!f.HasSymbol || !_registry.TryGet(_venue, f.Symbol, out var id)) return false;
+            f.Instrument = id;
+        }
+        if (Emit(ref ctx, ref f, wrapped, out status) != RejectReason.None || status != FrameStatus.Data) return false;
+        // Committed: what ResolveEvent records on the reference path.
+        if (_connectionInstrument != f.Instrument)
+        {
+            if (_connectionInstrument.IsNone) _connectionInstrument = f.Instrument;
+            else _connectionAmbiguous = true;
+        }
+        if ((uint)f.Instrument.Value >= (uint)_carried.Length || !_carried[f.Instrument.Value]) MarkCarriedSlow(f.Instrument);
+        return true;
+    }
+
+    /// <summary>Scans the event object at <paramref name="pos"/> ('{') into <paramref name="f"/>, parsing level arrays
+    /// into BookLevel events as they come (after their header).</summary>
+    private bool ScanEvent(ReadOnlySpan<byte> frame, ref int pos, ref Context ctx, ref Fields f, bool wrapped)
+    {
+        int seen = 0;
+        pos++;
+        if ((uint)pos >= (uint)frame.Length) return false;
+        if (frame[pos] == (byte)'}') { pos++; return true; }
+        while (true)
+        {
+            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
+            int k = 0;
+            for (int end = Math.Min(frame.Length, pos + 17); pos + 1 + k < end && frame[pos + 1 + k] != (byte)'"'; k++) { }
+            if (pos + 1 + k >= frame.Length || frame[pos + 1 + k] != (byte)'"') k = frame.Slice(pos + 1).IndexOf((byte)'"');
+            if (k <= 0) return false;
+            var key = frame.Slice(pos + 1, k);
+            pos += k + 2;
+            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)':') return false;
+            pos += frame[pos + 1] == (byte)' ' ? 2 : 1; // one space after ':' and ',' (Python-style recorded REST bodies)
+            if ((uint)pos >= (uint)frame.Length) return false;
+            byte c = frame[pos];
+            int bit = 0;
+            // After a snapshot's first level array only its other array and times may follow.
+            if (key.Length == 1)
+            {
+                switch (key[0])
+                {
+                    case (byte)'e':
+                        bit = KeyE;
+                        if (!PlainString(frame, ref pos, out var kind) || (seen & (KeyBids | KeyAsks)) != 0) return false;
+                        f.Kind = KindOf(kind);
+                        if (f.Kind == EventKind.Unknown) return false;
+                        break;
+                    case (byte)'E': bit = KeyEventTime; if (!Integer(frame, ref pos, out f.EventTime)) return false; f.HasEventTime = true; break;
+                    case (byte)'T': bit = KeyT; if (!Integer(frame, ref pos, out f.TransactTime)) return false; f.HasTransactTime = true; break;
+                    case (byte)'U': bit = KeyFirst; if (!Integer(frame, ref pos, out f.First)) return false; f.HasFirst = true; break;
+                    case (byte)'u': bit = KeyLast; if (!Integer(frame, ref pos, out f.Last)) return false; f.HasLast = true; break;
+                    case (byte)'t': bit = KeyTradeId; if (!Integer(frame, ref pos, out f.TradeId)) return false; f.HasTradeId = true; break;
+                    case (byte)'s':
+                        bit = KeyS;
+                        if (!PlainString(frame, ref pos, out f.Symbol) || (seen & (KeyBids | KeyAsks)) != 0) return false;
+                        f.HasSymbol = true;
+                        break;
+                    case (byte)'b':
+                        bit = KeyB;
+                        if (c == (byte)'[')
+                        {
+                            if (f.Kind != EventKind.Depth || !f.HasSymbol || (seen & (KeyBids | KeyAsks)) != 0) return false;
+                            if (f.Instrument.IsNone)
+                            {
+                                if (!_registry.TryGet(_venue, f.Symbol, out f.Instrument)) return false;
+                            }
+                            f.HasBids = true;
+                            if (!FastLevels(frame, ref pos, ref ctx, ref f, Side.Bid)) return false;
+                        }
+                        else if (!PlainString(frame, ref pos, out f.BidText)) return false;
+                        break;
+                    case (byte)'a':
+                        bit = KeyA;
+                        if (c == (byte)'[')
+                        {
+                            if (f.Kind != EventKind.Depth || f.HeaderIndex < 0 || (seen & (KeyBids | KeyAsks)) != 0) return false;
+                            f.HasAsks = true;
+                            if (!FastLevels(frame, ref pos, ref ctx, ref f, Side.Ask)) return false;
+                        }
+                        else if (c == (byte)'"') { if (!PlainString(frame, ref pos, out f.AskText)) return false; }
+                        else { if (!Integer(frame, ref pos, out f.AggId)) return false; f.HasAggId = true; }
+                        break;
+                    case (byte)'B': bit = KeyBQ; if (!PlainString(frame, ref pos, out f.BidQty)) return false; break;
+                    case (byte)'A': bit = KeyAQ; if (!PlainString(frame, ref pos, out f.AskQty)) return false; break;
+                    case (byte)'p': bit = KeyP; if (!PlainString(frame, ref pos, out f.P)) return false; break;
+                    case (byte)'q': bit = KeyQ; if (!PlainString(frame, ref pos, out f.Q)) return false; break;
+                    case (byte)'r': bit = KeyR; if (!PlainString(frame, ref pos, out f.R)) return false; break;
+                    case (byte)'i': bit = KeyI; if (!PlainString(frame, ref pos, out f.I)) return false; break;
+                    case (byte)'m':
+                        bit = KeyM;
+                        if (frame.Slice(pos).StartsWith("true"u8)) { f.BuyerIsMaker = true; pos += 4; }
+                        else if (frame.Slice(pos).StartsWith("false"u8)) { f.BuyerIsMaker = false; pos += 5; }
+                        else return false;
+                        f.HasMaker = true;
+                        break;
+                    default:
+                        if (!PlainText(key) || !SkipValue(frame, ref pos, 0)) return false;
+                        break;
+                }
+            }
+            else if (key.Length == 2 && key[0] == (byte)'p' && key[1] == (byte)'u')
+            {
+                bit = KeyPrev;
+                if (!Integer(frame, ref pos, out f.Prev)) return false;
+                f.HasPrev = true;
+            }
+            else if (key.SequenceEqual("lastUpdateId"u8))
+            {
+                bit = KeyLastUpdateId;
+                if (!Integer(frame, ref pos, out f.LastUpdateId)) return false;
+                f.HasLastUpdateId = true;
+            }
+            else if (key.SequenceEqual("bids"u8))
+            {
+                // Raw REST snapshot: nothing but lastUpdateId / E / T / symbol (and unknown scalars) before it.
+                bit = KeyBids;
+                if (wrapped || c != (byte)'[' || (seen & ~(KeyLastUpdateId | KeyEventTime | KeyT | KeySymbol)) != 0) return false;
+                if (!SnapshotInstrument(ref ctx, ref f)) return false;
+                f.HasBids = true; f.SnapshotLevels = true;
+                if (!FastLevels(frame, ref pos, ref ctx, ref f, Side.Bid)) return false;
+            }
+            else if (key.SequenceEqual("asks"u8))
+            {
+                bit = KeyAsks;
+                if ((seen & KeyBids) == 0 || c != (byte)'[') return false;
+                f.HasAsks = true;
+                if (!FastLevels(frame, ref pos, ref ctx, ref f, Side.Ask)) return false;
+            }
+            else if (key.SequenceEqual("symbol"u8))
+            {
+                bit = KeySymbol;
+                if (!PlainString(frame, ref pos, out f.BodySymbol)) return false;
+                f.HasBodySymbol = true;
+            }
+            else if (key.SequenceEqual("id"u8) || key.SequenceEqual("data"u8) || key.SequenceEqual("stream"u8)
+                     || key.SequenceEqual("result"u8) || key.SequenceEqual("code"u8) || key.SequenceEqual("error"u8))
+                return false;
+            else if (!PlainText(key) || !SkipValue(frame, ref pos, 0)) return false;
+
+            if ((seen & bit) != 0) return false;
+            seen |= bit;
+            // A snapshot's arrays come last but for its times: anything else known after "bids" falls back.
+            if ((seen & KeyBids) != 0 && (bit & ~(KeyBids | KeyAsks | KeyEventTime | KeyT | KeyLastUpdateId)) != 0) return false;
+            if ((uint)pos >= (uint)frame.Length) return false;
+            c = frame[pos++];
+            if (c == (byte)',')
+            {
+                if ((uint)pos < (uint)frame.Length && frame[pos] == (byte)' ') pos++;
+                continue;
+            }
+            return c == (byte)'}';
+        }
+    }
+
+    /// <summary>The REST snapshot's instrument as the reference path resolves it, without registering anything.</summary>
+    private bool SnapshotInstrument(ref Context ctx, ref Fields f)
+    {
+        InstrumentId id;
+        if (f.HasBodySymbol)
+        {
+            if (!_registry.TryGet(_venue, f.BodySymbol, out id)) return false;
+        }
+        else if (ctx.Url is { } url)
+        {
+            Span<byte> buffer = stackalloc byte[MaxSymbolBytes];
+            int length = SymbolFromUrl(url, buffer);
+            if (length <= 0 || !_registry.TryGet(_venue, buffer[..length], out id)) return false;
+        }
+        else
+        {
+            if (_connectionAmbiguous || _connectionInstrument.IsNone) return false;
+            id = _connectionInstrument;
+        }
+        f.Instrument = id;
+        return true;
+    }
+
+    /// <summary><c>[["price","qty"],...]</c> at <paramref name="pos"/> ('[') into BookLevel events (after the header).</summary>
+    private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, ref Context ctx, ref Fields f, Side side)
+    {
+        if (f.HeaderIndex < 0) AddHeader(ref ctx, ref f);
+        var instrument = f.Instrument;
+        if (instrument != _cachedId) CacheScales(instrument);
+        int priceScale = _cachedPriceScale, quantityScale = _cachedQuantityScale;
+        var output = ctx.Output;
+        long receiveNs = ctx.ReceiveTimeNs;
+        var venue = _venue;
+        pos++;
+        if ((uint)pos >= (uint)frame.Length) return false;
+        if (frame[pos] == (byte)']') { pos++; return true; }
+        while (true)
+        {
+            // ["price","qty"]
+            if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos] != (byte)'[' || frame[pos + 1] != (byte)'"') return false;
+            pos += 2;
+            if (!LevelNumber(frame, ref pos, ref ctx, priceScale, out long price, out byte pd, positive: true)) return false;
+            if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos] != (byte)',') return false;
+            pos += frame[pos + 1] == (byte)' ' ? 2 : 1; // Python-style ", " separators (recorded REST bodies)
+            if (frame[pos] != (byte)'"') return false;
+            pos++;
+            if (!LevelNumber(frame, ref pos, ref ctx, quantityScale, out long size, out byte sd, positive: false)) return false;
+            pos--; // on the closing quote
+            if ((uint)(pos + 2) >= (uint)frame.Length || frame[pos + 1] != (byte)']') return false;
+            ref var e = ref output.Add();
+            e.Kind = MarketEventKind.BookLevel;
+            e.Venue = venue;
+            e.Instrument = instrument;
+            e.Side = side;
+            e.Price = price; e.PriceDecimals = pd;
+            e.Size = size; e.SizeDecimals = sd;
+            e.ReceiveTimeNs = receiveNs;
+            byte c = frame[pos + 2];
+            pos += 3;
+            if (c == (byte)',')
+            {
+                if ((uint)pos < (uint)frame.Length && frame[pos] == (byte)' ') pos++;
+                continue;
+            }
+            return c == (byte)']';
+        }
+    }
+
+    /// <summary>
+    /// The number text at <paramref name="pos"/> up to its closing quote (<paramref name="pos"/> ends after the quote),
+    /// accepted as <see cref="Number"/> accepts it. Plain unsigned decimals of at most 19 characters are read in the same
+    /// pass that finds the quote, with the arithmetic of <see cref="FixedPoint.TryParse(ReadOnlySpan{byte}, int, out long, out byte)"/>'s
+    /// fast path; any other text goes through the quote search and FixedPoint.TryParse itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, ref Context ctx, int scale, out long value, out byte decimals, bool positive)
+    {
+        int start = pos, k = pos, dot = -1;
+        int limit = Math.Min(frame.Length, start + 19);
+        ulong acc = 0;
+        for (; k < limit; k++)
+        {
+            uint d = (uint)(frame[k] - '0');
+            if (d <= 9) { acc = acc * 10 + d; continue; }
+            if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
+            dot = k;
+        }
+        int n = k - start;
+        if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
+        {
+            int fraction = dot < 0 ? 0 : k - 1 - dot;
+            int shift = scale - fraction;
+            if ((uint)shift <= 18u)
+            {
+                ulong p = (ulong)FixedPoint.Pow10(shift);
+                if (acc <= (ulong)long.MaxValue / p)
+                {
+                    value = (long)(acc * p);
+                    decimals = (byte)fraction;
+                    pos = k + 1;
+                    return value > 0 || (value == 0 && !positive);
+                }
+            }
+        }
+        int q = frame.Slice(start).IndexOf((byte)'"');
+        if (q < 0) { value = 0; decimals = 0; return false; }
+        pos = start + q + 1;
+        return Number(ref ctx, frame.Slice(start, q), scale, out value, out decimals, positive) == RejectReason.None;
+    }
+
+    /// <summary>A string without escapes, control or non-ASCII bytes at <paramref name="pos"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PlainString(ReadOnlySpan<byte> frame, scoped ref int pos, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (frame[pos] != (byte)'"') return false;
+        // Short strings (symbols, prices, event names): one scalar pass finds the quote and checks the bytes.
+        int start = pos + 1, end = Math.Min(frame.Length, start + 24);
+        for (int i = start; i < end; i++)
+        {
+            byte b = frame[i];
+            if (b == (byte)'"')
+            {
+                value = frame.Slice(start, i - start);
+                pos = i + 1;
+                return true;
+            }
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+        }
+        int q = frame.Slice(pos + 1).IndexOf((byte)'"');
+        if (q < 0) return false;
+        value = frame.Slice(pos + 1, q);
+        pos += q + 2;
+        return PlainText(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PlainText(ReadOnlySpan<byte> text) =>
+        text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && text.IndexOf((byte)'\\') < 0;
+
+    /// <summary>A JSON integer without sign, fraction or exponent that fits 18 digits (Binance's ids and times).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
+    {
+        value = 0;
+        int i = pos;
+        uint d = (uint)(frame[i] - '0');
+        if (d > 9) return false;
+        if (d == 0)
+        {
+            pos = i + 1;
+            return pos < frame.Length && (uint)(frame[pos] - '0') > 9;
+        }
+        long v = 0;
+        int end = Math.Min(frame.Length, i + 18);
+        while (i < end && (d = (uint)(frame[i] - '0')) <= 9) { v = v * 10 + d; i++; }
+        if (i >= frame.Length || (uint)(frame[i] - '0') <= 9) return false;
+        value = v;
+        pos = i;
+        return true;
+    }
+
+    /// <summary>Skips a value the parser does not use (plain string, integer, true/false/null, flat-ish object).</summary>
+    private static bool SkipValue(ReadOnlySpan<byte> frame, ref int pos, int depth)
+    {
+        switch (frame[pos])
+        {
+            case (byte)'"': return PlainString(frame, ref pos, out _);
+            case (byte)'t': if (!frame.Slice(pos).StartsWith("true"u8)) return false; pos += 4; return true;
+            case (byte)'f': if (!frame.Slice(pos).StartsWith("false"u8)) return false; pos += 5; return true;
+            case (byte)'n': if (!frame.Slice(pos).StartsWith("null"u8)) return false; pos += 4; return true;
+            case (byte)'{':
+                if (depth >= MaxSkipDepth) return false;
+                pos++;
+                if ((uint)pos >= (uint)frame.Length) return false;
+                if (frame[pos] == (byte)'}') { pos++; return true; }
+                while (true)
+                {
+                    if (frame[pos] != (byte)'"' || !PlainString(frame, ref pos, out _)) return false;
+                    if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)':') return false;
+                    pos++;
+                    if (!SkipValue(frame, ref pos, depth + 1)) return false;
+                    if ((uint)pos >= (uint)frame.Length) return false;
+                    byte c = frame[pos++];
+                    if (c == (byte)',')
+                    {
+                        if ((uint)pos >= (uint)frame.Length) return false;
+                        continue;
+                    }
+                    return c == (byte)'}';
+                }
+            default: return Integer(frame, ref pos, out _);
+        }
+    }
+}
