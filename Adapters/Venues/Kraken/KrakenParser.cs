@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Kraken;
@@ -24,14 +25,10 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// so the payload is parsed in one pass (frames with an unusual tail fall back to saved reader positions). Zero allocation per frame after a pair's first sighting; malformed input is a
 /// counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed class KrakenParser : IFrameParser
+public sealed class KrakenParser : JsonFrameParser
 {
-    /// <summary>Frames above this size are rejected unparsed (a 1000-level snapshot is ~80 KB).</summary>
-    public const int MaxFrameBytes = 4 << 20;
-
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
-    private readonly long[] _rejects = new long[32];
 
     public KrakenParser(VenueId venue, InstrumentRegistry registry)
     {
@@ -39,43 +36,9 @@ public sealed class KrakenParser : IFrameParser
         _registry = registry;
     }
 
-    public long RejectedCount(RejectReason reason) => _rejects[(int)reason];
-
-    public long RejectedTotal => _rejects.Sum();
-
-    public ParseResult Parse(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveTimeNs, MarketEventBatch output)
-    {
-        int start = output.Count;
-        RejectReason reason;
-        FrameStatus status = FrameStatus.Data;
-        if (frame.Length > MaxFrameBytes) reason = RejectReason.Oversize;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
-        else
-        {
-            try
-            {
-                reason = ParseJson(frame, receiveTimeNs, output, out status);
-            }
-            catch (JsonException)
-            {
-                reason = RejectReason.InvalidJson;
-            }
-        }
-        if (reason == RejectReason.None) return status == FrameStatus.Control ? ParseResult.Control : ParseResult.Data;
-        return Reject(output, start, reason);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ParseResult Reject(MarketEventBatch output, int start, RejectReason reason)
-    {
-        output.Truncate(start);
-        _rejects[(int)reason]++;
-        return ParseResult.Reject(reason);
-    }
-
     private enum Channel : byte { Unknown, Book, Trade, Ticker }
 
-    private RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });

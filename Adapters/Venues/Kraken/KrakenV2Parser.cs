@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Kraken;
@@ -21,15 +22,12 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// precisions of the <c>instrument</c> channel / AssetPairs; without it the text's own decimals are used.
 /// </summary>
 /// <remarks>One instance per connection, single-threaded, zero allocation per frame after a symbol's first sighting.</remarks>
-public sealed class KrakenV2Parser : IFrameParser
+public sealed class KrakenV2Parser : JsonFrameParser
 {
-    public const int MaxFrameBytes = 4 << 20;
-
     private const byte NoPrecision = 0xFF;
 
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
-    private readonly long[] _rejects = new long[32];
     private byte[] _pricePrecision = [];
     private byte[] _qtyPrecision = [];
 
@@ -38,10 +36,6 @@ public sealed class KrakenV2Parser : IFrameParser
         _venue = venue;
         _registry = registry;
     }
-
-    public long RejectedCount(RejectReason reason) => _rejects[(int)reason];
-
-    public long RejectedTotal => _rejects.Sum();
 
     /// <summary>
     /// Declares a symbol's price and quantity precision (decimal places; Kraken <c>price_precision</c>/<c>qty_precision</c>).
@@ -71,39 +65,9 @@ public sealed class KrakenV2Parser : IFrameParser
         _qtyPrecision.AsSpan(old).Fill(NoPrecision);
     }
 
-    public ParseResult Parse(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveTimeNs, MarketEventBatch output)
-    {
-        int start = output.Count;
-        RejectReason reason;
-        FrameStatus status = FrameStatus.Data;
-        if (frame.Length > MaxFrameBytes) reason = RejectReason.Oversize;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
-        else
-        {
-            try
-            {
-                reason = ParseJson(frame, receiveTimeNs, output, out status);
-            }
-            catch (JsonException)
-            {
-                reason = RejectReason.InvalidJson;
-            }
-        }
-        if (reason == RejectReason.None) return status == FrameStatus.Control ? ParseResult.Control : ParseResult.Data;
-        return Reject(output, start, reason);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ParseResult Reject(MarketEventBatch output, int start, RejectReason reason)
-    {
-        output.Truncate(start);
-        _rejects[(int)reason]++;
-        return ParseResult.Reject(reason);
-    }
-
     private enum Channel : byte { Unknown, Book, Ticker, Trade, Control }
 
-    private RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });

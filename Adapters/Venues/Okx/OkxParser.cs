@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Okx;
@@ -22,14 +23,10 @@ namespace FastEngine.Adapters.Venues.Okx;
 /// parsed in the same pass; keys in another order still work (the <c>data</c> array is parsed from a saved reader position). Zero allocation per frame after an instrument's
 /// first sighting; a malformed frame is rejected with a counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed class OkxParser : IFrameParser
+public sealed class OkxParser : JsonFrameParser
 {
-    /// <summary>Frames above this size are rejected unparsed (a 400-level OKX snapshot is ~40 KB).</summary>
-    public const int MaxFrameBytes = 4 << 20;
-
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
-    private readonly long[] _rejects = new long[32];
 
     public OkxParser(VenueId venue, InstrumentRegistry registry)
     {
@@ -37,44 +34,10 @@ public sealed class OkxParser : IFrameParser
         _registry = registry;
     }
 
-    /// <summary>Frames rejected for <paramref name="reason"/> by this parser.</summary>
-    public long RejectedCount(RejectReason reason) => _rejects[(int)reason];
+    /// <summary>OKX answers the text <c>ping</c> with the text <c>pong</c>.</summary>
+    protected override bool IsControlText(ReadOnlySpan<byte> frame) => frame.SequenceEqual("pong"u8);
 
-    /// <summary>All rejected frames.</summary>
-    public long RejectedTotal => _rejects.Sum();
-
-    public ParseResult Parse(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveTimeNs, MarketEventBatch output)
-    {
-        int start = output.Count;
-        RejectReason reason;
-        FrameStatus status = FrameStatus.Data;
-        if (frame.Length > MaxFrameBytes) reason = RejectReason.Oversize;
-        else if (frame.SequenceEqual("pong"u8)) return ParseResult.Control;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
-        else
-        {
-            try
-            {
-                reason = ParseJson(frame, receiveTimeNs, output, out status);
-            }
-            catch (JsonException)
-            {
-                reason = RejectReason.InvalidJson;
-            }
-        }
-        if (reason == RejectReason.None) return status == FrameStatus.Control ? ParseResult.Control : ParseResult.Data;
-        return Reject(output, start, reason);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ParseResult Reject(MarketEventBatch output, int start, RejectReason reason)
-    {
-        output.Truncate(start);
-        _rejects[(int)reason]++;
-        return ParseResult.Reject(reason);
-    }
-
-    private RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Unicode;
+using FastEngine.Model;
+
+namespace FastEngine.Adapters.Venues.Common;
+
+/// <summary>
+/// The entry every JSON venue parser of this shape shares: a frame larger than <see cref="MaxFrameBytes"/> is rejected
+/// unparsed (<see cref="RejectReason.Oversize"/>), a venue's plain-text control frame (<see cref="IsControlText"/>) is
+/// control, text that is not UTF-8 is <see cref="RejectReason.InvalidUtf8"/>, a <see cref="JsonException"/> from the
+/// reader is <see cref="RejectReason.InvalidJson"/>; on any rejection the batch is truncated to what it held on entry
+/// (a rejected frame adds no event), and every outcome is counted in <see cref="Counters"/>.
+/// </summary>
+/// <remarks>One instance per connection, single-threaded; allocation-free per frame.</remarks>
+public abstract class JsonFrameParser : IFrameParser
+{
+    /// <summary>Frames above this size are rejected unparsed (the largest snapshots these venues send are ~80 KB).</summary>
+    public const int MaxFrameBytes = 4 << 20;
+
+    /// <summary>Frames by outcome and rejections by reason.</summary>
+    public ParserCounters Counters { get; } = new();
+
+    /// <summary>Frames rejected for <paramref name="reason"/> by this parser.</summary>
+    public long RejectedCount(RejectReason reason) => Counters.Of(reason);
+
+    /// <summary>All rejected frames.</summary>
+    public long RejectedTotal => Counters.Rejected;
+
+    public ParseResult Parse(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveTimeNs, MarketEventBatch output)
+    {
+        int start = output.Count;
+        RejectReason reason;
+        FrameStatus status = FrameStatus.Data;
+        if (frame.Length > MaxFrameBytes) reason = RejectReason.Oversize;
+        else if (IsControlText(frame)) return Counters.Count(ParseResult.Control);
+        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
+        else
+        {
+            try
+            {
+                reason = ParseJson(frame, receiveTimeNs, output, out status);
+            }
+            catch (JsonException)
+            {
+                reason = RejectReason.InvalidJson;
+            }
+        }
+        if (reason == RejectReason.None) return Counters.Count(status == FrameStatus.Control ? ParseResult.Control : ParseResult.Data);
+        return Reject(output, start, reason);
+    }
+
+    /// <summary>A frame the venue sends as plain text rather than JSON (OKX's <c>pong</c>); false by default.</summary>
+    protected virtual bool IsControlText(ReadOnlySpan<byte> frame) => false;
+
+    /// <summary>Parses one UTF-8 frame into <paramref name="output"/>; <see cref="RejectReason.None"/> when accepted
+    /// (<paramref name="status"/> says data or control). May throw <see cref="JsonException"/> on malformed JSON.</summary>
+    protected abstract RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ParseResult Reject(MarketEventBatch output, int start, RejectReason reason)
+    {
+        output.Truncate(start);
+        return Counters.Count(ParseResult.Reject(reason));
+    }
+}
