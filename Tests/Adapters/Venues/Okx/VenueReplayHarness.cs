@@ -2,16 +2,9 @@ using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Books;
 using FastEngine.Model;
+using FastEngine.Tests.Support;
 
 namespace FastEngine.Tests.Adapters.Venues.Okx;
-
-/// <summary>Records resync requests (test double of the venue connection).</summary>
-public sealed class RecordingResyncRequester : IResyncRequester
-{
-    public List<(VenueId Venue, InstrumentId Instrument, ResyncReason Reason)> Requests { get; } = new();
-
-    public void RequestResync(VenueId venue, InstrumentId instrument, ResyncReason reason) => Requests.Add((venue, instrument, reason));
-}
 
 /// <summary>Parser + BookKeeper wired like the engine's book stage, for replay tests of one venue.</summary>
 public sealed class VenueReplayHarness
