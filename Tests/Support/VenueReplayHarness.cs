@@ -2,9 +2,8 @@ using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Books;
 using FastEngine.Model;
-using FastEngine.Tests.Support;
 
-namespace FastEngine.Tests.Adapters.Venues.Okx;
+namespace FastEngine.Tests.Support;
 
 /// <summary>Parser + BookKeeper wired like the engine's book stage, for replay tests of one venue.</summary>
 public sealed class VenueReplayHarness
