@@ -16,7 +16,7 @@ public sealed class BinanceAllocationTests(ITestOutputHelper output)
     public void SecondPass_ParseAndBookUpdate_ZeroBytesPerFrame(string file, string venueName)
     {
         Assert.True(VenueCatalog.TryParse(venueName, out var venue));
-        var frames = BinanceReplay.Read(Fixture.Path("Binance", file));
+        var frames = RawCapture.ReadByTime(Fixture.Path("Binance", file));
         var replay = new BinanceReplay(venue);
         // Warm-up: registers the symbol, sizes books, batch and buffers, JITs. Each later pass is a new connection
         // (its books are invalidated and wait for the snapshot again, buffering the diffs before it).

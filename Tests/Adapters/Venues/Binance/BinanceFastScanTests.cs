@@ -38,7 +38,7 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
             Reference = new BinanceParser(venue, new InstrumentRegistry(), BinanceAdapter.StreamUrl(venue)) { ForceReference = true };
         }
 
-        public ParseResult Check(TimedFrame f, byte[] payload, string what)
+        public ParseResult Check(RawFrame f, byte[] payload, string what)
         {
             FastBatch.Clear();
             ReferenceBatch.Clear();
@@ -60,10 +60,10 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
         }
     }
 
-    private static (VenueId Venue, List<TimedFrame> Frames) Load(string venueName, string[] files)
+    private static (VenueId Venue, List<RawFrame> Frames) Load(string venueName, string[] files)
     {
         Assert.True(VenueCatalog.TryParse(venueName, out var venue));
-        var frames = BinanceReplay.Read(files.Select(p => Fixture.Path(p.Split('/'))).ToArray());
+        var frames = RawCapture.ReadByTime(files.Select(p => Fixture.Path(p.Split('/'))).ToArray());
         Assert.NotEmpty(frames);
         return (venue, frames);
     }
@@ -136,7 +136,7 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
         Assert.True(pair.Reference.RejectedFrames > 0); // the mutations did exercise the reject paths
     }
 
-    private static string Shape(TimedFrame f)
+    private static string Shape(RawFrame f)
     {
         var s = System.Text.Encoding.ASCII.GetString(f.Payload, 0, Math.Min(80, f.Payload.Length));
         int at = s.IndexOf('@');
@@ -179,7 +179,7 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
             """{"stream":"btcusdt@depth5","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}}""",
         ];
         var pair = new Pair(VenueCatalog.Binance);
-        var f0 = new TimedFrame(1, FrameSource.WebSocket, null, [], 0);
+        var f0 = new RawFrame(0, "recv", null, [], "0", 1);
         var fast = new List<int>();
         for (int i = 0; i < frames.Length; i++)
         {

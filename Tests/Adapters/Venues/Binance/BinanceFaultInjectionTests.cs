@@ -12,12 +12,12 @@ namespace FastEngine.Tests.Adapters.Venues.Binance;
 /// </summary>
 public sealed class BinanceFaultInjectionTests
 {
-    private static bool IsDepth(TimedFrame f) => f.Source == FrameSource.WebSocket && Encoding.UTF8.GetString(f.Payload).Contains("\"depthUpdate\"");
+    private static bool IsDepth(RawFrame f) => f.Source == FrameSource.WebSocket && Encoding.UTF8.GetString(f.Payload).Contains("\"depthUpdate\"");
 
     [Fact]
     public void DroppedDepthFrameAfterSync_GapDetected_BookUnsynced_ResyncRequested()
     {
-        var frames = BinanceReplay.Read(Fixture.Path("Binance", "spot_btcusdt_2024-08-08_first3000.tsns.txt"));
+        var frames = RawCapture.ReadByTime(Fixture.Path("Binance", "spot_btcusdt_2024-08-08_first3000.tsns.txt"));
         var depth = frames.Select((f, i) => (f, i)).Where(x => IsDepth(x.f)).Select(x => x.i).ToList();
         int dropped = depth[100]; // well after the snapshot bridge (3 diffs precede the snapshot)
         var resync = new RecordingResyncRequester();
@@ -54,7 +54,7 @@ public sealed class BinanceFaultInjectionTests
     public void DroppedBridgeFrame_GapThenNextSnapshotResyncs_BboMatchesAgain(string file, string market, string symbol, long bboChecked)
     {
         var venue = market == "futures" ? VenueCatalog.BinanceFutures : VenueCatalog.BinanceCoinM;
-        var frames = BinanceReplay.Read(Fixture.Path("Binance", file));
+        var frames = RawCapture.ReadByTime(Fixture.Path("Binance", file));
         int snapshotAt = frames.FindIndex(f => f.Source == FrameSource.Rest);
         long lastUpdateId = long.Parse(System.Text.RegularExpressions.Regex.Match(Encoding.UTF8.GetString(frames[snapshotAt].Payload), "\"lastUpdateId\":(\\d+)").Groups[1].Value);
         // The bridging diff: the first one (before the snapshot line) whose u > lastUpdateId.
@@ -86,7 +86,7 @@ public sealed class BinanceFaultInjectionTests
     [Fact]
     public void CorruptedLevelSize_BboMismatchCounted()
     {
-        var frames = BinanceReplay.Read(Fixture.Path("Binance", "usdm_btcusdt_2024-08-08_first2000.tsns.txt"));
+        var frames = RawCapture.ReadByTime(Fixture.Path("Binance", "usdm_btcusdt_2024-08-08_first2000.tsns.txt"));
         // Find a bookTicker whose u is a depth u and whose best bid level is written by that very depth frame, then
         // corrupt that level's size in the depth frame: the exchange's bookTicker must now disagree with our book.
         var depthByU = new Dictionary<string, int>();

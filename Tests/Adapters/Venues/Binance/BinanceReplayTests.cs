@@ -19,7 +19,7 @@ public sealed class BinanceReplayTests(ITestOutputHelper output)
     private BinanceReplay Run(VenueId venue, params string[] paths)
     {
         var replay = new BinanceReplay(venue);
-        replay.FeedAll(BinanceReplay.Read(paths));
+        replay.FeedAll(RawCapture.ReadByTime(paths));
         var s = replay.Stats;
         output.WriteLine($"{Path.GetFileName(paths[0])}: data={replay.Data} control={replay.Control} rejected={replay.Rejected} " +
             $"snapshots={s.Snapshots} deltas={s.DeltasApplied} stale={s.DroppedStale} gaps={s.Gaps} bbo_checked={s.BboChecked} " +
@@ -109,7 +109,7 @@ public sealed class BinanceReplayTests(ITestOutputHelper output)
 
     private string? SharedOrSkip(string relative)
     {
-        var p = BinanceReplay.Shared(relative);
+        var p = RawCapture.Shared(relative);
         if (p is null) output.WriteLine($"SKIPPED: ../shared absent ({relative} not bundled; the trimmed fixture tests cover its start)");
         return p;
     }

@@ -4,6 +4,7 @@ using FastEngine.Adapters.Venues.Bybit;
 using FastEngine.Books;
 using FastEngine.Model;
 using FastEngine.Tests.Adapters.Venues.Common;
+using FastEngine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace FastEngine.Tests.Adapters.Venues.Bybit;
@@ -12,13 +13,13 @@ public sealed class BybitParserTests(ITestOutputHelper output)
 {
     private const string CaptureFile = "v5_linear-spot_orderbook200_tickers_trades_2026-08-09.envelope.jsonl";
 
-    private static readonly Lazy<(List<CapturedFrame> Frames, CaptureReplay Replay)?> _shared = new(() =>
+    private static readonly Lazy<(List<RawFrame> Frames, CaptureReplay Replay)?> _shared = new(() =>
     {
         var shared = FastEngine.Tests.Support.Fixture.SharedDirectory();
         if (shared is null) return null;
         var path = Path.Combine(shared, "captures", "bybit", CaptureFile);
         if (!File.Exists(path)) return null;
-        var frames = CaptureReplay.ReadEnvelope(path);
+        var frames = RawCapture.Received(path);
         var replay = new CaptureReplay(new BybitAdapter());
         replay.FeedAll(frames);
         return (frames, replay);
@@ -250,7 +251,7 @@ public sealed class BybitParserTests(ITestOutputHelper output)
     [Fact]
     public void SharedCapture_UContiguousSixSnapshotsNeverCrossedFundingAndMarkEmitted()
     {
-        if (CaptureReplay.SharedCapture(output, "bybit", CaptureFile) is null) return;
+        if (RawCapture.SharedOrSkip(output, "bybit", CaptureFile) is null) return;
         var replay = _shared.Value!.Value.Replay;
         var stats = replay.Stats();
         output.WriteLine($"frames={replay.Frames} data={replay.DataFrames} control={replay.ControlFrames} snapshots={stats.Snapshots} deltas={stats.DeltasApplied} gaps={stats.Gaps}");
@@ -290,7 +291,7 @@ public sealed class BybitParserTests(ITestOutputHelper output)
     [Fact]
     public void SharedCapture_SecondPass_AllocatesNothing()
     {
-        if (CaptureReplay.SharedCapture(output, "bybit", CaptureFile) is null) return;
+        if (RawCapture.SharedOrSkip(output, "bybit", CaptureFile) is null) return;
         long bytes = CaptureReplay.SecondPassAllocatedBytes(new BybitAdapter(), _shared.Value!.Value.Frames);
         output.WriteLine($"second pass allocated {bytes} bytes");
         Assert.Equal(0, bytes);

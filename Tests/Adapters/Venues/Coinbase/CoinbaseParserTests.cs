@@ -4,6 +4,7 @@ using FastEngine.Adapters.Venues.Coinbase;
 using FastEngine.Books;
 using FastEngine.Model;
 using FastEngine.Tests.Adapters.Venues.Common;
+using FastEngine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace FastEngine.Tests.Adapters.Venues.Coinbase;
@@ -13,13 +14,13 @@ public sealed class CoinbaseParserTests(ITestOutputHelper output)
     private const string CaptureFile = "advtrade_btc-eth_2026-08-09_0-15s.envelope.jsonl";
 
     // One replay of the 9 MB capture shared by the tests that only read its results.
-    private static readonly Lazy<(List<CapturedFrame> Frames, CaptureReplay Replay)?> _shared = new(() =>
+    private static readonly Lazy<(List<RawFrame> Frames, CaptureReplay Replay)?> _shared = new(() =>
     {
         var shared = FastEngine.Tests.Support.Fixture.SharedDirectory();
         if (shared is null) return null;
         var path = Path.Combine(shared, "captures", "coinbase", CaptureFile);
         if (!File.Exists(path)) return null;
-        var frames = CaptureReplay.ReadEnvelope(path);
+        var frames = RawCapture.Received(path);
         var replay = new CaptureReplay(new CoinbaseAdapter());
         replay.FeedAll(frames);
         return (frames, replay);
@@ -248,7 +249,7 @@ public sealed class CoinbaseParserTests(ITestOutputHelper output)
     [Fact]
     public void SharedCapture_SequenceContiguousTwoSnapshotsNeverCrossedNoRejects()
     {
-        if (CaptureReplay.SharedCapture(output, "coinbase", CaptureFile) is null) return;
+        if (RawCapture.SharedOrSkip(output, "coinbase", CaptureFile) is null) return;
         var replay = _shared.Value!.Value.Replay;
         var parser = (CoinbaseParser)replay.Parsers.Values.Single();
         var stats = replay.Stats();
@@ -280,7 +281,7 @@ public sealed class CoinbaseParserTests(ITestOutputHelper output)
     public void SharedCapture_TradeAggressorAgreesWithTickerQuotes()
     {
         // External truth for the maker-side convention: an aggressive buy lifts the offer, an aggressive sell hits the bid.
-        if (CaptureReplay.SharedCapture(output, "coinbase", CaptureFile) is null) return;
+        if (RawCapture.SharedOrSkip(output, "coinbase", CaptureFile) is null) return;
         var replay = _shared.Value!.Value.Replay;
         var bid = new Dictionary<InstrumentId, long>();
         var ask = new Dictionary<InstrumentId, long>();
@@ -300,7 +301,7 @@ public sealed class CoinbaseParserTests(ITestOutputHelper output)
     [Fact]
     public void SharedCapture_SecondPass_AllocatesNothing()
     {
-        if (CaptureReplay.SharedCapture(output, "coinbase", CaptureFile) is null) return;
+        if (RawCapture.SharedOrSkip(output, "coinbase", CaptureFile) is null) return;
         long bytes = CaptureReplay.SecondPassAllocatedBytes(new CoinbaseAdapter(), _shared.Value!.Value.Frames);
         output.WriteLine($"second pass allocated {bytes} bytes");
         Assert.Equal(0, bytes);

@@ -1,22 +1,9 @@
-using System.Text;
-using System.Text.Json;
 using FastEngine.Adapters.Venues;
 using FastEngine.Books;
 using FastEngine.Model;
 using FastEngine.Tests.Support;
-using Xunit.Abstractions;
 
 namespace FastEngine.Tests.Adapters.Venues.Common;
-
-/// <summary>One received frame of a capture, with the connection it came on.</summary>
-public sealed record CapturedFrame(string Connection, string Url, byte[] Payload);
-
-/// <summary>Records resync requests (the test double of a venue connection).</summary>
-public sealed class RecordingResyncRequester : IResyncRequester
-{
-    public List<(VenueId Venue, InstrumentId Instrument, ResyncReason Reason)> Requests { get; } = new();
-    public void RequestResync(VenueId venue, InstrumentId instrument, ResyncReason reason) => Requests.Add((venue, instrument, reason));
-}
 
 /// <summary>
 /// Replays captured frames through a venue adapter's parsers (one per connection, venue inferred from the URL) and a
@@ -50,12 +37,13 @@ public sealed class CaptureReplay
     public IFrameParser ParserOf(string connection) => _parsers[connection];
     public IReadOnlyDictionary<string, IFrameParser> Parsers => _parsers;
 
-    public ParseResult Feed(CapturedFrame frame)
+    public ParseResult Feed(RawFrame frame)
     {
         if (!_parsers.TryGetValue(frame.Connection, out var parser))
         {
-            Assert.True(VenueCatalog.TryInferFromUrl(frame.Url, out var venue), frame.Url);
-            parser = _adapter.CreateParser(venue, Registry, frame.Url);
+            string url = frame.Url ?? "";
+            Assert.True(VenueCatalog.TryInferFromUrl(url, out var venue), url);
+            parser = _adapter.CreateParser(venue, Registry, url);
             _parsers[frame.Connection] = parser;
         }
         Batch.Clear();
@@ -75,7 +63,7 @@ public sealed class CaptureReplay
         return result;
     }
 
-    public void FeedAll(IEnumerable<CapturedFrame> frames)
+    public void FeedAll(IEnumerable<RawFrame> frames)
     {
         foreach (var f in frames) Feed(f);
     }
@@ -89,52 +77,11 @@ public sealed class CaptureReplay
 
     public int Count(MarketEventKind kind) => Events.Count(e => e.Kind == kind);
 
-    /// <summary>Received frames of an envelope (E) capture, with their connection id and URL.</summary>
-    public static List<CapturedFrame> ReadEnvelope(string path)
-    {
-        var urls = new Dictionary<string, string>();
-        var frames = new List<CapturedFrame>();
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.Length == 0) continue;
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            string t = root.GetProperty("t").GetString()!;
-            if (!root.TryGetProperty("conn", out var c)) continue;
-            string conn = c.ValueKind == JsonValueKind.String ? c.GetString()! : c.GetRawText();
-            if (t == "connect") urls[conn] = root.GetProperty("addr").GetString()!;
-            else if (t == "recv") frames.Add(new CapturedFrame(conn, urls[conn], Encoding.UTF8.GetBytes(root.GetProperty("data").GetString()!)));
-        }
-        return frames;
-    }
-
-    /// <summary>Received frames of a legacy (L) capture.</summary>
-    public static List<CapturedFrame> ReadLegacy(string path) =>
-        RawCapture.Read(path).Where(f => f.Kind == "recv").Select(f => new CapturedFrame(f.Connection.ToString(), f.Url ?? "", f.Payload)).ToList();
-
-    /// <summary>The shared AGPL capture, or null (with the documented skip message) when ../shared is absent.</summary>
-    public static string? SharedCapture(ITestOutputHelper output, params string[] parts)
-    {
-        var shared = Fixture.SharedDirectory();
-        if (shared is null)
-        {
-            output.WriteLine("SKIPPED: ../shared absent (AGPL capture not bundled)");
-            return null;
-        }
-        var path = Path.Combine([shared, "captures", .. parts]);
-        if (!File.Exists(path))
-        {
-            output.WriteLine($"SKIPPED: {path} absent (AGPL capture not bundled)");
-            return null;
-        }
-        return path;
-    }
-
     /// <summary>
     /// Replays <paramref name="frames"/> twice through fresh parsers sharing one registry/keeper/batch and returns the bytes
     /// allocated by this thread during the second pass (parse + BookKeeper.OnEvent for every event).
     /// </summary>
-    public static long SecondPassAllocatedBytes(IVenueAdapter adapter, IReadOnlyList<CapturedFrame> frames)
+    public static long SecondPassAllocatedBytes(IVenueAdapter adapter, IReadOnlyList<RawFrame> frames)
     {
         var replay = new CaptureReplay(adapter) { KeepEvents = false };
         var registry = replay.Registry;
@@ -142,7 +89,7 @@ public sealed class CaptureReplay
         var batch = replay.Batch;
         var payloads = frames.Select(f => f.Payload).ToArray();
         var connections = frames.Select(f => f.Connection).Distinct().ToArray();
-        var urls = connections.ToDictionary(c => c, c => frames.First(f => f.Connection == c).Url);
+        var urls = connections.ToDictionary(c => c, c => frames.First(f => f.Connection == c).Url ?? "");
         var index = frames.Select(f => Array.IndexOf(connections, f.Connection)).ToArray();
         IFrameParser[] MakeParsers() => connections.Select(c =>
         {

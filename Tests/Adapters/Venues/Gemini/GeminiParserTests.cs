@@ -180,17 +180,17 @@ public sealed class GeminiParserTests(ITestOutputHelper output)
     {
         // SOURCES: 993 frames = 935 l2_updates (10 full books) + 51 trades + 7 heartbeats.
         var replay = new CaptureReplay(new GeminiAdapter());
-        replay.FeedAll(CaptureReplay.ReadLegacy(FixturePath));
+        replay.FeedAll(RawCapture.Received(FixturePath));
         AssertReplay(replay, 993, 51, 7);
     }
 
     [Fact]
     public void SharedCapture2026_TenSnapshotsNeverCrossedNoRejects()
     {
-        var path = CaptureReplay.SharedCapture(output, "gemini", SharedFile);
+        var path = RawCapture.SharedOrSkip(output, "gemini", SharedFile);
         if (path is null) return;
         var replay = new CaptureReplay(new GeminiAdapter());
-        replay.FeedAll(CaptureReplay.ReadEnvelope(path));
+        replay.FeedAll(RawCapture.Received(path));
         AssertReplay(replay, 563, 2, 2);
         Assert.Contains(replay.Registry.All, i => i.Canonical == "BTC-USDC-PERP");
     }
@@ -198,7 +198,7 @@ public sealed class GeminiParserTests(ITestOutputHelper output)
     [Fact]
     public void Fixture2021_SecondPass_AllocatesNothing()
     {
-        long bytes = CaptureReplay.SecondPassAllocatedBytes(new GeminiAdapter(), CaptureReplay.ReadLegacy(FixturePath));
+        long bytes = CaptureReplay.SecondPassAllocatedBytes(new GeminiAdapter(), RawCapture.Received(FixturePath));
         output.WriteLine($"second pass allocated {bytes} bytes");
         Assert.Equal(0, bytes);
     }
@@ -206,9 +206,9 @@ public sealed class GeminiParserTests(ITestOutputHelper output)
     [Fact]
     public void SharedCapture2026_SecondPass_AllocatesNothing()
     {
-        var path = CaptureReplay.SharedCapture(output, "gemini", SharedFile);
+        var path = RawCapture.SharedOrSkip(output, "gemini", SharedFile);
         if (path is null) return;
-        long bytes = CaptureReplay.SecondPassAllocatedBytes(new GeminiAdapter(), CaptureReplay.ReadEnvelope(path));
+        long bytes = CaptureReplay.SecondPassAllocatedBytes(new GeminiAdapter(), RawCapture.Received(path));
         output.WriteLine($"second pass allocated {bytes} bytes");
         Assert.Equal(0, bytes);
     }

@@ -4,7 +4,7 @@ using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Kraken;
 using FastEngine.Books;
 using FastEngine.Model;
-using FastEngine.Tests.Adapters.Venues.Okx;
+using FastEngine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace FastEngine.Tests.Adapters.Venues.Kraken;

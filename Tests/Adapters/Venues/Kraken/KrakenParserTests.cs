@@ -13,7 +13,7 @@ public sealed class KrakenParserTests
     internal const string TradeFixture = "spot_v1_trade_2021-04-17.legacy.txt";
     internal const string TickerFixture = "spot_v1_ticker_2021-04-17.legacy.txt";
 
-    internal static List<RawFrame> Frames(string name) => RawCapture.Read(Fixture.Path("Kraken", name)).Where(f => f.Kind == "recv").ToList();
+    internal static List<RawFrame> Frames(string name) => RawCapture.Received(Fixture.Path("Kraken", name));
 
     private static (KrakenParser Parser, MarketEventBatch Batch, InstrumentRegistry Registry) Create()
     {

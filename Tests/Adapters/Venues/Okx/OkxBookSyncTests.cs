@@ -123,7 +123,7 @@ public sealed class OkxBookSyncTests(ITestOutputHelper output)
             output.WriteLine("SKIPPED: ../shared absent (full OKX capture not bundled; the in-repo fixture test covers its first 1,800 lines)");
             return;
         }
-        var frames = RawCapture.Read(Path.Combine(shared, SharedCapture)).Where(f => f.Kind == "recv").ToList();
+        var frames = RawCapture.Received(Path.Combine(shared, SharedCapture));
         var h = NewHarness();
         foreach (var f in frames) h.Feed(f.Payload);
         var stats = h.Keeper.StatsOf(VenueCatalog.Okx);

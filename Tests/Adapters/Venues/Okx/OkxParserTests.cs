@@ -11,7 +11,7 @@ public sealed class OkxParserTests
 {
     internal const string FixtureName = "v5_books-l2-tbt_tickers_trades_2022-02-27.first1800.legacy.txt";
 
-    internal static List<RawFrame> Frames() => RawCapture.Read(Fixture.Path("Okx", FixtureName)).Where(f => f.Kind == "recv").ToList();
+    internal static List<RawFrame> Frames() => RawCapture.Received(Fixture.Path("Okx", FixtureName));
 
     private static (OkxParser Parser, MarketEventBatch Batch, InstrumentRegistry Registry) Create()
     {

@@ -3,15 +3,7 @@ using FastEngine.Adapters.Venues;
 using FastEngine.Books;
 using FastEngine.Model;
 
-namespace FastEngine.Tests.Adapters.Venues.Okx;
-
-/// <summary>Records resync requests (test double of the venue connection).</summary>
-public sealed class RecordingResyncRequester : IResyncRequester
-{
-    public List<(VenueId Venue, InstrumentId Instrument, ResyncReason Reason)> Requests { get; } = new();
-
-    public void RequestResync(VenueId venue, InstrumentId instrument, ResyncReason reason) => Requests.Add((venue, instrument, reason));
-}
+namespace FastEngine.Tests.Support;
 
 /// <summary>Parser + BookKeeper wired like the engine's book stage, for replay tests of one venue.</summary>
 public sealed class VenueReplayHarness
