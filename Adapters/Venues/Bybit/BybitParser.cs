@@ -28,7 +28,7 @@ namespace FastEngine.Adapters.Venues.Bybit;
 /// <para>Allocation: none per frame after warm-up (per-instrument ticker state grows on a cold path). Not thread-safe:
 /// one instance per connection.</para>
 /// </remarks>
-public sealed class BybitParser : IFrameParser
+public sealed partial class BybitParser : IFrameParser
 {
     private readonly InstrumentRegistry _registry;
     private readonly VenueId _venue;
@@ -66,6 +66,13 @@ public sealed class BybitParser : IFrameParser
         else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
         else
         {
+            if (!ForceReference)
+            {
+                // Fast path (orderbook frames of the exact shape Bybit sends); any deviation parses the frame again below.
+                if (TryFast(frame, receiveTimeNs, output)) return Counters.Count(ParseResult.Data);
+                output.Truncate(start);
+                FastFallbacks++;
+            }
             try
             {
                 reason = ParseFrame(frame, receiveTimeNs, output, start, out control);
