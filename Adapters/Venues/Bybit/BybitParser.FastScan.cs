@@ -113,14 +113,12 @@ public sealed partial class BybitParser
         {
             if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
             pos++;
-            if (!PlainString(frame, ref pos, out var price)) return false;
+            ref var e = ref output.Add();
+            if (!LevelNumber(frame, ref pos, priceScale, out e.Price, out e.PriceDecimals)) return false;
             if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)',') return false;
             pos++;
-            if (!PlainString(frame, ref pos, out var size)) return false;
+            if (!LevelNumber(frame, ref pos, quantityScale, out e.Size, out e.SizeDecimals)) return false;
             if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)']') return false;
-            ref var e = ref output.Add();
-            if (VenueJson.ParseUnsigned(price, priceScale, out e.Price, out e.PriceDecimals) != RejectReason.None) return false;
-            if (VenueJson.ParseUnsigned(size, quantityScale, out e.Size, out e.SizeDecimals) != RejectReason.None) return false;
             e.Kind = MarketEventKind.BookLevel;
             e.Side = side;
             e.Venue = venue;
@@ -131,6 +129,49 @@ public sealed partial class BybitParser
             if (c == (byte)',') continue;
             return c == (byte)']';
         }
+    }
+
+    /// <summary>
+    /// The quoted number at <paramref name="pos"/> (its opening quote; <paramref name="pos"/> ends after the closing
+    /// quote), accepted exactly as <see cref="VenueJson.ParseUnsigned"/> accepts it. Plain unsigned decimals of at most 19
+    /// characters are read in the pass that finds the quote, with the arithmetic of FixedPoint.TryParse's fast path; any
+    /// other text goes through <see cref="PlainString"/> and ParseUnsigned itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
+    {
+        int start = pos + 1, k = start, dot = -1;
+        if ((uint)start < (uint)frame.Length && frame[pos] == (byte)'"')
+        {
+            int limit = Math.Min(frame.Length, start + 19);
+            ulong acc = 0;
+            for (; k < limit; k++)
+            {
+                uint d = (uint)(frame[k] - '0');
+                if (d <= 9) { acc = acc * 10 + d; continue; }
+                if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
+                dot = k;
+            }
+            int n = k - start;
+            if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
+            {
+                int fraction = dot < 0 ? 0 : k - 1 - dot;
+                int shift = scale - fraction;
+                if ((uint)shift <= 18u)
+                {
+                    ulong p = (ulong)FixedPoint.Pow10(shift);
+                    if (acc <= (ulong)long.MaxValue / p)
+                    {
+                        value = (long)(acc * p);
+                        decimals = (byte)fraction;
+                        pos = k + 1;
+                        return true;
+                    }
+                }
+            }
+        }
+        if (!PlainString(frame, ref pos, out var text)) { value = 0; decimals = 0; return false; }
+        return VenueJson.ParseUnsigned(text, scale, out value, out decimals) == RejectReason.None;
     }
 
     /// <summary>A string without escapes, control or non-ASCII bytes at <paramref name="pos"/> (its opening quote);
