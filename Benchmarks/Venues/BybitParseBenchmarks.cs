@@ -25,6 +25,7 @@ public class BybitParseBenchmarks
     private readonly MarketEventBatch _batch = new();
     private readonly BybitParser[] _parsers;
     private readonly BybitParser[] _parseOnlyParsers;
+    private readonly BybitParser[] _referenceParsers;
     private readonly string[] _venueNames;
 
     public BybitParseBenchmarks()
@@ -38,6 +39,7 @@ public class BybitParseBenchmarks
         foreach (var v in venues) _keeper.SetSpec(v, adapter.SyncSpec(v));
         _parsers = venues.Select(v => new BybitParser(v, _registry)).ToArray();
         _parseOnlyParsers = venues.Select(v => new BybitParser(v, _registry)).ToArray();
+        _referenceParsers = venues.Select(v => new BybitParser(v, _registry) { ForceReference = true }).ToArray();
         _venueNames = venues.Select(v => VenueNames.NameOf(v)).ToArray();
         FastEngineParseAndBook();
         var ours = VenueCaptureFrames.TopOfBooks(_keeper, _registry);
@@ -73,6 +75,21 @@ public class BybitParseBenchmarks
         {
             _batch.Clear();
             _parseOnlyParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
+            events += _batch.Count;
+        }
+        return events;
+    }
+
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only, Utf8JsonReader path (ForceReference)")]
+    public long FastEngineParseOnlyReference()
+    {
+        long events = 0;
+        var payloads = _frames.Payloads;
+        var connection = _frames.Connection;
+        for (int f = 0; f < payloads.Length; f++)
+        {
+            _batch.Clear();
+            _referenceParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
             events += _batch.Count;
         }
         return events;
