@@ -4,15 +4,16 @@ using FastEngine.Model;
 namespace FastEngine.Adapters.Venues.Okx;
 
 /// <summary>
-/// Fast path: a span scanner for the exact book pushes OKX sends —
+/// Fast path: a span scanner for the exact pushes OKX sends —
 /// <c>{"arg":{"channel":"books-l2-tbt","instId":"X"},"action":"update","data":[{"asks":[["px","sz","0","n"],..],"bids":[..],"ts":"ms","checksum":n}]}</c>
-/// (also books, books50-l2-tbt and books5, with optional seqId/prevSeqId): compact, ASCII, escape-free JSON with the
-/// keys in that order, string numbers in the levels and integer (or integer-string) times, checksums and sequence ids.
-/// For ANY deviation, another channel, an acknowledgement or an unknown instrument (its first sighting registers it)
-/// it returns false, the frame's events are dropped and the <see cref="System.Text.Json.Utf8JsonReader"/> path parses
-/// the frame again: that path remains the single authority on rejects and their reasons. Accepted frames produce the
-/// same events as that path: the same helpers open and complete each book message, and numbers go through the same
-/// <see cref="VenueNumbers.Parse"/>.
+/// (also books, books50-l2-tbt and books5, with optional seqId/prevSeqId), tickers and trades pushes
+/// (<c>{"arg":{..},"data":[{..}]}</c>, unused keys with plain string values) and subscribe acknowledgements: compact,
+/// ASCII, escape-free JSON with the keys in that order, string numbers and integer (or integer-string) times,
+/// checksums and ids. For ANY deviation, another channel, an error event or an unknown instrument (its first sighting
+/// registers it) it returns false, the frame's events are dropped and the <see cref="System.Text.Json.Utf8JsonReader"/>
+/// path parses the frame again: that path remains the single authority on rejects and their reasons. Accepted frames
+/// produce the same events as that path: the same helpers emit them (AddBookHeader/CompleteBookHeader, AddLevel,
+/// AddBbo, AddTrade) and numbers go through the same <see cref="VenueNumbers.Parse"/>.
 /// </summary>
 public sealed partial class OkxParser
 {
@@ -28,37 +29,148 @@ public sealed partial class OkxParser
     private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
+        if (frame.StartsWith("{\"event\":"u8)) return FastAck(frame, ref status);
         if (!frame.StartsWith("{\"arg\":{\"channel\":\""u8)) return false;
         int pos = 18; // on the channel's opening quote
         if (!PlainString(frame, ref pos, out var channel)) return false;
         var kind = Classify(channel);
-        if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5)) return false;
+        if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
+            or OkxChannel.Tickers or OkxChannel.Trades)) return false;
         if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out var instId)) return false;
         if (!Expect(frame, ref pos, "},"u8)) return false;
-        bool snapshot = kind == OkxChannel.Books5;
+        bool needsAction = NeedsAction(kind), snapshot = kind == OkxChannel.Books5;
         if (Expect(frame, ref pos, "\"action\":"u8))
         {
             if (!PlainString(frame, ref pos, out var action) || !Expect(frame, ref pos, ","u8)) return false;
-            if (kind != OkxChannel.Books5)
+            if (needsAction)
             {
                 if (action.SequenceEqual("snapshot"u8)) snapshot = true;
                 else if (!action.SequenceEqual("update"u8)) return false;
             }
         }
-        else if (kind != OkxChannel.Books5) return false;
+        else if (needsAction) return false;
         if (!Expect(frame, ref pos, "\"data\":["u8)) return false;
         if (!_registry.TryGet(_venue, instId, out var id)) return false;
         var instrument = _registry[id];
         while (true)
         {
-            if (!FastBook(frame, ref pos, instrument, snapshot, receiveTimeNs, output)) return false;
-            if ((uint)pos >= (uint)frame.Length) return false;
+            bool ok = kind switch
+            {
+                OkxChannel.Tickers => FastTicker(frame, ref pos, instrument, receiveTimeNs, output),
+                OkxChannel.Trades => FastTrade(frame, ref pos, instrument, receiveTimeNs, output),
+                _ => FastBook(frame, ref pos, instrument, snapshot, receiveTimeNs, output),
+            };
+            if (!ok || (uint)pos >= (uint)frame.Length) return false;
             byte c = frame[pos++];
             if (c == (byte)',') continue;
             if (c != (byte)']') return false;
             break;
         }
-        return pos + 1 == frame.Length && frame[pos] == (byte)'}';
+        if (pos + 1 != frame.Length || frame[pos] != (byte)'}') return false;
+        if (kind == OkxChannel.Trades) output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return true;
+    }
+
+    /// <summary><c>{"event":"subscribe"}</c> or <c>{"event":"subscribe","arg":{"channel":"c","instId":"X"}}</c>: control
+    /// (an error event, or any other shape, goes to the reference path).</summary>
+    private static bool FastAck(ReadOnlySpan<byte> frame, ref FrameStatus status)
+    {
+        int pos = 9; // on the event's opening quote
+        if (!PlainString(frame, ref pos, out var evt) || evt.SequenceEqual("error"u8)) return false;
+        if (pos + 1 != frame.Length || frame[pos] != (byte)'}')
+        {
+            if (!Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !PlainString(frame, ref pos, out _)) return false;
+            if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out _)) return false;
+            if (pos + 2 != frame.Length || !Expect(frame, ref pos, "}}"u8)) return false;
+        }
+        status = FrameStatus.Control;
+        return true;
+    }
+
+    private const int KeyPx = 1, KeySz = 2, KeyTradeId = 4, KeySide = 8, KeyBidPx = 16, KeyBidSz = 32, KeyAskPx = 64, KeyAskSz = 128, KeyTime = 256;
+
+    /// <summary>One trade object at <paramref name="pos"/> ('{'): px, sz, side (buy/sell) required, other keys plain strings.</summary>
+    private bool FastTrade(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
+        pos++;
+        long px = 0, sz = 0, tradeId = 0, tsMs = 0;
+        var side = Side.None;
+        int seen = 0;
+        while (true)
+        {
+            if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+            int bit = 0;
+            if (key.SequenceEqual("px"u8)) { bit = KeyPx; if (!NumberString(frame, ref pos, instrument.PriceScale, out px, out _)) return false; }
+            else if (key.SequenceEqual("sz"u8)) { bit = KeySz; if (!NumberString(frame, ref pos, instrument.QuantityScale, out sz, out _)) return false; }
+            else if (key.SequenceEqual("tradeId"u8)) { bit = KeyTradeId; if (!Integer(frame, ref pos, out tradeId)) return false; }
+            else if (key.SequenceEqual("ts"u8)) { bit = KeyTime; if (!Integer(frame, ref pos, out tsMs)) return false; }
+            else if (key.SequenceEqual("side"u8))
+            {
+                bit = KeySide;
+                if (!PlainString(frame, ref pos, out var text)) return false;
+                side = text.SequenceEqual("buy"u8) ? Side.Bid : text.SequenceEqual("sell"u8) ? Side.Ask : Side.None;
+                if (side == Side.None) return false;
+            }
+            else if (!PlainString(frame, ref pos, out _)) return false;
+            if ((seen & bit) != 0) return false;
+            seen |= bit;
+            if ((uint)pos >= (uint)frame.Length) return false;
+            byte c = frame[pos++];
+            if (c == (byte)',') continue;
+            if (c != (byte)'}') return false;
+            break;
+        }
+        if ((seen & (KeyPx | KeySz | KeySide)) != (KeyPx | KeySz | KeySide)) return false;
+        AddTrade(output, instrument.Id, side, px, sz, tradeId, tsMs, receiveTimeNs);
+        return true;
+    }
+
+    /// <summary>One ticker object at <paramref name="pos"/> ('{'): best bid/ask (empty string = 0), ts; other keys plain strings.</summary>
+    private bool FastTicker(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
+        pos++;
+        long bidPx = 0, bidSz = 0, askPx = 0, askSz = 0, tsMs = 0;
+        int seen = 0;
+        if (frame[pos] == (byte)'}') pos++;
+        else
+        {
+            while (true)
+            {
+                if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                int bit = 0;
+                bool ok;
+                if (key.SequenceEqual("bidPx"u8)) { bit = KeyBidPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out bidPx); }
+                else if (key.SequenceEqual("bidSz"u8)) { bit = KeyBidSz; ok = OptionalNumber(frame, ref pos, instrument.QuantityScale, out bidSz); }
+                else if (key.SequenceEqual("askPx"u8)) { bit = KeyAskPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out askPx); }
+                else if (key.SequenceEqual("askSz"u8)) { bit = KeyAskSz; ok = OptionalNumber(frame, ref pos, instrument.QuantityScale, out askSz); }
+                else if (key.SequenceEqual("ts"u8)) { bit = KeyTime; ok = Integer(frame, ref pos, out tsMs); }
+                else ok = PlainString(frame, ref pos, out _);
+                if (!ok || (seen & bit) != 0) return false;
+                seen |= bit;
+                if ((uint)pos >= (uint)frame.Length) return false;
+                byte c = frame[pos++];
+                if (c == (byte)',') continue;
+                if (c != (byte)'}') return false;
+                break;
+            }
+        }
+        AddBbo(output, instrument, bidPx, bidSz, askPx, askSz, tsMs, receiveTimeNs);
+        return true;
+    }
+
+    /// <summary>A string number that may be empty (0), as <see cref="ReadOptionalNumber"/> reads it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool OptionalNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value)
+    {
+        if ((uint)(pos + 1) < (uint)frame.Length && frame[pos] == (byte)'"' && frame[pos + 1] == (byte)'"')
+        {
+            value = 0;
+            pos += 2;
+            return true;
+        }
+        return NumberString(frame, ref pos, scale, out value, out _);
     }
 
     /// <summary>One book message object at <paramref name="pos"/> ('{'): header, levels, completion.</summary>

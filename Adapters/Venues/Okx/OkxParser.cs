@@ -457,22 +457,29 @@ public sealed partial class OkxParser : JsonFrameParser
             }
             if (r.TokenType != JsonTokenType.EndObject) return RejectReason.UnexpectedShape;
             if (!hasPx || !hasSz || side == Side.None) return RejectReason.MissingField;
-            ref var e = ref output.Add();
-            e.Kind = MarketEventKind.Trade;
-            e.Venue = _venue;
-            e.Instrument = instrument.Id;
-            e.Side = side;
-            e.Price = px;
-            e.Size = sz;
-            e.Sequence = tradeId;
-            e.ExchangeTimeNs = tsMs * 1_000_000;
-            e.ReceiveTimeNs = receiveTimeNs;
+            AddTrade(output, instrument.Id, side, px, sz, tradeId, tsMs, receiveTimeNs);
             count++;
         }
         if (r.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
         if (count == 0) return RejectReason.MissingField;
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         return RejectReason.None;
+    }
+
+    /// <summary>One Trade event (both paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTrade(MarketEventBatch output, InstrumentId instrument, Side side, long px, long sz, long tradeId, long tsMs, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = px;
+        e.Size = sz;
+        e.Sequence = tradeId;
+        e.ExchangeTimeNs = tsMs * 1_000_000;
+        e.ReceiveTimeNs = receiveTimeNs;
     }
 
     private RejectReason ParseFunding(ref Utf8JsonReader r, Instrument instrument, long receiveTimeNs, MarketEventBatch output)

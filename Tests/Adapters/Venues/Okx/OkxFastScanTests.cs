@@ -12,7 +12,7 @@ namespace FastEngine.Tests.Adapters.Venues.Okx;
 /// The span fast path of <see cref="OkxParser"/> against its Utf8JsonReader reference path (ForceReference): same
 /// ParseResult (status and reject reason), events (byte for byte) and parser counters over every frame of the in-repo
 /// OKX fixture and the shared full capture (when ../shared is present), and over one-byte mutations and truncations of
-/// its first frames; no book frame falls back to the reference path once its instrument was registered.
+/// its first frames; no frame (books, tickers, trades, acks) falls back to the reference path once its instrument was registered.
 /// </summary>
 public sealed class OkxFastScanTests(ITestOutputHelper output)
 {
@@ -81,14 +81,15 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
         Assert.True(books > 0);
         Assert.Equal(0, pair.Reference.Counters.Rejected);
         Assert.Equal(0, bookFallbacks);
+        Assert.Equal(0, otherFallbacks); // tickers, trades and subscribe acks have their fast shapes too
     }
 
     [Fact]
-    public void Fixture_FastPathEqualsReference_AndBooksNeverFallBackOnceKnown() =>
+    public void Fixture_FastPathEqualsReference_AndNothingFallsBackOnceInstrumentsAreKnown() =>
         BothPasses(OkxParserTests.Frames(), "fixture");
 
     [Fact]
-    public void SharedCapture_FastPathEqualsReference_AndBooksNeverFallBackOnceKnown()
+    public void SharedCapture_FastPathEqualsReference_AndNothingFallsBackOnceInstrumentsAreKnown()
     {
         var path = RawCapture.SharedOrSkip(output, "okx", "v5_books-l2-tbt_tickers_trades_2022-02-27.legacy.txt");
         if (path is null) return;
@@ -158,6 +159,17 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
             """{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[],"ts":"1","checksum":1}]} """,
             """{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}""",
             """{"event":"error","code":"60012","msg":"Invalid request"}""",
+            // 19-: tickers and trades (the instrument is known by now), an ack without arg, and their deviations.
+            """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT","instId":"BTC-USDT","last":"9999.99","askPx":"9999.99","askSz":"11","bidPx":"","bidSz":"","ts":"1597026383085"}]}""",
+            """{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897"},{"instId":"BTC-USDT","tradeId":"130639475","px":"42220","sz":"1","side":"sell","ts":"1630048897898"}]}""",
+            """{"event":"unsubscribe"}""",
+            """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{}]}""",
+            """{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"tradeId":"1","px":42219.9,"sz":"1","side":"buy","ts":"1"}]}""",
+            """{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"tradeId":"1","px":"42219.9","sz":"1","side":"buyer","ts":"1"}]}""",
+            """{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"tradeId":"1","px":"42219.9","sz":"1","ts":"1"}]}""",
+            """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"bidPx":"1","bidPx":"2","ts":"1"}]}""",
+            """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"bidPx":"1","vol24h":7,"ts":"1"}]}""",
+            """{"event":"subscribe","arg":{"channel":"trades","instId":"BTC-USDT"},"connId":"a4d3ae55"}""",
         ];
         var pair = new Pair();
         var fast = new List<int>();
@@ -168,6 +180,6 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
             if (pair.Fast.FastFallbacks == before) fast.Add(i);
             output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
         }
-        Assert.Equal([1, 2, 4, 5], fast);
+        Assert.Equal([1, 2, 4, 5, 17, 19, 20, 21, 22], fast);
     }
 }
