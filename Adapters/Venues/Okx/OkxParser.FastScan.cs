@@ -204,7 +204,11 @@ public sealed partial class OkxParser
                 }
                 else if (key.SequenceEqual("seqId"u8)) { bit = KeySeq; if (!Integer(frame, ref pos, out seqId)) return false; }
                 else if (key.SequenceEqual("prevSeqId"u8)) { bit = KeyPrev; if (!Integer(frame, ref pos, out prevSeqId)) return false; }
-                else return false;
+                else
+                {
+                    bit = 0; // unused key (books5 repeats instId here): a plain string, skipped as the reference path does
+                    if (!PlainString(frame, ref pos, out _)) return false;
+                }
                 if ((seen & bit) != 0) return false;
                 seen |= bit;
                 if ((uint)pos >= (uint)frame.Length) return false;
