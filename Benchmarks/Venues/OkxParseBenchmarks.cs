@@ -26,6 +26,8 @@ public class OkxParseBenchmarks
     private readonly MarketEventBatch _batch = new();
     private IFrameParser _plainParser = null!;
     private BookKeeper _plainKeeper = null!;
+    private IFrameParser _referenceParser = null!;
+    private BookKeeper _referenceKeeper = null!;
     private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
     private readonly Dictionary<string, (SortedDictionary<decimal, TextLevel> Bids, SortedDictionary<decimal, TextLevel> Asks)> _checkedBooks = new();
     private long _baselineChecksumOk, _baselineChecksumBad;
@@ -46,8 +48,14 @@ public class OkxParseBenchmarks
         _plainKeeper = new BookKeeper(plainRegistry);
         _plainKeeper.SetSpec(VenueCatalog.Okx, OkxAdapter.BookSpec with { Checksum = ChecksumKind.None });
         _plainParser = new OkxParser(VenueCatalog.Okx, plainRegistry);
+        // As FastEngineWithoutChecksum, but every frame through the Utf8JsonReader path (the span fast path off).
+        var referenceRegistry = new InstrumentRegistry();
+        _referenceKeeper = new BookKeeper(referenceRegistry);
+        _referenceKeeper.SetSpec(VenueCatalog.Okx, OkxAdapter.BookSpec with { Checksum = ChecksumKind.None });
+        _referenceParser = new OkxParser(VenueCatalog.Okx, referenceRegistry) { ForceReference = true };
         FastEngine();
         FastEngineWithoutChecksum();
+        FastEngineReferencePathWithoutChecksum();
         JsonSerializerBaseline();
         JsonSerializerWithChecksum();
         CrossCheck();
@@ -105,6 +113,23 @@ public class OkxParseBenchmarks
             _plainParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
             var span = _batch.Events;
             for (int i = 0; i < span.Length; i++) _plainKeeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>FastEngineWithoutChecksum with the parser's span fast path off (Utf8JsonReader for every frame).</summary>
+    [Benchmark(OperationsPerInvoke = 1796)]
+    public int FastEngineReferencePathWithoutChecksum()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _referenceParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
             events += span.Length;
         }
         return events;

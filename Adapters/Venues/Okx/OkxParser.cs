@@ -23,7 +23,7 @@ namespace FastEngine.Adapters.Venues.Okx;
 /// parsed in the same pass; keys in another order still work (the <c>data</c> array is parsed from a saved reader position). Zero allocation per frame after an instrument's
 /// first sighting; a malformed frame is rejected with a counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed class OkxParser : JsonFrameParser
+public sealed partial class OkxParser : JsonFrameParser
 {
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
@@ -38,6 +38,19 @@ public sealed class OkxParser : JsonFrameParser
     protected override bool IsControlText(ReadOnlySpan<byte> frame) => frame.SequenceEqual("pong"u8);
 
     protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        if (!ForceReference)
+        {
+            int start = output.Count;
+            if (TryFast(frame, receiveTimeNs, output, out status)) return RejectReason.None;
+            output.Truncate(start);
+            FastFallbacks++;
+        }
+        return ParseReference(frame, receiveTimeNs, output, out status);
+    }
+
+    /// <summary>The Utf8JsonReader path: any key order and spacing; the single authority on rejects.</summary>
+    private RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });
@@ -177,14 +190,7 @@ public sealed class OkxParser : JsonFrameParser
         int messages = 0;
         while (r.Read() && r.TokenType == JsonTokenType.StartObject)
         {
-            int headerIndex = output.Count;
-            ref var h = ref output.Add();
-            h.Kind = MarketEventKind.BookHeader;
-            h.Venue = _venue;
-            h.Instrument = instrument.Id;
-            h.ReceiveTimeNs = receiveTimeNs;
-            h.PrevSequence = -1;
-            h.Flags = snapshot ? MarketEventFlags.Snapshot : MarketEventFlags.None;
+            int headerIndex = AddBookHeader(output, instrument.Id, snapshot, receiveTimeNs);
             long checksum = 0, seqId = 0, prevSeqId = -1, tsMs = 0;
             bool hasSeq = false, hasPrev = false;
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
@@ -224,27 +230,50 @@ public sealed class OkxParser : JsonFrameParser
                 }
             }
             if (r.TokenType != JsonTokenType.EndObject) return RejectReason.UnexpectedShape;
-            ref var header = ref output[headerIndex];
-            header.ExchangeTimeNs = tsMs * 1_000_000;
-            // The 2022 data has no seqId: no sequence check then. A delta needs prevSeqId to be checked; a snapshot's is -1.
-            if (hasSeq && (snapshot || hasPrev))
-            {
-                header.Flags |= MarketEventFlags.HasSequence;
-                header.Sequence = seqId;
-                header.PrevSequence = prevSeqId;
-                header.FirstSequence = seqId;
-            }
-            // OKX stopped computing the checksum for some channels and sends 0 there: verify only a non-zero value.
-            if (checksum != 0)
-            {
-                header.Flags |= MarketEventFlags.HasChecksum;
-                header.Checksum = unchecked((uint)(int)checksum);
-            }
-            output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+            CompleteBookHeader(output, headerIndex, snapshot, tsMs, checksum, hasSeq, seqId, hasPrev, prevSeqId);
             messages++;
         }
         if (r.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
         return messages == 0 ? RejectReason.MissingField : RejectReason.None;
+    }
+
+    /// <summary>Opens one book message: its BookHeader (completed by <see cref="CompleteBookHeader"/>); returns its index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int AddBookHeader(MarketEventBatch output, InstrumentId instrument, bool snapshot, long receiveTimeNs)
+    {
+        int headerIndex = output.Count;
+        ref var h = ref output.Add();
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = _venue;
+        h.Instrument = instrument;
+        h.ReceiveTimeNs = receiveTimeNs;
+        h.PrevSequence = -1;
+        h.Flags = snapshot ? MarketEventFlags.Snapshot : MarketEventFlags.None;
+        return headerIndex;
+    }
+
+    /// <summary>Completes a book message once its object is read: times, sequence, checksum, EndOfMessage (both paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CompleteBookHeader(MarketEventBatch output, int headerIndex, bool snapshot, long tsMs, long checksum,
+        bool hasSeq, long seqId, bool hasPrev, long prevSeqId)
+    {
+        ref var header = ref output[headerIndex];
+        header.ExchangeTimeNs = tsMs * 1_000_000;
+        // The 2022 data has no seqId: no sequence check then. A delta needs prevSeqId to be checked; a snapshot's is -1.
+        if (hasSeq && (snapshot || hasPrev))
+        {
+            header.Flags |= MarketEventFlags.HasSequence;
+            header.Sequence = seqId;
+            header.PrevSequence = prevSeqId;
+            header.FirstSequence = seqId;
+        }
+        // OKX stopped computing the checksum for some channels and sends 0 there: verify only a non-zero value.
+        if (checksum != 0)
+        {
+            header.Flags |= MarketEventFlags.HasChecksum;
+            header.Checksum = unchecked((uint)(int)checksum);
+        }
+        output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
     }
 
     /// <summary>Reads <c>[["px","sz","0","numOrders"],...]</c> into BookLevel events.</summary>
@@ -262,19 +291,26 @@ public sealed class OkxParser : JsonFrameParser
             if (price <= 0 || size < 0) return RejectReason.BadNumber;
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                 if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
-
-            ref var e = ref output.Add();
-            e.Kind = MarketEventKind.BookLevel;
-            e.Venue = _venue;
-            e.Instrument = instrument.Id;
-            e.Side = side;
-            e.Price = price;
-            e.Size = size;
-            e.PriceDecimals = priceDecimals;
-            e.SizeDecimals = sizeDecimals;
-            e.ReceiveTimeNs = receiveTimeNs;
+            AddLevel(output, instrument.Id, side, price, priceDecimals, size, sizeDecimals, receiveTimeNs);
         }
         return r.TokenType == JsonTokenType.EndArray ? RejectReason.None : RejectReason.UnexpectedShape;
+    }
+
+    /// <summary>One BookLevel event (both paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddLevel(MarketEventBatch output, InstrumentId instrument, Side side, long price, byte priceDecimals, long size,
+        byte sizeDecimals, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.BookLevel;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = price;
+        e.Size = size;
+        e.PriceDecimals = priceDecimals;
+        e.SizeDecimals = sizeDecimals;
+        e.ReceiveTimeNs = receiveTimeNs;
     }
 
     // ---- bbo-tbt / tickers -------------------------------------------------------------------------------------------
@@ -421,22 +457,29 @@ public sealed class OkxParser : JsonFrameParser
             }
             if (r.TokenType != JsonTokenType.EndObject) return RejectReason.UnexpectedShape;
             if (!hasPx || !hasSz || side == Side.None) return RejectReason.MissingField;
-            ref var e = ref output.Add();
-            e.Kind = MarketEventKind.Trade;
-            e.Venue = _venue;
-            e.Instrument = instrument.Id;
-            e.Side = side;
-            e.Price = px;
-            e.Size = sz;
-            e.Sequence = tradeId;
-            e.ExchangeTimeNs = tsMs * 1_000_000;
-            e.ReceiveTimeNs = receiveTimeNs;
+            AddTrade(output, instrument.Id, side, px, sz, tradeId, tsMs, receiveTimeNs);
             count++;
         }
         if (r.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
         if (count == 0) return RejectReason.MissingField;
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         return RejectReason.None;
+    }
+
+    /// <summary>One Trade event (both paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTrade(MarketEventBatch output, InstrumentId instrument, Side side, long px, long sz, long tradeId, long tsMs, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = px;
+        e.Size = sz;
+        e.Sequence = tradeId;
+        e.ExchangeTimeNs = tsMs * 1_000_000;
+        e.ReceiveTimeNs = receiveTimeNs;
     }
 
     private RejectReason ParseFunding(ref Utf8JsonReader r, Instrument instrument, long receiveTimeNs, MarketEventBatch output)

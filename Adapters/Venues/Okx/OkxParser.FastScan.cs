@@ -1,0 +1,335 @@
+using System.Runtime.CompilerServices;
+using FastEngine.Model;
+
+namespace FastEngine.Adapters.Venues.Okx;
+
+/// <summary>
+/// Fast path: a span scanner for the exact pushes OKX sends —
+/// <c>{"arg":{"channel":"books-l2-tbt","instId":"X"},"action":"update","data":[{"asks":[["px","sz","0","n"],..],"bids":[..],"ts":"ms","checksum":n}]}</c>
+/// (also books, books50-l2-tbt and books5, with optional seqId/prevSeqId), tickers and trades pushes
+/// (<c>{"arg":{..},"data":[{..}]}</c>, unused keys with plain string values) and subscribe acknowledgements: compact,
+/// ASCII, escape-free JSON with the keys in that order, string numbers and integer (or integer-string) times,
+/// checksums and ids. For ANY deviation, another channel, an error event or an unknown instrument (its first sighting
+/// registers it) it returns false, the frame's events are dropped and the <see cref="System.Text.Json.Utf8JsonReader"/>
+/// path parses the frame again: that path remains the single authority on rejects and their reasons. Accepted frames
+/// produce the same events as that path: the same helpers emit them (AddBookHeader/CompleteBookHeader, AddLevel,
+/// AddBbo, AddTrade) and numbers go through the same <see cref="VenueNumbers.Parse"/>.
+/// </summary>
+public sealed partial class OkxParser
+{
+    /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
+    internal bool ForceReference { get; set; }
+
+    /// <summary>Frames the fast path handed to the Utf8JsonReader path (any deviation from the expected shapes, other
+    /// channels, acknowledgements, an unknown instrument's first sighting, and every frame the reference path rejects).</summary>
+    internal long FastFallbacks { get; private set; }
+
+    private const int KeyAsks = 1, KeyBids = 2, KeyTs = 4, KeyChecksum = 8, KeySeq = 16, KeyPrev = 32;
+
+    private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        status = FrameStatus.Data;
+        if (frame.StartsWith("{\"event\":"u8)) return FastAck(frame, ref status);
+        if (!frame.StartsWith("{\"arg\":{\"channel\":\""u8)) return false;
+        int pos = 18; // on the channel's opening quote
+        if (!PlainString(frame, ref pos, out var channel)) return false;
+        var kind = Classify(channel);
+        if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
+            or OkxChannel.Tickers or OkxChannel.Trades)) return false;
+        if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out var instId)) return false;
+        if (!Expect(frame, ref pos, "},"u8)) return false;
+        bool needsAction = NeedsAction(kind), snapshot = kind == OkxChannel.Books5;
+        if (Expect(frame, ref pos, "\"action\":"u8))
+        {
+            if (!PlainString(frame, ref pos, out var action) || !Expect(frame, ref pos, ","u8)) return false;
+            if (needsAction)
+            {
+                if (action.SequenceEqual("snapshot"u8)) snapshot = true;
+                else if (!action.SequenceEqual("update"u8)) return false;
+            }
+        }
+        else if (needsAction) return false;
+        if (!Expect(frame, ref pos, "\"data\":["u8)) return false;
+        if (!_registry.TryGet(_venue, instId, out var id)) return false;
+        var instrument = _registry[id];
+        while (true)
+        {
+            bool ok = kind switch
+            {
+                OkxChannel.Tickers => FastTicker(frame, ref pos, instrument, receiveTimeNs, output),
+                OkxChannel.Trades => FastTrade(frame, ref pos, instrument, receiveTimeNs, output),
+                _ => FastBook(frame, ref pos, instrument, snapshot, receiveTimeNs, output),
+            };
+            if (!ok || (uint)pos >= (uint)frame.Length) return false;
+            byte c = frame[pos++];
+            if (c == (byte)',') continue;
+            if (c != (byte)']') return false;
+            break;
+        }
+        if (pos + 1 != frame.Length || frame[pos] != (byte)'}') return false;
+        if (kind == OkxChannel.Trades) output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return true;
+    }
+
+    /// <summary><c>{"event":"subscribe"}</c> or <c>{"event":"subscribe","arg":{"channel":"c","instId":"X"}}</c>: control
+    /// (an error event, or any other shape, goes to the reference path).</summary>
+    private static bool FastAck(ReadOnlySpan<byte> frame, ref FrameStatus status)
+    {
+        int pos = 9; // on the event's opening quote
+        if (!PlainString(frame, ref pos, out var evt) || evt.SequenceEqual("error"u8)) return false;
+        if (pos + 1 != frame.Length || frame[pos] != (byte)'}')
+        {
+            if (!Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !PlainString(frame, ref pos, out _)) return false;
+            if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out _)) return false;
+            if (pos + 2 != frame.Length || !Expect(frame, ref pos, "}}"u8)) return false;
+        }
+        status = FrameStatus.Control;
+        return true;
+    }
+
+    private const int KeyPx = 1, KeySz = 2, KeyTradeId = 4, KeySide = 8, KeyBidPx = 16, KeyBidSz = 32, KeyAskPx = 64, KeyAskSz = 128, KeyTime = 256;
+
+    /// <summary>One trade object at <paramref name="pos"/> ('{'): px, sz, side (buy/sell) required, other keys plain strings.</summary>
+    private bool FastTrade(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
+        pos++;
+        long px = 0, sz = 0, tradeId = 0, tsMs = 0;
+        var side = Side.None;
+        int seen = 0;
+        while (true)
+        {
+            if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+            int bit = 0;
+            if (key.SequenceEqual("px"u8)) { bit = KeyPx; if (!NumberString(frame, ref pos, instrument.PriceScale, out px, out _)) return false; }
+            else if (key.SequenceEqual("sz"u8)) { bit = KeySz; if (!NumberString(frame, ref pos, instrument.QuantityScale, out sz, out _)) return false; }
+            else if (key.SequenceEqual("tradeId"u8)) { bit = KeyTradeId; if (!Integer(frame, ref pos, out tradeId)) return false; }
+            else if (key.SequenceEqual("ts"u8)) { bit = KeyTime; if (!Integer(frame, ref pos, out tsMs)) return false; }
+            else if (key.SequenceEqual("side"u8))
+            {
+                bit = KeySide;
+                if (!PlainString(frame, ref pos, out var text)) return false;
+                side = text.SequenceEqual("buy"u8) ? Side.Bid : text.SequenceEqual("sell"u8) ? Side.Ask : Side.None;
+                if (side == Side.None) return false;
+            }
+            else if (!PlainString(frame, ref pos, out _)) return false;
+            if ((seen & bit) != 0) return false;
+            seen |= bit;
+            if ((uint)pos >= (uint)frame.Length) return false;
+            byte c = frame[pos++];
+            if (c == (byte)',') continue;
+            if (c != (byte)'}') return false;
+            break;
+        }
+        if ((seen & (KeyPx | KeySz | KeySide)) != (KeyPx | KeySz | KeySide)) return false;
+        AddTrade(output, instrument.Id, side, px, sz, tradeId, tsMs, receiveTimeNs);
+        return true;
+    }
+
+    /// <summary>One ticker object at <paramref name="pos"/> ('{'): best bid/ask (empty string = 0), ts; other keys plain strings.</summary>
+    private bool FastTicker(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
+        pos++;
+        long bidPx = 0, bidSz = 0, askPx = 0, askSz = 0, tsMs = 0;
+        int seen = 0;
+        if (frame[pos] == (byte)'}') pos++;
+        else
+        {
+            while (true)
+            {
+                if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                int bit = 0;
+                bool ok;
+                if (key.SequenceEqual("bidPx"u8)) { bit = KeyBidPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out bidPx); }
+                else if (key.SequenceEqual("bidSz"u8)) { bit = KeyBidSz; ok = OptionalNumber(frame, ref pos, instrument.QuantityScale, out bidSz); }
+                else if (key.SequenceEqual("askPx"u8)) { bit = KeyAskPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out askPx); }
+                else if (key.SequenceEqual("askSz"u8)) { bit = KeyAskSz; ok = OptionalNumber(frame, ref pos, instrument.QuantityScale, out askSz); }
+                else if (key.SequenceEqual("ts"u8)) { bit = KeyTime; ok = Integer(frame, ref pos, out tsMs); }
+                else ok = PlainString(frame, ref pos, out _);
+                if (!ok || (seen & bit) != 0) return false;
+                seen |= bit;
+                if ((uint)pos >= (uint)frame.Length) return false;
+                byte c = frame[pos++];
+                if (c == (byte)',') continue;
+                if (c != (byte)'}') return false;
+                break;
+            }
+        }
+        AddBbo(output, instrument, bidPx, bidSz, askPx, askSz, tsMs, receiveTimeNs);
+        return true;
+    }
+
+    /// <summary>A string number that may be empty (0), as <see cref="ReadOptionalNumber"/> reads it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool OptionalNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value)
+    {
+        if ((uint)(pos + 1) < (uint)frame.Length && frame[pos] == (byte)'"' && frame[pos + 1] == (byte)'"')
+        {
+            value = 0;
+            pos += 2;
+            return true;
+        }
+        return NumberString(frame, ref pos, scale, out value, out _);
+    }
+
+    /// <summary>One book message object at <paramref name="pos"/> ('{'): header, levels, completion.</summary>
+    private bool FastBook(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, bool snapshot, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
+        pos++;
+        int headerIndex = AddBookHeader(output, instrument.Id, snapshot, receiveTimeNs);
+        long checksum = 0, seqId = 0, prevSeqId = -1, tsMs = 0;
+        int seen = 0;
+        if ((uint)pos >= (uint)frame.Length) return false;
+        if (frame[pos] != (byte)'}')
+        {
+            while (true)
+            {
+                if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                int bit;
+                if (key.SequenceEqual("asks"u8) || key.SequenceEqual("bids"u8))
+                {
+                    var side = key[0] == (byte)'a' ? Side.Ask : Side.Bid;
+                    bit = side == Side.Ask ? KeyAsks : KeyBids;
+                    int first = output.Count;
+                    if (!FastLevels(frame, ref pos, instrument, side, receiveTimeNs, output)) return false;
+                    if (snapshot) output.Events[first..].Reverse();
+                }
+                else if (key.SequenceEqual("ts"u8)) { bit = KeyTs; if (!Integer(frame, ref pos, out tsMs)) return false; }
+                else if (key.SequenceEqual("checksum"u8))
+                {
+                    bit = KeyChecksum;
+                    if (!Integer(frame, ref pos, out checksum) || checksum < int.MinValue || checksum > int.MaxValue) return false;
+                }
+                else if (key.SequenceEqual("seqId"u8)) { bit = KeySeq; if (!Integer(frame, ref pos, out seqId)) return false; }
+                else if (key.SequenceEqual("prevSeqId"u8)) { bit = KeyPrev; if (!Integer(frame, ref pos, out prevSeqId)) return false; }
+                else
+                {
+                    bit = 0; // unused key (books5 repeats instId here): a plain string, skipped as the reference path does
+                    if (!PlainString(frame, ref pos, out _)) return false;
+                }
+                if ((seen & bit) != 0) return false;
+                seen |= bit;
+                if ((uint)pos >= (uint)frame.Length) return false;
+                byte c = frame[pos];
+                if (c == (byte)',') { pos++; continue; }
+                if (c != (byte)'}') return false;
+                break;
+            }
+        }
+        pos++;
+        CompleteBookHeader(output, headerIndex, snapshot, tsMs, checksum, (seen & KeySeq) != 0, seqId, (seen & KeyPrev) != 0, prevSeqId);
+        return true;
+    }
+
+    /// <summary><c>[["px","sz","0","n"],...]</c> at <paramref name="pos"/> into BookLevel events; the fields after the
+    /// size must be plain strings.</summary>
+    private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, Side side, long receiveTimeNs, MarketEventBatch output)
+    {
+        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
+        pos++;
+        if (frame[pos] == (byte)']') { pos++; return true; }
+        int priceScale = instrument.PriceScale, quantityScale = instrument.QuantityScale;
+        while (true)
+        {
+            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
+            pos++;
+            if (!NumberString(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
+            if (!Expect(frame, ref pos, ","u8)) return false;
+            if (!NumberString(frame, ref pos, quantityScale, out long size, out byte sizeDecimals)) return false;
+            if (price <= 0 || size < 0) return false;
+            while (true)
+            {
+                if ((uint)pos >= (uint)frame.Length) return false;
+                byte c = frame[pos++];
+                if (c == (byte)']') break;
+                if (c != (byte)',' || !PlainString(frame, ref pos, out _)) return false;
+            }
+            AddLevel(output, instrument.Id, side, price, priceDecimals, size, sizeDecimals, receiveTimeNs);
+            if ((uint)pos >= (uint)frame.Length) return false;
+            byte next = frame[pos++];
+            if (next == (byte)',') continue;
+            return next == (byte)']';
+        }
+    }
+
+    /// <summary>A string number at <paramref name="pos"/> ('"') parsed by <see cref="VenueNumbers.Parse"/> exactly as
+    /// the reference path parses it (a text it accepts holds no escape or control byte); false on any failure.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NumberString(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
+    {
+        value = 0;
+        decimals = 0;
+        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
+        int q = frame.Slice(pos + 1).IndexOf((byte)'"');
+        if (q < 0) return false;
+        var text = frame.Slice(pos + 1, q);
+        pos += q + 2;
+        return VenueNumbers.Parse(text, scale, out value, out decimals) == RejectReason.None;
+    }
+
+    /// <summary>An integer as <see cref="TryReadInteger"/> reads it: a JSON number without fraction or exponent, or a
+    /// string of digits (no leading zero, no sign); at most 18 digits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
+    {
+        value = 0;
+        int i = pos;
+        if ((uint)i >= (uint)frame.Length) return false;
+        bool quoted = frame[i] == (byte)'"', negative = false;
+        if (quoted) i++;
+        else if (frame[i] == (byte)'-') { negative = true; i++; }
+        if ((uint)i >= (uint)frame.Length) return false;
+        uint d = (uint)(frame[i] - '0');
+        if (d > 9) return false;
+        long v = d;
+        int start = i++;
+        if (d != 0)
+        {
+            int end = Math.Min(frame.Length, start + 18);
+            while (i < end && (d = (uint)(frame[i] - '0')) <= 9) { v = v * 10 + d; i++; }
+        }
+        if ((uint)i >= (uint)frame.Length) return false;
+        byte b = frame[i];
+        if ((uint)(b - '0') <= 9 || b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
+        if (quoted)
+        {
+            if (b != (byte)'"') return false;
+            i++;
+        }
+        value = negative ? -v : v;
+        pos = i;
+        return true;
+    }
+
+    /// <summary><paramref name="literal"/> at <paramref name="pos"/> (advanced past it when present).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Expect(ReadOnlySpan<byte> frame, scoped ref int pos, ReadOnlySpan<byte> literal)
+    {
+        if ((uint)pos > (uint)frame.Length || !frame.Slice(pos).StartsWith(literal)) return false;
+        pos += literal.Length;
+        return true;
+    }
+
+    /// <summary>A string of printable ASCII without escapes at <paramref name="pos"/> ('"').</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PlainString(ReadOnlySpan<byte> frame, scoped ref int pos, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
+        int start = pos + 1;
+        for (int i = start; i < frame.Length; i++)
+        {
+            byte b = frame[i];
+            if (b == (byte)'"')
+            {
+                value = frame.Slice(start, i - start);
+                pos = i + 1;
+                return true;
+            }
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+        }
+        return false;
+    }
+}
