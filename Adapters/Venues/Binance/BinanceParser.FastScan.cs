@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Binance;
@@ -306,32 +307,11 @@ public sealed partial class BinanceParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, ref Context ctx, int scale, out long value, out byte decimals, bool positive)
     {
-        int start = pos, k = pos, dot = -1;
-        int limit = Math.Min(frame.Length, start + 19);
-        ulong acc = 0;
-        for (; k < limit; k++)
+        int start = pos;
+        if (SpanScan.TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out int end))
         {
-            uint d = (uint)(frame[k] - '0');
-            if (d <= 9) { acc = acc * 10 + d; continue; }
-            if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
-            dot = k;
-        }
-        int n = k - start;
-        if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
-        {
-            int fraction = dot < 0 ? 0 : k - 1 - dot;
-            int shift = scale - fraction;
-            if ((uint)shift <= 18u)
-            {
-                ulong p = (ulong)FixedPoint.Pow10(shift);
-                if (acc <= (ulong)long.MaxValue / p)
-                {
-                    value = (long)(acc * p);
-                    decimals = (byte)fraction;
-                    pos = k + 1;
-                    return value > 0 || (value == 0 && !positive);
-                }
-            }
+            pos = end;
+            return value > 0 || (value == 0 && !positive);
         }
         int q = frame.Slice(start).IndexOf((byte)'"');
         if (q < 0) { value = 0; decimals = 0; return false; }

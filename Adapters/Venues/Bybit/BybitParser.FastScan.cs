@@ -27,7 +27,7 @@ public sealed partial class BybitParser
     {
         if (!frame.StartsWith("{\"topic\":\"orderbook."u8)) return false;
         int pos = 9; // the topic value's opening quote
-        if (!PlainString(frame, ref pos, out var topicText)) return false;
+        if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
         if (ClassifyTopic(topicText, out int depth, out var symbol) != Topic.Book) return false;
         int type = 0;
         long tsMs = 0;
@@ -54,7 +54,7 @@ public sealed partial class BybitParser
         }
         if (!frame.Slice(pos).StartsWith(",\"data\":{\"s\":"u8)) return false;
         pos += 13;
-        if (!PlainString(frame, ref pos, out _)) return false;
+        if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
         if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
         var inst = _registry[instrument];
         int priceScale = inst.PriceScale, quantityScale = inst.QuantityScale;
@@ -140,60 +140,14 @@ public sealed partial class BybitParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
     {
-        int start = pos + 1, k = start, dot = -1;
-        if ((uint)start < (uint)frame.Length && frame[pos] == (byte)'"')
+        if ((uint)(pos + 1) < (uint)frame.Length && frame[pos] == (byte)'"'
+            && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out int end))
         {
-            int limit = Math.Min(frame.Length, start + 19);
-            ulong acc = 0;
-            for (; k < limit; k++)
-            {
-                uint d = (uint)(frame[k] - '0');
-                if (d <= 9) { acc = acc * 10 + d; continue; }
-                if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
-                dot = k;
-            }
-            int n = k - start;
-            if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
-            {
-                int fraction = dot < 0 ? 0 : k - 1 - dot;
-                int shift = scale - fraction;
-                if ((uint)shift <= 18u)
-                {
-                    ulong p = (ulong)FixedPoint.Pow10(shift);
-                    if (acc <= (ulong)long.MaxValue / p)
-                    {
-                        value = (long)(acc * p);
-                        decimals = (byte)fraction;
-                        pos = k + 1;
-                        return true;
-                    }
-                }
-            }
+            pos = end;
+            return true;
         }
-        if (!PlainString(frame, ref pos, out var text)) { value = 0; decimals = 0; return false; }
+        if (!SpanScan.PlainString(frame, ref pos, out var text)) { value = 0; decimals = 0; return false; }
         return VenueJson.ParseUnsigned(text, scale, out value, out decimals) == RejectReason.None;
-    }
-
-    /// <summary>A string without escapes, control or non-ASCII bytes at <paramref name="pos"/> (its opening quote);
-    /// <paramref name="pos"/> ends after the closing quote.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PlainString(ReadOnlySpan<byte> frame, scoped ref int pos, out ReadOnlySpan<byte> value)
-    {
-        value = default;
-        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
-        int start = pos + 1;
-        for (int i = start; i < frame.Length; i++)
-        {
-            byte b = frame[i];
-            if (b == (byte)'"')
-            {
-                value = frame.Slice(start, i - start);
-                pos = i + 1;
-                return true;
-            }
-            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
-        }
-        return false;
     }
 
     /// <summary>A JSON integer without sign, fraction or exponent of at most 18 digits, followed by a non-digit.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Okx;
@@ -32,16 +33,16 @@ public sealed partial class OkxParser
         if (frame.StartsWith("{\"event\":"u8)) return FastAck(frame, ref status);
         if (!frame.StartsWith("{\"arg\":{\"channel\":\""u8)) return false;
         int pos = 18; // on the channel's opening quote
-        if (!PlainString(frame, ref pos, out var channel)) return false;
+        if (!SpanScan.PlainString(frame, ref pos, out var channel)) return false;
         var kind = Classify(channel);
         if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
             or OkxChannel.Tickers or OkxChannel.Trades)) return false;
-        if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out var instId)) return false;
+        if (!Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out var instId)) return false;
         if (!Expect(frame, ref pos, "},"u8)) return false;
         bool needsAction = NeedsAction(kind), snapshot = kind == OkxChannel.Books5;
         if (Expect(frame, ref pos, "\"action\":"u8))
         {
-            if (!PlainString(frame, ref pos, out var action) || !Expect(frame, ref pos, ","u8)) return false;
+            if (!SpanScan.PlainString(frame, ref pos, out var action) || !Expect(frame, ref pos, ","u8)) return false;
             if (needsAction)
             {
                 if (action.SequenceEqual("snapshot"u8)) snapshot = true;
@@ -76,11 +77,11 @@ public sealed partial class OkxParser
     private static bool FastAck(ReadOnlySpan<byte> frame, ref FrameStatus status)
     {
         int pos = 9; // on the event's opening quote
-        if (!PlainString(frame, ref pos, out var evt) || evt.SequenceEqual("error"u8)) return false;
+        if (!SpanScan.PlainString(frame, ref pos, out var evt) || evt.SequenceEqual("error"u8)) return false;
         if (pos + 1 != frame.Length || frame[pos] != (byte)'}')
         {
-            if (!Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !PlainString(frame, ref pos, out _)) return false;
-            if (!Expect(frame, ref pos, ",\"instId\":"u8) || !PlainString(frame, ref pos, out _)) return false;
+            if (!Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
+            if (!Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
             if (pos + 2 != frame.Length || !Expect(frame, ref pos, "}}"u8)) return false;
         }
         status = FrameStatus.Control;
@@ -99,7 +100,7 @@ public sealed partial class OkxParser
         int seen = 0;
         while (true)
         {
-            if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+            if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
             int bit = 0;
             if (key.SequenceEqual("px"u8)) { bit = KeyPx; if (!NumberString(frame, ref pos, instrument.PriceScale, out px, out _)) return false; }
             else if (key.SequenceEqual("sz"u8)) { bit = KeySz; if (!NumberString(frame, ref pos, instrument.QuantityScale, out sz, out _)) return false; }
@@ -108,11 +109,11 @@ public sealed partial class OkxParser
             else if (key.SequenceEqual("side"u8))
             {
                 bit = KeySide;
-                if (!PlainString(frame, ref pos, out var text)) return false;
+                if (!SpanScan.PlainString(frame, ref pos, out var text)) return false;
                 side = text.SequenceEqual("buy"u8) ? Side.Bid : text.SequenceEqual("sell"u8) ? Side.Ask : Side.None;
                 if (side == Side.None) return false;
             }
-            else if (!PlainString(frame, ref pos, out _)) return false;
+            else if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
             if ((seen & bit) != 0) return false;
             seen |= bit;
             if ((uint)pos >= (uint)frame.Length) return false;
@@ -138,7 +139,7 @@ public sealed partial class OkxParser
         {
             while (true)
             {
-                if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
                 int bit = 0;
                 bool ok;
                 if (key.SequenceEqual("bidPx"u8)) { bit = KeyBidPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out bidPx); }
@@ -146,7 +147,7 @@ public sealed partial class OkxParser
                 else if (key.SequenceEqual("askPx"u8)) { bit = KeyAskPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out askPx); }
                 else if (key.SequenceEqual("askSz"u8)) { bit = KeyAskSz; ok = OptionalNumber(frame, ref pos, instrument.QuantityScale, out askSz); }
                 else if (key.SequenceEqual("ts"u8)) { bit = KeyTime; ok = Integer(frame, ref pos, out tsMs); }
-                else ok = PlainString(frame, ref pos, out _);
+                else ok = SpanScan.PlainString(frame, ref pos, out _);
                 if (!ok || (seen & bit) != 0) return false;
                 seen |= bit;
                 if ((uint)pos >= (uint)frame.Length) return false;
@@ -186,7 +187,7 @@ public sealed partial class OkxParser
         {
             while (true)
             {
-                if (!PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
                 int bit;
                 if (key.SequenceEqual("asks"u8) || key.SequenceEqual("bids"u8))
                 {
@@ -207,7 +208,7 @@ public sealed partial class OkxParser
                 else
                 {
                     bit = 0; // unused key (books5 repeats instId here): a plain string, skipped as the reference path does
-                    if (!PlainString(frame, ref pos, out _)) return false;
+                    if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
                 }
                 if ((seen & bit) != 0) return false;
                 seen |= bit;
@@ -244,7 +245,7 @@ public sealed partial class OkxParser
                 if ((uint)pos >= (uint)frame.Length) return false;
                 byte c = frame[pos++];
                 if (c == (byte)']') break;
-                if (c != (byte)',' || !PlainString(frame, ref pos, out _)) return false;
+                if (c != (byte)',' || !SpanScan.PlainString(frame, ref pos, out _)) return false;
             }
             AddLevel(output, instrument.Id, side, price, priceDecimals, size, sizeDecimals, receiveTimeNs);
             if ((uint)pos >= (uint)frame.Length) return false;
@@ -310,26 +311,5 @@ public sealed partial class OkxParser
         if ((uint)pos > (uint)frame.Length || !frame.Slice(pos).StartsWith(literal)) return false;
         pos += literal.Length;
         return true;
-    }
-
-    /// <summary>A string of printable ASCII without escapes at <paramref name="pos"/> ('"').</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PlainString(ReadOnlySpan<byte> frame, scoped ref int pos, out ReadOnlySpan<byte> value)
-    {
-        value = default;
-        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
-        int start = pos + 1;
-        for (int i = start; i < frame.Length; i++)
-        {
-            byte b = frame[i];
-            if (b == (byte)'"')
-            {
-                value = frame.Slice(start, i - start);
-                pos = i + 1;
-                return true;
-            }
-            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
-        }
-        return false;
     }
 }
