@@ -41,8 +41,8 @@ public sealed class VenueFeedStats
 /// <c>run</c> does on a reconnect: what the venue sent while disconnected is unknown, so the books wait for the new
 /// connection's snapshot (REST or snapshot-on-subscribe). Parallel connections of one venue (no close in between) do
 /// not invalidate anything.
+/// Single-threaded (the replay producer). Allocation-free per frame once every connection has its parser.
 /// </remarks>
-/// <remarks>Single-threaded (the replay producer). Allocation-free per frame once every connection has its parser.</remarks>
 public sealed class CaptureFeed
 {
     private readonly InstrumentRegistry _registry;
