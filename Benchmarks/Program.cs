@@ -5,6 +5,8 @@ using FastEngine.Benchmarks.Ring;
 // BenchmarkDotNet.
 if (args.Length > 0 && args[0] == RingPingPongLatency.CommandName)
     return RingPingPongLatency.Run(args[1..]);
+if (args.Length > 0 && args[0] == RingFloorProbe.CommandName)
+    return RingFloorProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == PipelineProfile.CommandName)
     return PipelineProfile.Run(args[1..]);
 if (args.Length > 0 && args[0] == NormalizedReaderProfile.CommandName)

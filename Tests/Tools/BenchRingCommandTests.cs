@@ -74,4 +74,30 @@ public class BenchRingCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains("--seconds", error);
     }
+
+    [Fact]
+    public void BenchRing_Cpus_PinsTheStageAndReportsTheLayout()
+    {
+        // The producer is this test's own thread: left unpinned ('-') so the test runner's thread keeps its CPU set.
+        var (exitCode, output, error) = Run("bench", "ring", "--seconds", "0.3", "--json", "--cpus", "-,0");
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal("-,0", document.RootElement.GetProperty("cpus").GetString());
+        Assert.True(document.RootElement.GetProperty("ring_ops_per_s").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("1p1c", "0,1,0", "3 threads")]
+    [InlineData("pipeline3", "0,x", "'x'")]
+    [InlineData("1p1c", "-,4096", "'4096'")]
+    public void BenchRing_BadCpus_ExitsTwoNamingTheProblem(string topology, string cpus, string expected)
+    {
+        var (exitCode, output, error) = Run("bench", "ring", "--topology", topology, "--cpus", cpus, "--seconds", "0.1");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Contains("--cpus", error);
+        Assert.Contains(expected, error);
+    }
 }

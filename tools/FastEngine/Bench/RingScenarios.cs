@@ -40,15 +40,18 @@ internal sealed class ProducerCrew : IDisposable
     private readonly CountdownEvent _done;
     private volatile bool _stopping;
 
-    public ProducerCrew(int count, Action<int> round)
+    public ProducerCrew(int count, Action<int> round, IReadOnlyList<int?>? cpus = null)
     {
         _done = new CountdownEvent(count);
         _threads = new Thread[count];
         for (int i = 0; i < count; i++)
         {
             int index = i;
+            int? cpu = cpus is not null && i < cpus.Count ? cpus[i] : null;
             _threads[i] = new Thread(() =>
             {
+                if (cpu is { } target)
+                    RingScenario.PinOrWarn(target, $"producer-{index}");
                 while (true)
                 {
                     _go.Wait();
@@ -91,8 +94,11 @@ public sealed class RingScenario : IThroughputScenario
     private long _published;
     private long _lastSum;
 
+    /// <param name="cpus">Optional thread layout: one CPU per thread, producers first (the calling thread is the
+    /// producer of a single-producer topology and is pinned here), then the stages in order; null entries, or a list
+    /// shorter than the threads, leave those threads unpinned.</param>
     public RingScenario(RingTopology topology, long eventsPerRound, int ringSize = 1 << 16,
-        WaitStrategyKind waitStrategy = WaitStrategyKind.Yielding, int claimBatch = 1)
+        WaitStrategyKind waitStrategy = WaitStrategyKind.Yielding, int claimBatch = 1, IReadOnlyList<int?>? cpus = null)
     {
         _producers = topology == RingTopology.ThreeToOne ? 3 : 1;
         if (eventsPerRound % _producers != 0 || eventsPerRound % claimBatch != 0)
@@ -102,14 +108,26 @@ public sealed class RingScenario : IThroughputScenario
         _claimBatch = claimBatch;
         _disruptor = new Disruptor<BenchEvent>(ringSize, _producers == 1 ? ProducerType.Single : ProducerType.Multi,
             new StageOptions(waitStrategy));
-        var group = _disruptor.HandleEventsWith(new SumStage());
+        int? StageCpu(int stage) => cpus is not null && _producers + stage < cpus.Count ? cpus[_producers + stage] : null;
+        StageOptions Options(int stage) => new(waitStrategy, StageCpu(stage), $"stage-{stage}");
+        var group = _disruptor.HandleEventsWith(new SumStage(), Options(0));
         if (topology == RingTopology.Pipeline3)
-            group = group.Then(new SumStage()).Then(new SumStage());
+            group = group.Then(new SumStage(), Options(1)).Then(new SumStage(), Options(2));
         _last = group.Processor<SumStage>();
         _ring = _disruptor.RingBuffer;
         _disruptor.Start();
         if (_producers > 1)
-            _crew = new ProducerCrew(_producers, _ => Publish(_eventsPerRound / _producers));
+            _crew = new ProducerCrew(_producers, _ => Publish(_eventsPerRound / _producers), cpus);
+        else if (cpus is { Count: > 0 } && cpus[0] is { } producerCpu)
+            PinOrWarn(producerCpu, "producer");
+    }
+
+    /// <summary>Pins the calling thread; a failure (another OS, a CPU outside the process's set) is reported on
+    /// stderr and the run goes on unpinned.</summary>
+    public static void PinOrWarn(int cpu, string thread)
+    {
+        if (!ThreadAffinity.TryPin(cpu, out var error))
+            Console.Error.WriteLine($"warning: {thread} not pinned to CPU {cpu}: {error}");
     }
 
     /// <summary>The ring (for callers that publish themselves).</summary>
@@ -158,7 +176,7 @@ public sealed class RingScenario : IThroughputScenario
         }
     }
 
-    internal static void WaitForSequence(Sequence sequence, long target)
+    public static void WaitForSequence(Sequence sequence, long target)
     {
         var spinner = default(SpinWait);
         while (sequence.Value < target)

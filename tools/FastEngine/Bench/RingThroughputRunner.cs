@@ -28,9 +28,10 @@ internal static class RingThroughputRunner
     /// </summary>
     public const int EventsPerRound = 3 << 20;
 
-    public static ThroughputResult RunRing(RingTopology topology, WaitStrategyKind waitStrategy, TimeSpan duration)
+    public static ThroughputResult RunRing(RingTopology topology, WaitStrategyKind waitStrategy, TimeSpan duration,
+        IReadOnlyList<int?>? cpus = null)
     {
-        using var scenario = new RingScenario(topology, EventsPerRound, waitStrategy: waitStrategy);
+        using var scenario = new RingScenario(topology, EventsPerRound, waitStrategy: waitStrategy, cpus: cpus);
         return Measure(scenario, topology, duration);
     }
 

@@ -7,7 +7,7 @@ namespace FastEngine.Cli.Commands;
 
 /// <summary>
 /// <c>fastengine bench ring [--topology 1p1c|pipeline3|3p1c] [--seconds N] [--wait busy-spin|yielding|sleeping|blocking]
-/// [--json]</c>: runs the ring and a bounded-channel baseline on the same topology for the same time each and prints
+/// [--cpus LIST] [--json]</c>: runs the ring and a bounded-channel baseline on the same topology for the same time each and prints
 /// events per second, the ratio, and the ring's allocated bytes per event (0 is the target).
 /// </summary>
 internal static class BenchRingCommand
@@ -33,12 +33,18 @@ internal static class BenchRingCommand
             DefaultValueFactory = _ => "yielding",
         };
         wait.AcceptOnlyFromAmong([.. WaitStrategyFactory.Names]);
+        var cpus = new Option<string?>("--cpus")
+        {
+            Description = "Thread layout: comma-separated CPU numbers, producers first, then the stages in order "
+                + "(1p1c: P,C; pipeline3: P,S1,S2,S3; 3p1c: P1,P2,P3,C); '-' leaves a thread unpinned. Default: none pinned.",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
 
         var command = new Command("ring", "Measure ring throughput against a bounded System.Threading.Channels baseline.");
         command.Options.Add(topology);
         command.Options.Add(seconds);
         command.Options.Add(wait);
+        command.Options.Add(cpus);
         command.Options.Add(json);
         command.SetAction(parseResult =>
         {
@@ -59,27 +65,72 @@ internal static class BenchRingCommand
                 _ => RingTopology.OneToOne,
             };
 
+            int threads = selected == RingTopology.OneToOne ? 2 : 4;
+            if (!TryParseCpus(parseResult.GetValue(cpus), threads, out var layout, out var cpuError))
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"--cpus: {cpuError}");
+                return 2;
+            }
+
             var time = TimeSpan.FromSeconds(duration);
-            var ring = RingThroughputRunner.RunRing(selected, kind, time);
+            var ring = RingThroughputRunner.RunRing(selected, kind, time, layout);
             var baseline = RingThroughputRunner.RunChannel(selected, time);
+            string layoutText = DescribeLayout(layout);
             if (parseResult.GetValue(json))
-                WriteJson(output, topologyName, kind, duration, ring, baseline);
+                WriteJson(output, topologyName, kind, duration, layoutText, ring, baseline);
             else
-                WriteText(output, topologyName, kind, ring, baseline);
+                WriteText(output, topologyName, kind, layoutText, ring, baseline);
             return 0;
         });
         return command;
     }
 
-    private static void WriteText(TextWriter output, string topology, WaitStrategyKind kind, ThroughputResult ring, ThroughputResult baseline)
+    /// <summary>Parses <c>--cpus</c>: at most <paramref name="threads"/> entries, each a CPU number or '-'.</summary>
+    internal static bool TryParseCpus(string? text, int threads, out IReadOnlyList<int?>? layout, out string? error)
     {
-        output.WriteLine($"topology {topology}, wait {WaitStrategyFactory.ToName(kind)}, {Environment.ProcessorCount} CPUs");
+        layout = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return true;
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > threads)
+        {
+            error = $"'{text}' names {parts.Length} threads; this topology has {threads}.";
+            return false;
+        }
+
+        var list = new int?[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (parts[i] == "-")
+                continue;
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int cpu)
+                || cpu >= Environment.ProcessorCount)
+            {
+                error = $"'{parts[i]}' is not a CPU number from 0 to {Environment.ProcessorCount - 1} or '-'.";
+                return false;
+            }
+
+            list[i] = cpu;
+        }
+
+        layout = list;
+        return true;
+    }
+
+    private static string DescribeLayout(IReadOnlyList<int?>? layout) =>
+        layout is null ? "not pinned" : string.Join(",", layout.Select(c => c?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"));
+
+    private static void WriteText(TextWriter output, string topology, WaitStrategyKind kind, string layout, ThroughputResult ring, ThroughputResult baseline)
+    {
+        output.WriteLine($"topology {topology}, wait {WaitStrategyFactory.ToName(kind)}, threads pinned: {layout}, {Environment.ProcessorCount} CPUs");
         output.WriteLine($"ring     {ring.OpsPerSecond,16:N0} events/s  ({ring.Events:N0} events, {ring.BytesPerOp:F4} B/event)");
         output.WriteLine($"channel  {baseline.OpsPerSecond,16:N0} events/s  ({baseline.Events:N0} events, {baseline.BytesPerOp:F4} B/event)");
         output.WriteLine($"ratio    {Ratio(ring, baseline),16:F2} x");
     }
 
-    private static void WriteJson(TextWriter output, string topology, WaitStrategyKind kind, double seconds, ThroughputResult ring, ThroughputResult baseline)
+    private static void WriteJson(TextWriter output, string topology, WaitStrategyKind kind, double seconds, string layout, ThroughputResult ring, ThroughputResult baseline)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -88,6 +139,7 @@ internal static class BenchRingCommand
             writer.WriteString("topology", topology);
             writer.WriteString("wait_strategy", WaitStrategyFactory.ToName(kind));
             writer.WriteNumber("seconds", seconds);
+            writer.WriteString("cpus", layout);
             writer.WriteNumber("ring_ops_per_s", Math.Round(ring.OpsPerSecond));
             writer.WriteNumber("baseline_ops_per_s", Math.Round(baseline.OpsPerSecond));
             writer.WriteNumber("ratio", Math.Round(Ratio(ring, baseline), 3));

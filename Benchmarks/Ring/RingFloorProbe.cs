@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Globalization;
+using FastEngine.Cli.Bench;
+using FastEngine.Metrics;
+using FastEngine.Ring;
+
+namespace FastEngine.Benchmarks.Ring;
+
+/// <summary>
+/// <c>FastEngine.Benchmarks ring-floor [rounds] [seconds] [producerCpu consumerCpu] [busy-spin|yielding]</c>: what this
+/// machine allows at all, measured beside the ring in the same minutes. Each round runs, back to back with the same
+/// thread placement:
+/// <list type="bullet">
+/// <item>the hardware floor of a one-to-one queue: a bare single-producer/single-consumer array with two padded
+/// counters (the least a bounded queue between two threads can do: one slot write, one counter store, one counter
+/// read per batch), and the ring's own 1→1 (<see cref="RingScenario"/>, the same 8-byte event);</item>
+/// <item>the floor of a round trip: two spinning threads bouncing one counter each (two cache-line transfers), and the
+/// ring's busy-spin ping-pong (<see cref="RingPingPong"/>: two rings, a processor thread, slots and cursors).</item>
+/// </list>
+/// The per-round ratio ring/floor separates what the code costs from what the host's placement of the two vCPUs costs
+/// (on a shared KVM guest the floor itself moves between runs, and the ratio stays comparable).
+/// </summary>
+public static class RingFloorProbe
+{
+    public const string CommandName = "ring-floor";
+
+    private const int Size = 1 << 16;
+    private const long EventsPerRound = 3 << 20;
+    private const int RoundTrips = 200_000;
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+        double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 2;
+        int? producerCpu = args.Length > 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null;
+        int? consumerCpu = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
+        var wait = args.Length > 4 ? WaitStrategyFactory.Parse(args[4]) : WaitStrategyKind.Yielding;
+        if (producerCpu is { } p)
+            RingScenario.PinOrWarn(p, "producer/pinger");
+
+        Console.WriteLine($"ring-floor: {rounds} rounds, {seconds} s per throughput run, {RoundTrips:N0} round trips per latency run, " +
+            $"producer/pinger CPU {producerCpu?.ToString(CultureInfo.InvariantCulture) ?? "-"}, " +
+            $"consumer/ponger CPU {consumerCpu?.ToString(CultureInfo.InvariantCulture) ?? "-"}, ring 1→1 wait {WaitStrategyFactory.ToName(wait)}, ping-pong busy-spin");
+        Console.WriteLine("round | floor 1→1 M/s | ring 1→1 M/s | ring/floor | floor RTT p50/p99 ns | ring RTT p50/p99 ns");
+
+        var floorRates = new List<double>();
+        var ringRates = new List<double>();
+        var ratios = new List<double>();
+        var floorP50 = new List<double>();
+        var floorP99 = new List<double>();
+        var ringP50 = new List<double>();
+        var ringP99 = new List<double>();
+        var histogram = new LongHistogram(1, 10_000_000_000L, 3);
+
+        // Each harness exists only while it is measured: their threads spin, and an idle spinning thread would take
+        // one of the two vCPUs from the harness being measured. Each starts with an untimed warm-up.
+        for (int round = 1; round <= rounds; round++)
+        {
+            double floor, ring;
+            using (var floorQueue = new FloorQueue(consumerCpu))
+            {
+                floorQueue.RunOnce();
+                floor = Rate(floorQueue.RunOnce, seconds);
+            }
+
+            using (var ringQueue = new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: wait, cpus: [null, consumerCpu]))
+            {
+                ringQueue.RunOnce();
+                ring = Rate(ringQueue.RunOnce, seconds);
+            }
+
+            double fp50, fp99, rp50, rp99;
+            using (var floorPingPong = new FloorPingPong(consumerCpu))
+                (fp50, fp99) = Percentiles(histogram, floorPingPong.RoundTrip);
+            using (var ringPingPong = new RingPingPong(pongerCpu: consumerCpu))
+                (rp50, rp99) = Percentiles(histogram, ringPingPong.RoundTrip);
+
+            floorRates.Add(floor);
+            ringRates.Add(ring);
+            ratios.Add(ring / floor);
+            floorP50.Add(fp50);
+            floorP99.Add(fp99);
+            ringP50.Add(rp50);
+            ringP99.Add(rp99);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{round,5} | {floor / 1e6,13:F1} | {ring / 1e6,12:F1} | {ring / floor,10:F2} | {fp50,9:F0} / {fp99,-9:F0} | {rp50,8:F0} / {rp99:F0}"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"median | {Median(floorRates) / 1e6,12:F1} | {Median(ringRates) / 1e6,12:F1} | {Median(ratios),10:F2} | " +
+            $"{Median(floorP50),9:F0} / {Median(floorP99),-9:F0} | {Median(ringP50),8:F0} / {Median(ringP99):F0}"));
+        return 0;
+    }
+
+    private static double Rate(Func<long> runOnce, double seconds)
+    {
+        long events = 0;
+        long start = Stopwatch.GetTimestamp();
+        do
+        {
+            runOnce();
+            events += EventsPerRound;
+        }
+        while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds);
+
+        return events / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static (double P50, double P99) Percentiles(LongHistogram histogram, Func<long> roundTrip)
+    {
+        for (int i = 0; i < RoundTrips / 4; i++)
+            roundTrip();
+        histogram.Reset();
+        for (int i = 0; i < RoundTrips; i++)
+            histogram.RecordValue(roundTrip());
+        return (histogram.GetValueAtPercentile(50), histogram.GetValueAtPercentile(99));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>The least a bounded one-to-one queue can do: an array, the producer's published counter and the
+    /// consumer's consumed counter (each a padded <see cref="Sequence"/>), the consumer taking every available slot
+    /// per counter read and busy-spinning otherwise. No claim API, barrier, wait strategy or handler.</summary>
+    private sealed class FloorQueue : IDisposable
+    {
+        private readonly long[] _slots = new long[Size];
+        private readonly Sequence _published = new();
+        private readonly Sequence _consumed = new();
+        private readonly Sequence _sum = new();
+        private readonly Thread _consumer;
+        private volatile bool _stop;
+        private long _next;
+        private long _cachedConsumed = -1;
+        private long _lastSum;
+
+        public FloorQueue(int? cpu)
+        {
+            _consumer = new Thread(() =>
+            {
+                if (cpu is { } c)
+                    RingScenario.PinOrWarn(c, "floor consumer");
+                Consume();
+            }) { IsBackground = true, Name = "floor-consumer" };
+            _consumer.Start();
+        }
+
+        public long RunOnce()
+        {
+            long[] slots = _slots;
+            long first = _next;
+            long end = first + EventsPerRound;
+            for (long i = first; i < end; i++)
+            {
+                long wrap = i - Size;
+                if (wrap > _cachedConsumed)
+                {
+                    long consumed;
+                    while (wrap > (consumed = _consumed.Value))
+                        Thread.SpinWait(1);
+                    _cachedConsumed = consumed;
+                }
+
+                slots[i & (Size - 1)] = i - first;
+                _published.Value = i;
+            }
+
+            _next = end;
+            RingScenario.WaitForSequence(_consumed, end - 1);
+            long sum = _sum.Value;
+            long round = sum - _lastSum;
+            _lastSum = sum;
+            if (round != EventsPerRound * (EventsPerRound - 1) / 2)
+                throw new InvalidOperationException($"floor queue lost events: sum {round}");
+            return round;
+        }
+
+        // Fully optimised from the start, as the ring's processor loop is (entered once per thread).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Consume()
+        {
+            long[] slots = _slots;
+            long next = 0;
+            long sum = 0;
+            while (!_stop)
+            {
+                long available = _published.Value;
+                if (available < next)
+                    continue;
+                for (; next <= available; next++)
+                    sum += slots[next & (Size - 1)];
+                _sum.Value = sum;
+                _consumed.Value = available;
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _consumer.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>The least a round trip between two threads can cost: the pinger stores a counter, the ponger spins on
+    /// it and stores it back into a second counter, the pinger spins on that (two cache-line transfers).</summary>
+    private sealed class FloorPingPong : IDisposable
+    {
+        private readonly Sequence _ping = new();
+        private readonly Sequence _pong = new();
+        private readonly Thread _ponger;
+        private volatile bool _stop;
+        private long _next;
+
+        public FloorPingPong(int? cpu)
+        {
+            _ponger = new Thread(() =>
+            {
+                if (cpu is { } c)
+                    RingScenario.PinOrWarn(c, "floor ponger");
+                Pong();
+            }) { IsBackground = true, Name = "floor-ponger" };
+            _ponger.Start();
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Pong()
+        {
+            long expected = 0;
+            while (!_stop)
+            {
+                long value = _ping.Value;
+                if (value >= expected)
+                {
+                    _pong.Value = value;
+                    expected = value + 1;
+                }
+            }
+        }
+
+        public long RoundTrip()
+        {
+            long value = _next++;
+            long start = Stopwatch.GetTimestamp();
+            _ping.Value = value;
+            while (_pong.Value < value)
+            {
+                // Busy spin: this is the latency being measured.
+            }
+
+            long end = Stopwatch.GetTimestamp();
+            return (end - start) * 1_000_000_000L / Stopwatch.Frequency;
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _ponger.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+}
