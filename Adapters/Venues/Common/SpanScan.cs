@@ -20,6 +20,111 @@ internal static class SpanScan
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryPlainDecimalToQuote(ReadOnlySpan<byte> frame, int start, int scale, out long value, out byte decimals, out int end)
     {
+        // Eight digits at a time where 17 bytes can be read (every number but one at a frame's very end): the usual
+        // venue number ("61837.63000000", "0.00123000") is at most seven integer digits, '.', at most eight fraction
+        // digits and the quote, read as two 8-byte words instead of a multiply-add chain per character.
+        if (start >= 0 && frame.Length - start >= 17 && TryPlainDecimalSwar(frame, start, out ulong swar, out int fraction, out int close)
+            && Scale(swar, fraction, scale, close, out value, out decimals, out end))
+            return true;
+
+        // Everything else, including a value that does not fit the scale (the loop then reaches the same answer).
+        return TryPlainDecimalToQuoteScalar(frame, start, scale, out value, out decimals, out end);
+    }
+
+    /// <summary>
+    /// The SWAR form of <see cref="TryPlainDecimalToQuote"/> for 1–7 integer digits, optionally '.' and 1–8 fraction
+    /// digits, then '"': the value of all digits, the fraction digit count and the quote's index. False for any other
+    /// shape (longer parts, a lone or leading '.', no quote), which the scalar loop then decides. Needs 17 readable
+    /// bytes from <paramref name="start"/> (the caller checks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryPlainDecimalSwar(ReadOnlySpan<byte> frame, int start, out ulong value, out int fraction, out int close)
+    {
+        ref byte first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(frame);
+        int integerDigits = Digits8(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, start)), out ulong integer);
+        value = 0;
+        fraction = 0;
+        close = 0;
+        if ((uint)(integerDigits - 1) >= 7u)
+            return false;
+
+        int k = start + integerDigits;
+        byte c = Unsafe.Add(ref first, k);
+        if (c == (byte)'"')
+        {
+            value = integer;
+            close = k;
+            return true;
+        }
+
+        if (c != (byte)'.')
+            return false;
+
+        int fractionDigits = Digits8(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, k + 1)), out ulong part);
+        k += 1 + fractionDigits;
+        // k <= start + 16 here, inside the 17 bytes the caller checked.
+        if (fractionDigits == 0 || Unsafe.Add(ref first, k) != (byte)'"')
+            return false;
+
+        value = integer * (ulong)FixedPoint.Pow10(fractionDigits) + part;
+        fraction = fractionDigits;
+        close = k;
+        return true;
+    }
+
+    /// <summary>
+    /// How many of <paramref name="word"/>'s bytes, from the lowest (the first character in memory), are ASCII digits
+    /// before the first other byte (0–8), and their decimal value. Bytes after the first non-digit do not matter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Digits8(ulong word, out ulong value)
+    {
+        // Per byte: a digit becomes 0..9. A byte below '0' borrows from the byte above it, but only bytes above the
+        // first non-digit can be disturbed, and those are discarded. Non-digit test: the value is >= 0x80 (a byte
+        // below '0' wrapped) or adding 0x76 reaches 0x80 (a value of 10 or more).
+        ulong x = word - 0x3030303030303030UL;
+        ulong nonDigits = ((x + 0x7676767676767676UL) | x) & 0x8080808080808080UL;
+        int count = System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3; // 8 when every byte is a digit
+        if (count == 0)
+        {
+            value = 0;
+            return 0;
+        }
+
+        // Left-align the digits as an 8-digit number with leading zeros (the shift drops everything after them), then
+        // combine pairs, quads and the two halves with two multiplications.
+        x <<= (8 - count) << 3;
+        x = x * 10 + (x >> 8);
+        x = ((x & 0x000000FF000000FFUL) * (100 + (1000000UL << 32)) + ((x >> 16) & 0x000000FF000000FFUL) * (1 + (10000UL << 32))) >> 32;
+        value = (uint)x;
+        return count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Scale(ulong acc, int fraction, int scale, int close, out long value, out byte decimals, out int end)
+    {
+        int shift = scale - fraction;
+        if ((uint)shift <= 18u)
+        {
+            ulong p = (ulong)FixedPoint.Pow10(shift);
+            if (acc <= (ulong)long.MaxValue / p)
+            {
+                value = (long)(acc * p);
+                decimals = (byte)fraction;
+                end = close + 1;
+                return true;
+            }
+        }
+
+        value = 0;
+        decimals = 0;
+        end = 0;
+        return false;
+    }
+
+    /// <summary>The character-by-character form of <see cref="TryPlainDecimalToQuote"/> (any length up to 19).</summary>
+    internal static bool TryPlainDecimalToQuoteScalar(ReadOnlySpan<byte> frame, int start, int scale, out long value, out byte decimals, out int end)
+    {
         int k = start, dot = -1;
         int limit = Math.Min(frame.Length, start + 19);
         ulong acc = 0;
