@@ -7,7 +7,7 @@ using FastEngine.Ring;
 namespace FastEngine.Benchmarks.Ring;
 
 /// <summary>
-/// <c>FastEngine.Benchmarks ring-floor [rounds] [seconds] [producerCpu consumerCpu] [busy-spin|yielding]</c>: what this
+/// <c>FastEngine.Benchmarks ring-floor [rounds] [seconds] [producerCpu|- consumerCpu|-] [busy-spin|yielding]</c>: what this
 /// machine allows at all, measured beside the ring in the same minutes. Each round runs, back to back with the same
 /// thread placement:
 /// <list type="bullet">
@@ -32,8 +32,9 @@ public static class RingFloorProbe
     {
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 2;
-        int? producerCpu = args.Length > 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null;
-        int? consumerCpu = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
+        static int? Cpu(string text) => text == "-" ? null : int.Parse(text, CultureInfo.InvariantCulture);
+        int? producerCpu = args.Length > 3 ? Cpu(args[2]) : null;
+        int? consumerCpu = args.Length > 3 ? Cpu(args[3]) : null;
         var wait = args.Length > 4 ? WaitStrategyFactory.Parse(args[4]) : WaitStrategyKind.Yielding;
         if (producerCpu is { } p)
             RingScenario.PinOrWarn(p, "producer/pinger");

@@ -73,6 +73,17 @@ public static class FixedPoint
             int dot = -1;
             ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(text);
             int n = text.Length, k = 0;
+            // Exactly eight fraction digits after one to seven integer digits (Binance's "61837.63000000", "0.00123000"):
+            // two 8-byte words instead of a multiply-add per character, both inside the text.
+            if (n >= 10 && n <= 16 && Unsafe.Add(ref start, n - 9) == (byte)'.'
+                && Digits8(Unsafe.ReadUnaligned<ulong>(ref start), out ulong integer) == n - 9
+                && Digits8(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, n - 8)), out ulong fractionValue) == 8)
+            {
+                acc = integer * 100_000_000UL + fractionValue;
+                dot = n - 9;
+                k = n;
+            }
+
             for (; k < n; k++)
             {
                 uint d = (uint)(Unsafe.Add(ref start, k) - '0');
@@ -100,6 +111,35 @@ public static class FixedPoint
             }
         }
         return TryParseGeneral(text, scale, out mantissa, out decimals);
+    }
+
+    /// <summary>
+    /// How many of <paramref name="word"/>'s bytes, from the lowest (the first character in memory), are ASCII digits
+    /// before the first other byte (0–8), and their decimal value (SWAR: no loop, two multiplications). Bytes after the
+    /// first non-digit do not matter. Pure; used by the number fast paths here and in the venues' span scanners.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Digits8(ulong word, out ulong value)
+    {
+        // Per byte: a digit becomes 0..9. A byte below '0' borrows from the byte above it, but only bytes above the
+        // first non-digit can be disturbed, and those are discarded. Non-digit test: the value is >= 0x80 (a byte
+        // below '0' wrapped) or adding 0x76 reaches 0x80 (a value of 10 or more).
+        ulong x = word - 0x3030303030303030UL;
+        ulong nonDigits = ((x + 0x7676767676767676UL) | x) & 0x8080808080808080UL;
+        int count = System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3; // 8 when every byte is a digit
+        if (count == 0)
+        {
+            value = 0;
+            return 0;
+        }
+
+        // Left-align the digits as an 8-digit number with leading zeros (the shift drops everything after them), then
+        // combine pairs, quads and the two halves with two multiplications.
+        x <<= (8 - count) << 3;
+        x = x * 10 + (x >> 8);
+        x = ((x & 0x000000FF000000FFUL) * (100 + (1000000UL << 32)) + ((x >> 16) & 0x000000FF000000FFUL) * (1 + (10000UL << 32))) >> 32;
+        value = (uint)x;
+        return count;
     }
 
     private static NumberParseStatus TryParseGeneral(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)

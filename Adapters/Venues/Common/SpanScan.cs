@@ -72,33 +72,9 @@ internal static class SpanScan
         return true;
     }
 
-    /// <summary>
-    /// How many of <paramref name="word"/>'s bytes, from the lowest (the first character in memory), are ASCII digits
-    /// before the first other byte (0–8), and their decimal value. Bytes after the first non-digit do not matter.
-    /// </summary>
+    /// <summary>See <see cref="FixedPoint.Digits8"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Digits8(ulong word, out ulong value)
-    {
-        // Per byte: a digit becomes 0..9. A byte below '0' borrows from the byte above it, but only bytes above the
-        // first non-digit can be disturbed, and those are discarded. Non-digit test: the value is >= 0x80 (a byte
-        // below '0' wrapped) or adding 0x76 reaches 0x80 (a value of 10 or more).
-        ulong x = word - 0x3030303030303030UL;
-        ulong nonDigits = ((x + 0x7676767676767676UL) | x) & 0x8080808080808080UL;
-        int count = System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3; // 8 when every byte is a digit
-        if (count == 0)
-        {
-            value = 0;
-            return 0;
-        }
-
-        // Left-align the digits as an 8-digit number with leading zeros (the shift drops everything after them), then
-        // combine pairs, quads and the two halves with two multiplications.
-        x <<= (8 - count) << 3;
-        x = x * 10 + (x >> 8);
-        x = ((x & 0x000000FF000000FFUL) * (100 + (1000000UL << 32)) + ((x >> 16) & 0x000000FF000000FFUL) * (1 + (10000UL << 32))) >> 32;
-        value = (uint)x;
-        return count;
-    }
+    internal static int Digits8(ulong word, out ulong value) => FixedPoint.Digits8(word, out value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Scale(ulong acc, int fraction, int scale, int close, out long value, out byte decimals, out int end)

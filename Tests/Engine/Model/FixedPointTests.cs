@@ -224,4 +224,47 @@ public class FixedPointTests
     {
         Assert.Equal(expected, FixedPoint.TryParse(U(text), 2, out _, out _));
     }
+
+    [Fact]
+    public void TryParse_EightFractionDigits_EqualsDecimalParse_Property()
+    {
+        // The word-at-a-time form (1–7 integer digits, '.', exactly 8 fraction digits) against System.Decimal.
+        var digit = Gen.Elements('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');
+        var gen =
+            from integerLength in Gen.Choose(1, 8)
+            from integer in Gen.ArrayOf(digit, integerLength)
+            from fraction in Gen.ArrayOf(digit, 8)
+            from scale in Gen.Choose(8, 10)
+            select (new string(integer) + "." + new string(fraction), scale);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var (text, scale) = t;
+            var status = FixedPoint.TryParse(U(text), scale, out long mantissa, out byte decimals);
+            decimal expected = decimal.Parse(text, CultureInfo.InvariantCulture) * (decimal)Math.Pow(10, scale);
+            return status == NumberParseStatus.Ok && mantissa == expected && decimals == 8;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Theory]
+    [InlineData("61837.63000000", 8, 6183763000000L)]
+    [InlineData("0.00123000", 8, 123000L)]
+    [InlineData("1234567.12345678", 8, 123456712345678L)]
+    [InlineData("12345678.12345678", 8, 1234567812345678L)] // eight integer digits: the loop
+    [InlineData("0.00000000", 8, 0L)]
+    public void TryParse_BinanceEightDecimalText_ExactMantissa(string text, int scale, long expected)
+    {
+        Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(U(text), scale, out long mantissa, out byte decimals));
+        Assert.Equal(expected, mantissa);
+        Assert.Equal(8, decimals);
+    }
+
+    [Theory]
+    [InlineData("6183x.63000000")]
+    [InlineData("61837.6300000x")]
+    [InlineData("61837,63000000")]
+    [InlineData("1.2345678.")]
+    public void TryParse_EightDecimalShapeWithABadByte_IsRejected(string text)
+    {
+        Assert.NotEqual(NumberParseStatus.Ok, FixedPoint.TryParse(U(text), 8, out _, out _));
+    }
 }
