@@ -41,56 +41,70 @@ public static class RingFloorProbe
 
         Console.WriteLine($"ring-floor: {rounds} rounds, {seconds} s per throughput run, {RoundTrips:N0} round trips per latency run, " +
             $"producer/pinger CPU {producerCpu?.ToString(CultureInfo.InvariantCulture) ?? "-"}, " +
-            $"consumer/ponger CPU {consumerCpu?.ToString(CultureInfo.InvariantCulture) ?? "-"}, ring 1→1 wait {WaitStrategyFactory.ToName(wait)}, ping-pong busy-spin");
-        Console.WriteLine("round | floor 1→1 M/s | ring 1→1 M/s | ring/floor | floor RTT p50/p99 ns | ring RTT p50/p99 ns");
-
-        var floorRates = new List<double>();
-        var ringRates = new List<double>();
-        var ratios = new List<double>();
-        var floorP50 = new List<double>();
-        var floorP99 = new List<double>();
-        var ringP50 = new List<double>();
-        var ringP99 = new List<double>();
-        var histogram = new LongHistogram(1, 10_000_000_000L, 3);
+            $"consumer/ponger CPU {consumerCpu?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
 
         // Each harness exists only while it is measured: their threads spin, and an idle spinning thread would take
         // one of the two vCPUs from the harness being measured. Each starts with an untimed warm-up.
+        var throughput = new (string Name, Func<IThroughputScenario> Create)[]
+        {
+            ("floor 1→1 (spin)", () => new FloorQueue(consumerCpu, pause: false)),
+            ("floor 1→1 (SpinWait(1))", () => new FloorQueue(consumerCpu, pause: true)),
+            ($"ring 1→1 ({WaitStrategyFactory.ToName(wait)})", () => new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: wait, cpus: [null, consumerCpu])),
+            ("ring 1→1 (busy-spin)", () => new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: WaitStrategyKind.BusySpin, cpus: [null, consumerCpu])),
+        };
+        var latency = new (string Name, Func<IRoundTrip> Create)[]
+        {
+            ("floor RTT (spin)", () => new FloorPingPong(consumerCpu, pause: false)),
+            ("floor RTT (PAUSE)", () => new FloorPingPong(consumerCpu, pause: true)),
+            ("ring RTT (busy-spin)", () => new RingRoundTrip(new RingPingPong(pongerCpu: consumerCpu))),
+        };
+        var rates = throughput.Select(_ => new List<double>()).ToArray();
+        var p50 = latency.Select(_ => new List<double>()).ToArray();
+        var p99 = latency.Select(_ => new List<double>()).ToArray();
+        var histogram = new LongHistogram(1, 10_000_000_000L, 3);
         for (int round = 1; round <= rounds; round++)
         {
-            double floor, ring;
-            using (var floorQueue = new FloorQueue(consumerCpu))
+            var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $"round {round}:"));
+            for (int i = 0; i < throughput.Length; i++)
             {
-                floorQueue.RunOnce();
-                floor = Rate(floorQueue.RunOnce, seconds);
+                using var scenario = throughput[i].Create();
+                scenario.RunOnce();
+                rates[i].Add(Rate(scenario.RunOnce, seconds));
+                line.Append(CultureInfo.InvariantCulture, $" | {throughput[i].Name} {rates[i][^1] / 1e6:F1} M/s");
             }
 
-            using (var ringQueue = new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: wait, cpus: [null, consumerCpu]))
+            for (int i = 0; i < latency.Length; i++)
             {
-                ringQueue.RunOnce();
-                ring = Rate(ringQueue.RunOnce, seconds);
+                using var pingPong = latency[i].Create();
+                var (a50, a99) = Percentiles(histogram, pingPong.RoundTrip);
+                p50[i].Add(a50);
+                p99[i].Add(a99);
+                line.Append(CultureInfo.InvariantCulture, $" | {latency[i].Name} p50 {a50:F0} p99 {a99:F0} ns");
             }
 
-            double fp50, fp99, rp50, rp99;
-            using (var floorPingPong = new FloorPingPong(consumerCpu))
-                (fp50, fp99) = Percentiles(histogram, floorPingPong.RoundTrip);
-            using (var ringPingPong = new RingPingPong(pongerCpu: consumerCpu))
-                (rp50, rp99) = Percentiles(histogram, ringPingPong.RoundTrip);
-
-            floorRates.Add(floor);
-            ringRates.Add(ring);
-            ratios.Add(ring / floor);
-            floorP50.Add(fp50);
-            floorP99.Add(fp99);
-            ringP50.Add(rp50);
-            ringP99.Add(rp99);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{round,5} | {floor / 1e6,13:F1} | {ring / 1e6,12:F1} | {ring / floor,10:F2} | {fp50,9:F0} / {fp99,-9:F0} | {rp50,8:F0} / {rp99:F0}"));
+            Console.WriteLine(line);
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median | {Median(floorRates) / 1e6,12:F1} | {Median(ringRates) / 1e6,12:F1} | {Median(ratios),10:F2} | " +
-            $"{Median(floorP50),9:F0} / {Median(floorP99),-9:F0} | {Median(ringP50),8:F0} / {Median(ringP99):F0}"));
+        Console.WriteLine("medians:");
+        for (int i = 0; i < throughput.Length; i++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {throughput[i].Name,-24} {Median(rates[i]) / 1e6,8:F1} M events/s  (vs floor spin: median of per-round ratios {Median(rates[i].Zip(rates[0], (x, f) => x / f).ToList()):F2})"));
+        for (int i = 0; i < latency.Length; i++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {latency[i].Name,-24} p50 {Median(p50[i]),6:F0} ns  p99 {Median(p99[i]),6:F0} ns"));
         return 0;
+    }
+
+    private interface IRoundTrip : IDisposable
+    {
+        long RoundTrip();
+    }
+
+    private sealed class RingRoundTrip(RingPingPong inner) : IRoundTrip
+    {
+        public long RoundTrip() => inner.RoundTrip();
+
+        public void Dispose() => inner.Dispose();
     }
 
     private static double Rate(Func<long> runOnce, double seconds)
@@ -127,7 +141,7 @@ public static class RingFloorProbe
     /// <summary>The least a bounded one-to-one queue can do: an array, the producer's published counter and the
     /// consumer's consumed counter (each a padded <see cref="Sequence"/>), the consumer taking every available slot
     /// per counter read and busy-spinning otherwise. No claim API, barrier, wait strategy or handler.</summary>
-    private sealed class FloorQueue : IDisposable
+    private sealed class FloorQueue : IThroughputScenario
     {
         private readonly long[] _slots = new long[Size];
         private readonly Sequence _published = new();
@@ -139,8 +153,11 @@ public static class RingFloorProbe
         private long _cachedConsumed = -1;
         private long _lastSum;
 
-        public FloorQueue(int? cpu)
+        private readonly bool _pause;
+
+        public FloorQueue(int? cpu, bool pause)
         {
+            _pause = pause;
             _consumer = new Thread(() =>
             {
                 if (cpu is { } c)
@@ -160,9 +177,12 @@ public static class RingFloorProbe
                 long wrap = i - Size;
                 if (wrap > _cachedConsumed)
                 {
+                    // Full ring: wait as the ring's producer does (spin, then yield), so a descheduled consumer gets
+                    // its CPU back on a busy machine.
                     long consumed;
+                    var spinner = default(SpinWait);
                     while (wrap > (consumed = _consumed.Value))
-                        Thread.SpinWait(1);
+                        spinner.SpinOnce(sleep1Threshold: -1);
                     _cachedConsumed = consumed;
                 }
 
@@ -191,7 +211,11 @@ public static class RingFloorProbe
             {
                 long available = _published.Value;
                 if (available < next)
+                {
+                    if (_pause)
+                        Thread.SpinWait(1);
                     continue;
+                }
                 for (; next <= available; next++)
                     sum += slots[next & (Size - 1)];
                 _sum.Value = sum;
@@ -208,7 +232,7 @@ public static class RingFloorProbe
 
     /// <summary>The least a round trip between two threads can cost: the pinger stores a counter, the ponger spins on
     /// it and stores it back into a second counter, the pinger spins on that (two cache-line transfers).</summary>
-    private sealed class FloorPingPong : IDisposable
+    private sealed class FloorPingPong : IRoundTrip
     {
         private readonly Sequence _ping = new();
         private readonly Sequence _pong = new();
@@ -216,8 +240,11 @@ public static class RingFloorProbe
         private volatile bool _stop;
         private long _next;
 
-        public FloorPingPong(int? cpu)
+        private readonly bool _pause;
+
+        public FloorPingPong(int? cpu, bool pause)
         {
+            _pause = pause;
             _ponger = new Thread(() =>
             {
                 if (cpu is { } c)
@@ -238,6 +265,13 @@ public static class RingFloorProbe
                 {
                     _pong.Value = value;
                     expected = value + 1;
+                }
+                else if (_pause)
+                {
+                    if (System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+                        System.Runtime.Intrinsics.X86.X86Base.Pause();
+                    else
+                        Thread.SpinWait(1);
                 }
             }
         }
