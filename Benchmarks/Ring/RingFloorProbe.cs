@@ -131,6 +131,19 @@ public static class RingFloorProbe
         return (histogram.GetValueAtPercentile(50), histogram.GetValueAtPercentile(99));
     }
 
+    /// <summary>A background thread pinned to <paramref name="cpu"/> (when given) before it runs <paramref name="body"/>.</summary>
+    private static Thread StartThread(string name, int? cpu, Action body)
+    {
+        var thread = new Thread(() =>
+        {
+            if (cpu is { } c)
+                RingScenario.PinOrWarn(c, name);
+            body();
+        }) { IsBackground = true, Name = name };
+        thread.Start();
+        return thread;
+    }
+
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
@@ -158,13 +171,7 @@ public static class RingFloorProbe
         public FloorQueue(int? cpu, bool pause)
         {
             _pause = pause;
-            _consumer = new Thread(() =>
-            {
-                if (cpu is { } c)
-                    RingScenario.PinOrWarn(c, "floor consumer");
-                Consume();
-            }) { IsBackground = true, Name = "floor-consumer" };
-            _consumer.Start();
+            _consumer = StartThread("floor-consumer", cpu, Consume);
         }
 
         public long RunOnce()
@@ -245,13 +252,7 @@ public static class RingFloorProbe
         public FloorPingPong(int? cpu, bool pause)
         {
             _pause = pause;
-            _ponger = new Thread(() =>
-            {
-                if (cpu is { } c)
-                    RingScenario.PinOrWarn(c, "floor ponger");
-                Pong();
-            }) { IsBackground = true, Name = "floor-ponger" };
-            _ponger.Start();
+            _ponger = StartThread("floor-ponger", cpu, Pong);
         }
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -112,22 +112,10 @@ internal static class SpanScan
             dot = k;
         }
         int n = k - start;
-        if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1))
-        {
-            int fraction = dot < 0 ? 0 : k - 1 - dot;
-            int shift = scale - fraction;
-            if ((uint)shift <= 18u)
-            {
-                ulong p = (ulong)FixedPoint.Pow10(shift);
-                if (acc <= (ulong)long.MaxValue / p)
-                {
-                    value = (long)(acc * p);
-                    decimals = (byte)fraction;
-                    end = k + 1;
-                    return true;
-                }
-            }
-        }
+        if (k < frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1)
+            && Scale(acc, dot < 0 ? 0 : k - 1 - dot, scale, k, out value, out decimals, out end))
+            return true;
+
         value = 0;
         decimals = 0;
         end = start;
