@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
@@ -124,7 +127,9 @@ public sealed partial class CoinbaseParser
             else return false;
             if (!Expect(frame, ref pos, ",\"event_time\":"u8) || !SkipString(frame, ref pos)) return false;
             if (!Expect(frame, ref pos, ",\"price_level\":\""u8) || !NumberToQuote(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
-            if (!Expect(frame, ref pos, ",\"new_quantity\":\""u8) || !NumberToQuote(frame, ref pos, sizeScale, out long size, out byte sizeDecimals)) return false;
+            // Literals of at most 16 bytes compile to two 8-byte compares; a 17th byte would make the match a call.
+            if (!Expect(frame, ref pos, ",\"new_quantity\":"u8) || !Expect(frame, ref pos, "\""u8)
+                || !NumberToQuote(frame, ref pos, sizeScale, out long size, out byte sizeDecimals)) return false;
             if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'}') return false;
             ref var e = ref output.Add();
             e.Price = price;
@@ -175,13 +180,36 @@ public sealed partial class CoinbaseParser
     private static bool SkipString(ReadOnlySpan<byte> frame, scoped ref int pos)
     {
         if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'"') return false;
+        if (Vector128.IsHardwareAccelerated && frame.Length - pos >= 33)
+        {
+            // The event_time strings (27 bytes) end within the next 32: two vector compares, no call.
+            ref byte text = ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), pos + 1);
+            uint stops = StopMask(Vector128.LoadUnsafe(ref text)) | (StopMask(Vector128.LoadUnsafe(ref text, 16)) << 16);
+            if (stops != 0)
+            {
+                int end = BitOperations.TrailingZeroCount(stops);
+                if (Unsafe.Add(ref text, end) != (byte)'"') return false;
+                pos += end + 2;
+                return true;
+            }
+        }
+        return SkipStringSlow(frame, ref pos);
+    }
+
+    /// <summary>Bit i set when byte i is a quote, a backslash or a control byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint StopMask(Vector128<byte> v) =>
+        (Vector128.Equals(v, Vector128.Create((byte)'"')) | Vector128.Equals(v, Vector128.Create((byte)'\\'))
+         | Vector128.LessThan(v, Vector128.Create((byte)0x20))).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool SkipStringSlow(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
         int q = frame.Slice(pos + 1).IndexOfAny(_stringStops);
         if (q < 0 || frame[pos + 1 + q] != (byte)'"') return false;
         pos += q + 2;
         return true;
     }
-
-    private const int KeyProduct = 1, KeyBid = 2, KeyAsk = 4, KeyBidSize = 8, KeyAskSize = 16;
 
     /// <summary>One ticker event at <paramref name="pos"/> ('{'): <c>{"type":"..","tickers":[{..},..]}</c>, ticker objects
     /// with plain string values only; duplicate keys: the last wins, as on the reference path.</summary>

@@ -32,7 +32,9 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
             Reference = new CoinbaseParser(VenueCatalog.Coinbase, new InstrumentRegistry()) { ForceReference = true };
         }
 
-        public ParseResult Check(ReadOnlySpan<byte> payload, string what)
+        /// <summary>Parses <paramref name="payload"/> on both paths and compares; the failure message names the frame
+        /// (<paramref name="what"/>, and the mutated position and byte or the cut length when given; formatted only on failure).</summary>
+        public ParseResult Check(ReadOnlySpan<byte> payload, string what, int position = -1, int value = -1)
         {
             FastBatch.Clear();
             ReferenceBatch.Clear();
@@ -41,15 +43,15 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
             ReferenceBatch.Add().Sequence = 42;
             var fr = Fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
             var rr = Reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            Assert.True(rr == fr, $"{what}: result {fr} vs reference {rr}");
+            if (rr != fr) Assert.Fail($"{Describe(what, position, value)}: result {fr} vs reference {rr}");
             var fb = MemoryMarshal.AsBytes(FastBatch.Events);
             var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
             if (!fb.SequenceEqual(rb))
             {
                 int n = Math.Min(FastBatch.Count, ReferenceBatch.Count), i = 0;
                 while (i < n && FastBatch[i].Equals(ReferenceBatch[i])) i++;
-                Assert.Fail($"{what}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count}), first at {i}: " +
-                            (i < n ? $"{FastBatch[i]} vs {ReferenceBatch[i]}" : "length"));
+                Assert.Fail($"{Describe(what, position, value)}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count}), first at {i}: " +
+                            (i < n ? $"{Show(FastBatch[i])} vs {Show(ReferenceBatch[i])}" : "length"));
             }
             Assert.Equal(Reference.Counters.Data, Fast.Counters.Data);
             Assert.Equal(Reference.Counters.Control, Fast.Counters.Control);
@@ -57,9 +59,15 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
             Assert.Equal(Reference.Counters.Of(rr.Reason), Fast.Counters.Of(fr.Reason));
             Assert.Equal(Reference.LastSequenceNum, Fast.LastSequenceNum);
             Assert.Equal(Reference.ConnectionGaps, Fast.ConnectionGaps);
-            Assert.True(Reference.Books.SequenceEqual(Fast.Books), $"{what}: tracked books differ");
+            if (!Reference.Books.SequenceEqual(Fast.Books)) Assert.Fail($"{Describe(what, position, value)}: tracked books differ");
             return fr;
         }
+
+        private static string Show(in MarketEvent e) =>
+            $"[{e.Kind} {e.Side} inst {e.Instrument} px {e.Price}/{e.PriceDecimals} sz {e.Size}/{e.SizeDecimals} flags {e.Flags} seq {e.Sequence}/{e.PrevSequence}/{e.FirstSequence} exch {e.ExchangeTimeNs} recv {e.ReceiveTimeNs}]";
+
+        private static string Describe(string what, int position, int value) =>
+            position < 0 ? what : value < 0 ? $"{what} cut at {position}" : $"{what} byte {position} -> 0x{value:X2}";
     }
 
     /// <summary>The shapes the fast path covers: l2_data, ticker, and market_trades update events.</summary>
@@ -167,12 +175,12 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
                 {
                     if (b == was) continue;
                     payload[i] = b;
-                    pair.Check(payload, $"{name} byte {i} '{(char)was}'->0x{b:X2}");
+                    pair.Check(payload, name, i, b);
                     mutations++;
                 }
                 payload[i] = was;
             }
-            for (int len = 0; len < n; len += len < 300 ? 1 : 7) pair.Check(payload.AsSpan(0, len), $"{name} cut {len}");
+            for (int len = 0; len < n; len += len < 300 ? 1 : 7) pair.Check(payload.AsSpan(0, len), name, len);
         }
     }
 
