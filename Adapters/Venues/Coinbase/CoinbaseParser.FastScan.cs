@@ -20,7 +20,9 @@ namespace FastEngine.Adapters.Venues.Coinbase;
 /// headers and emit Bbo and Trade events (CompleteL2Header, AddBbo, AddTrade), and level numbers give what
 /// <see cref="VenueJson.ParseUnsigned"/> gives (<see cref="SpanScan.TryPlainDecimalToQuote"/> for plain decimals, that
 /// function itself otherwise). Books fed by the frame are tracked (for <c>sequence_num</c> gaps) only once the whole
-/// frame was accepted, so a fallback leaves the parser's state as the reference path alone would.
+/// frame was accepted, so a fallback leaves the parser's state as the reference path alone would. Every byte of an
+/// accepted frame has been checked to be ASCII (literals, plain strings, digits), so an accepted frame is valid UTF-8:
+/// the parser runs the UTF-8 validation only before the reference path.
 /// </summary>
 public sealed partial class CoinbaseParser
 {
@@ -35,16 +37,16 @@ public sealed partial class CoinbaseParser
     /// one frame: fallback).</summary>
     private readonly InstrumentId[] _fastBooks = new InstrumentId[8];
 
-    /// <summary>Bytes that end a plain JSON string scan: the closing quote, an escape, or a control byte (invalid JSON).</summary>
+    /// <summary>Bytes that end a plain string scan: the closing quote, an escape, a control byte (invalid JSON) or a
+    /// non-ASCII byte (the fast path accepts ASCII frames only, so that it can skip the UTF-8 validation).</summary>
     private static readonly SearchValues<byte> _stringStops = SearchValues.Create(StringStopBytes());
 
     private static byte[] StringStopBytes()
     {
-        var stops = new byte[34];
-        for (int i = 0; i < 32; i++) stops[i] = (byte)i;
-        stops[32] = (byte)'"';
-        stops[33] = (byte)'\\';
-        return stops;
+        var stops = new List<byte> { (byte)'"', (byte)'\\' };
+        for (int i = 0; i < 32; i++) stops.Add((byte)i);
+        for (int i = 0x80; i < 0x100; i++) stops.Add((byte)i);
+        return stops.ToArray();
     }
 
     private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, int start, out long sequenceNum)
@@ -174,8 +176,8 @@ public sealed partial class CoinbaseParser
         return true;
     }
 
-    /// <summary>A JSON string without escapes at <paramref name="pos"/> (its opening quote), any other content (the
-    /// reference path skips the value); <paramref name="pos"/> ends after the closing quote.</summary>
+    /// <summary>A string of printable ASCII without escapes at <paramref name="pos"/> (its opening quote), any other
+    /// content (the reference path skips the value); <paramref name="pos"/> ends after the closing quote.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SkipString(ReadOnlySpan<byte> frame, scoped ref int pos)
     {
@@ -196,11 +198,11 @@ public sealed partial class CoinbaseParser
         return SkipStringSlow(frame, ref pos);
     }
 
-    /// <summary>Bit i set when byte i is a quote, a backslash or a control byte.</summary>
+    /// <summary>Bit i set when byte i is a quote, a backslash, a control byte or a non-ASCII byte (signed: below 0x20).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint StopMask(Vector128<byte> v) =>
         (Vector128.Equals(v, Vector128.Create((byte)'"')) | Vector128.Equals(v, Vector128.Create((byte)'\\'))
-         | Vector128.LessThan(v, Vector128.Create((byte)0x20))).ExtractMostSignificantBits();
+         | Vector128.LessThan(v.AsSByte(), Vector128.Create((sbyte)0x20)).AsByte()).ExtractMostSignificantBits();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool SkipStringSlow(ReadOnlySpan<byte> frame, scoped ref int pos)

@@ -64,11 +64,12 @@ public sealed partial class CoinbaseParser : IFrameParser
         int start = output.Count;
         RejectReason reason;
         if (source != FrameSource.WebSocket) reason = RejectReason.UnknownChannel;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
         else
         {
             int booksBefore = _bookCount;
             long sequenceNum;
+            // The fast path accepts a frame only when it has checked every byte of it to be ASCII (valid UTF-8), so
+            // the UTF-8 validation pass is needed only on the reference path.
             if (!ForceReference && TryFast(frame, receiveTimeNs, output, start, out sequenceNum)) reason = RejectReason.None;
             else
             {
@@ -77,14 +78,22 @@ public sealed partial class CoinbaseParser : IFrameParser
                     output.Truncate(start);
                     FastFallbacks++;
                 }
-                try
+                if (!Utf8.IsValid(frame))
                 {
-                    reason = ParseFrame(frame, receiveTimeNs, output, start, out sequenceNum);
-                }
-                catch (JsonException)
-                {
-                    reason = RejectReason.InvalidJson;
+                    reason = RejectReason.InvalidUtf8;
                     sequenceNum = -1;
+                }
+                else
+                {
+                    try
+                    {
+                        reason = ParseFrame(frame, receiveTimeNs, output, start, out sequenceNum);
+                    }
+                    catch (JsonException)
+                    {
+                        reason = RejectReason.InvalidJson;
+                        sequenceNum = -1;
+                    }
                 }
             }
             if (reason == RejectReason.None)

@@ -122,6 +122,8 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
         """{"type":"error","message":"failure to subscribe"}""",
         """{"channel":"l2_data","timestamp":"2026-01-02T03:04:05Z","sequence_num":27,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"t","price_level":"1","new_quantity":"1"}]}]} """,
         """{"channel":"l2_data","timestamp":"2026-01-02T03:04:05Z","sequence_num":28,"events":[{"type":"partial","product_id":"BTC-USD","updates":[]}]}""",
+        // 28: a non-ASCII (valid UTF-8) event_time: the reference path accepts it; the fast path only takes ASCII frames.
+        """{"channel":"l2_data","timestamp":"2026-01-02T03:04:05Z","sequence_num":29,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"2026-01-02T03:04:05Zé","price_level":"1","new_quantity":"1"}]}]}""",
     ];
 
     [Fact]
