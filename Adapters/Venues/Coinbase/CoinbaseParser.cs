@@ -27,6 +27,9 @@ namespace FastEngine.Adapters.Venues.Coinbase;
 /// snapshot). <see cref="RejectReason.ConnectionSequenceGap"/> is therefore never returned: a rejection would have to
 /// discard the invalidations with the frame. A REJECTED frame does not advance the expected number, so the next frame
 /// shows the gap and the books are invalidated: a frame we could not use is a lost message for the books.</para>
+/// <para>Two paths: the span fast path (CoinbaseParser.FastScan.cs) takes the exact compact shapes Coinbase sends on
+/// l2_data, ticker and market_trades; anything else falls back to the Utf8JsonReader path below, which alone decides
+/// rejects. Both emit identical events.</para>
 /// <para>Allocation: none per frame after warm-up (the batch grows once, cold, for the 46,000-level snapshot; an unknown
 /// symbol's first sighting registers it on a cold path). Not thread-safe: one instance per connection.</para>
 /// </remarks>
