@@ -24,6 +24,9 @@ public class CoinbaseParseBenchmarks
     private readonly MarketEventBatch _batch = new();
     private readonly CoinbaseAdapter _adapter = new();
     private CoinbaseParser? _parser, _parseOnlyParser;
+    private readonly InstrumentRegistry _referenceRegistry = new();
+    private readonly BookKeeper _referenceKeeper;
+    private CoinbaseParser? _referenceParser;
 
     public CoinbaseParseBenchmarks()
     {
@@ -32,9 +35,13 @@ public class CoinbaseParseBenchmarks
         if (_frames.Payloads.Length != Frames) throw new InvalidOperationException($"expected {Frames} frames, got {_frames.Payloads.Length}");
         _keeper = new BookKeeper(_registry);
         _keeper.SetSpec(VenueCatalog.Coinbase, _adapter.SyncSpec(VenueCatalog.Coinbase));
-        // Cross-check: both variants end with the same best bid/ask on every book.
+        _referenceKeeper = new BookKeeper(_referenceRegistry);
+        _referenceKeeper.SetSpec(VenueCatalog.Coinbase, _adapter.SyncSpec(VenueCatalog.Coinbase));
+        // Cross-check: both variants (and the reference path) end with the same best bid/ask on every book.
         FastEngineParseAndBook();
+        FastEngineReferencePathParseAndBook();
         var ours = VenueCaptureFrames.TopOfBooks(_keeper, _registry);
+        VenueCaptureFrames.AssertSame(ours, VenueCaptureFrames.TopOfBooks(_referenceKeeper, _referenceRegistry));
         var baseline = new Dictionary<string, DecimalBook>();
         RunBaseline(baseline);
         VenueCaptureFrames.AssertSame(ours, new(baseline.ToDictionary(kv => "coinbase:" + kv.Key, kv => kv.Value.Top), StringComparer.Ordinal));
@@ -53,6 +60,23 @@ public class CoinbaseParseBenchmarks
             parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
             var span = _batch.Events;
             for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>FastEngineParseAndBook with the parser's span fast path off (Utf8JsonReader for every frame).</summary>
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse + BookKeeper, reference path (Utf8JsonReader)")]
+    public long FastEngineReferencePathParseAndBook()
+    {
+        var parser = _referenceParser ??= new CoinbaseParser(VenueCatalog.Coinbase, _referenceRegistry) { ForceReference = true };
+        long events = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            _batch.Clear();
+            parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
             events += span.Length;
         }
         return events;
