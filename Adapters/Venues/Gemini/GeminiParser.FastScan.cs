@@ -194,31 +194,36 @@ public sealed partial class GeminiParser
     }
 
     /// <summary>
-    /// <c>[["buy"|"sell","price","qty"],...]</c> at <paramref name="pos"/> into BookLevel events. With
+    /// <c>[["buy"|"sell","price","qty"],...]</c> at <paramref name="position"/> into BookLevel events. With
     /// <paramref name="scaled"/> the numbers are scaled as read; otherwise Price/Size hold the digits as an unsigned
     /// integer and PriceDecimals/SizeDecimals the fraction length, for <see cref="ScaleLevels"/>.
     /// </summary>
-    private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, MarketEventBatch output, bool scaled, int priceScale, int sizeScale,
+    /// <remarks>The hot loop of the parser (most bytes of a frame are levels): kept out of <see cref="TryFast"/> and
+    /// working on a local position over a raw reference, so the position stays in a register and every read is checked
+    /// against the length once.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FastLevels(ReadOnlySpan<byte> frame, ref int position, MarketEventBatch output, bool scaled, int priceScale, int sizeScale,
         InstrumentId instrument, long receiveTimeNs)
     {
-        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
+        int length = frame.Length, pos = position;
+        ref byte b = ref MemoryMarshal.GetReference(frame);
+        if (pos < 0 || pos + 1 >= length || Unsafe.Add(ref b, pos) != (byte)'[') return false;
         pos++;
-        if (frame[pos] == (byte)']') { pos++; return true; }
+        if (Unsafe.Add(ref b, pos) == (byte)']') { position = pos + 1; return true; }
         var venue = _venue;
-        ref byte start = ref MemoryMarshal.GetReference(frame);
+        ulong buyTag = BuyTag, sellTag = SellTag;
         while (true)
         {
-            if (pos > frame.Length - 9) return false; // a level is at least 9 bytes more than its opening word
-            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos));
+            if (pos > length - 9) return false; // a level is at least 9 bytes more than its opening word
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, pos));
             Side side;
-            if (word == BuyTag) { side = Side.Bid; pos += 8; }
-            else if (word == SellTag && frame[pos + 8] == (byte)'"') { side = Side.Ask; pos += 9; }
+            if (word == buyTag) { side = Side.Bid; pos += 8; }
+            else if (word == sellTag && Unsafe.Add(ref b, pos + 8) == (byte)'"') { side = Side.Ask; pos += 9; }
             else return false;
-            if (!Decimal(frame, ref pos, out ulong priceDigits, out int priceFraction)) return false;
-            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)',' || frame[pos + 1] != (byte)'"') return false;
-            pos += 2;
-            if (!Decimal(frame, ref pos, out ulong sizeDigits, out int sizeFraction)) return false;
-            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)']') return false;
+            pos = Decimal(ref b, length, pos, out ulong priceDigits, out int priceFraction);
+            if (pos < 0 || pos + 1 >= length || Unsafe.Add(ref b, pos) != (byte)',' || Unsafe.Add(ref b, pos + 1) != (byte)'"') return false;
+            pos = Decimal(ref b, length, pos + 2, out ulong sizeDigits, out int sizeFraction);
+            if (pos < 0 || pos + 1 >= length || Unsafe.Add(ref b, pos) != (byte)']') return false;
             ref var e = ref output.Add();
             if (scaled)
             {
@@ -236,10 +241,12 @@ public sealed partial class GeminiParser
             e.Side = side;
             e.Venue = venue;
             e.ReceiveTimeNs = receiveTimeNs;
-            byte c = frame[pos + 1];
+            byte c = Unsafe.Add(ref b, pos + 1);
             pos += 2;
             if (c == (byte)',') continue;
-            return c == (byte)']';
+            if (c != (byte)']') return false;
+            position = pos;
+            return true;
         }
     }
 
@@ -256,19 +263,20 @@ public sealed partial class GeminiParser
     }
 
     /// <summary>
-    /// A plain unsigned decimal (digits with at most one '.', 1–19 characters, not a lone '.') at <paramref name="pos"/>
-    /// ending at a closing quote: its digits as an integer and the number of digits after the '.'. Exactly the texts
-    /// FixedPoint.TryParse's fast path reads; <paramref name="pos"/> ends after the quote.
+    /// A plain unsigned decimal (digits with at most one '.', 1–19 characters, not a lone '.') at <paramref name="begin"/>
+    /// (0 ≤ begin &lt; <paramref name="length"/>) ending at a closing quote: its digits as an integer and the number of
+    /// digits after the '.'. Exactly the texts FixedPoint.TryParse's fast path reads. Returns the index after the quote,
+    /// or -1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Decimal(ReadOnlySpan<byte> frame, scoped ref int pos, out ulong digits, out int fraction)
+    private static int Decimal(ref byte b, int length, int begin, out ulong digits, out int fraction)
     {
-        int begin = pos, k = pos, dot = -1;
-        int limit = Math.Min(frame.Length, begin + 19);
+        int k = begin, dot = -1;
+        int limit = Math.Min(length, begin + 19);
         ulong acc = 0;
         for (; k < limit; k++)
         {
-            uint d = (uint)(frame[k] - '0');
+            uint d = (uint)(Unsafe.Add(ref b, k) - '0');
             if (d <= 9) { acc = acc * 10 + d; continue; }
             if (d != unchecked((uint)('.' - '0')) || dot >= 0) break;
             dot = k;
@@ -276,8 +284,7 @@ public sealed partial class GeminiParser
         int n = k - begin;
         digits = acc;
         fraction = dot < 0 ? 0 : k - 1 - dot;
-        pos = k + 1;
-        return (uint)k < (uint)frame.Length && frame[k] == (byte)'"' && n > 0 && (dot < 0 || n > 1);
+        return k < length && Unsafe.Add(ref b, k) == (byte)'"' && n > 0 && (dot < 0 || n > 1) ? k + 1 : -1;
     }
 
     /// <summary>digits × 10^(scale − fraction) as FixedPoint.TryParse computes it; false where it would not answer Ok
