@@ -12,7 +12,8 @@ namespace FastEngine.Benchmarks.Venues;
 /// <summary>
 /// Gemini market data v2: the 2021 capture (993 frames: 10 full books, 925 updates, 51 trades, 7 heartbeats; XFree86,
 /// read from ../shared) parsed + applied to books, per frame; beside System.Text.Json deserialization into classes
-/// applied to SortedDictionary&lt;decimal,decimal&gt; books.
+/// applied to SortedDictionary&lt;decimal,decimal&gt; books. The FastEngine rows run the parser's span fast path; the
+/// "Utf8JsonReader path" rows the same parser with ForceReference (the path every frame took before the fast path).
 /// </summary>
 [MemoryDiagnoser]
 public class GeminiParseBenchmarks
@@ -24,6 +25,11 @@ public class GeminiParseBenchmarks
     private readonly MarketEventBatch _batch = new();
     private readonly GeminiParser _parser;
     private readonly GeminiParser _parseOnlyParser;
+    // The same work with the span fast path off (every frame through the Utf8JsonReader path), on its own registry and books.
+    private readonly InstrumentRegistry _referenceRegistry = new();
+    private readonly BookKeeper _referenceKeeper;
+    private readonly GeminiParser _referenceParser;
+    private readonly GeminiParser _referenceParseOnlyParser;
 
     public GeminiParseBenchmarks()
     {
@@ -34,8 +40,14 @@ public class GeminiParseBenchmarks
         _keeper.SetSpec(VenueCatalog.Gemini, new GeminiAdapter().SyncSpec(VenueCatalog.Gemini));
         _parser = new GeminiParser(VenueCatalog.Gemini, _registry);
         _parseOnlyParser = new GeminiParser(VenueCatalog.Gemini, _registry);
+        _referenceKeeper = new BookKeeper(_referenceRegistry);
+        _referenceKeeper.SetSpec(VenueCatalog.Gemini, new GeminiAdapter().SyncSpec(VenueCatalog.Gemini));
+        _referenceParser = new GeminiParser(VenueCatalog.Gemini, _referenceRegistry) { ForceReference = true };
+        _referenceParseOnlyParser = new GeminiParser(VenueCatalog.Gemini, _referenceRegistry) { ForceReference = true };
         FastEngineParseAndBook();
+        ReferencePathParseAndBook();
         var ours = VenueCaptureFrames.TopOfBooks(_keeper, _registry);
+        VenueCaptureFrames.AssertSame(ours, VenueCaptureFrames.TopOfBooks(_referenceKeeper, _referenceRegistry));
         var books = new Dictionary<string, DecimalBook>();
         RunBaseline(books);
         VenueCaptureFrames.AssertSame(ours, new(books.ToDictionary(kv => "gemini:" + kv.Key, kv => kv.Value.Top), StringComparer.Ordinal));
@@ -67,6 +79,36 @@ public class GeminiParseBenchmarks
         {
             _batch.Clear();
             _parseOnlyParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
+            events += _batch.Count;
+        }
+        return events;
+    }
+
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse + BookKeeper, Utf8JsonReader path (ForceReference)")]
+    public long ReferencePathParseAndBook()
+    {
+        for (int i = 0; i < _referenceRegistry.Count; i++) _referenceParser.ExpectSnapshot(new InstrumentId(i));
+        long events = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            _batch.Clear();
+            _referenceParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only, Utf8JsonReader path (ForceReference)")]
+    public long ReferencePathParseOnly()
+    {
+        for (int i = 0; i < _referenceRegistry.Count; i++) _referenceParseOnlyParser.ExpectSnapshot(new InstrumentId(i));
+        long events = 0;
+        foreach (var payload in _frames.Payloads)
+        {
+            _batch.Clear();
+            _referenceParseOnlyParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
             events += _batch.Count;
         }
         return events;

@@ -21,7 +21,7 @@ namespace FastEngine.Adapters.Venues.Gemini;
 /// alphabetical: <c>changes</c> before <c>symbol</c>/<c>type</c>), so the changes are read once the symbol is known.</para>
 /// <para>Allocation: none per frame after warm-up. Not thread-safe: one instance per connection.</para>
 /// </remarks>
-public sealed class GeminiParser : IFrameParser
+public sealed partial class GeminiParser : IFrameParser
 {
     private readonly InstrumentRegistry _registry;
     private readonly VenueId _venue;
@@ -47,6 +47,13 @@ public sealed class GeminiParser : IFrameParser
     public ParseResult Parse(ReadOnlySpan<byte> frame, FrameSource source, string? url, long receiveTimeNs, MarketEventBatch output)
     {
         int start = output.Count;
+        if (!ForceReference && source == FrameSource.WebSocket)
+        {
+            if (TryFast(frame, receiveTimeNs, output, out bool control))
+                return Counters.Count(control ? ParseResult.Control : ParseResult.Data);
+            output.Truncate(start);
+            FastFallbacks++;
+        }
         RejectReason reason;
         if (source != FrameSource.WebSocket) reason = RejectReason.UnknownChannel;
         else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
@@ -209,15 +216,7 @@ public sealed class GeminiParser : IFrameParser
         if (r.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
         var inst = _registry[instrument];
         int priceScale = inst.PriceScale, sizeScale = inst.QuantityScale;
-        int headerIndex = output.Count;
-        ref var h = ref output.Add();
-        h.Kind = MarketEventKind.BookHeader;
-        h.Venue = _venue;
-        h.Instrument = instrument;
-        h.ReceiveTimeNs = receiveTimeNs;
-        h.Sequence = -1;
-        h.PrevSequence = -1;
-        h.FirstSequence = -1;
+        InitBookHeader(ref output.Add(), instrument, receiveTimeNs);
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
             if (r.TokenType != JsonTokenType.StartArray) return RejectReason.UnexpectedShape;
@@ -242,6 +241,19 @@ public sealed class GeminiParser : IFrameParser
             e.ReceiveTimeNs = receiveTimeNs;
         }
         return RejectReason.None;
+    }
+
+    /// <summary>The header of an l2_updates message before <see cref="FinishChanges"/> (no sequence: Gemini has none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void InitBookHeader(ref MarketEvent h, InstrumentId instrument, long receiveTimeNs)
+    {
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = _venue;
+        h.Instrument = instrument;
+        h.ReceiveTimeNs = receiveTimeNs;
+        h.Sequence = -1;
+        h.PrevSequence = -1;
+        h.FirstSequence = -1;
     }
 
     /// <summary>Snapshot flag (first message of a book), level order and end-of-message mark of a parsed l2_updates.</summary>
