@@ -155,23 +155,14 @@ public sealed partial class KrakenParser
     }
 
     /// <summary>The checksum string: 1–10 digits without leading zero (or "0"), at most <see cref="uint.MaxValue"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastChecksum(ReadOnlySpan<byte> frame, ref int pos, out uint crc)
     {
         crc = 0;
-        if (At(frame, pos) != (byte)'"') return false;
-        int i = pos + 1;
-        ulong v = 0;
-        int start = i;
-        uint d;
-        while ((d = (uint)(At(frame, i) - '0')) <= 9 && i - start < 11)
-        {
-            v = v * 10 + d;
-            i++;
-        }
-        int n = i - start;
-        if (n == 0 || n > 10 || (n > 1 && frame[start] == (byte)'0') || v > uint.MaxValue || At(frame, i) != (byte)'"') return false;
+        if (At(frame, pos) != (byte)'"' || !SpanScan.TryDigitsToQuote(frame, pos + 1, out ulong v, out int n, out int end)) return false;
+        if (n > 10 || (n > 1 && frame[pos + 1] == (byte)'0') || v > uint.MaxValue) return false;
         crc = (uint)v;
-        pos = i + 1;
+        pos = end;
         return true;
     }
 
@@ -310,7 +301,7 @@ public sealed partial class KrakenParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
     {
-        if (At(frame, pos) == (byte)'"' && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out int end))
+        if (At(frame, pos) == (byte)'"' && SpanScan.TryPlainDecimalToQuoteWide(frame, pos + 1, scale, out value, out decimals, out int end))
         {
             pos = end;
             return true;

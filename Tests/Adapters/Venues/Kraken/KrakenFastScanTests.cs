@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
+using FastEngine.Adapters.Venues.Common;
 using FastEngine.Adapters.Venues.Kraken;
 using FastEngine.Model;
 using FastEngine.Tests.Support;
@@ -267,5 +268,47 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
         output.WriteLine($"{frames.Length} frames, {allocated} bytes allocated on the measured pass, {parser.FastFallbacks - fallbacks} fallbacks");
         Assert.Equal(fallbacks, parser.FastFallbacks);
         Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void WideNumberRead_EqualsScalarReadAndFixedPoint_OnRandomAndEdgeTexts()
+    {
+        // The 8-bytes-at-a-time reads used by the fast path against the per-digit read and FixedPoint.TryParse (the
+        // reference path's parser): same acceptance, value, decimals and end, for every scale, text and padding.
+        var random = new Random(20261122);
+        const string alphabet = "0123456789012345678901234567890123456789..\"e-+ :\u00ff";
+        var texts = new List<string> { "", ".", "0", "00", "0.", ".0", "5.", "1.2.3", "9223372036854775807", "9223372036854775808", "1234567890123456789",
+            "12345678901234567890", "0.000000000000000001", "1618678133.478962", "353.73000000", "0.00000000", "12345678", "1234567.8", "12345678.", ".12345678" };
+        for (int i = 0; i < 20000; i++)
+        {
+            int length = random.Next(0, 24);
+            var chars = new char[length];
+            for (int k = 0; k < length; k++) chars[k] = random.Next(4) == 0 ? alphabet[random.Next(alphabet.Length)] : (char)('0' + random.Next(10));
+            texts.Add(new string(chars));
+        }
+        int accepted = 0;
+        foreach (var text in texts)
+        foreach (int pad in new[] { 0, 1, 7, 30 })
+        {
+            var frame = Encoding.Latin1.GetBytes("\"" + text + "\"" + new string(']', pad));
+            for (int scale = 0; scale <= 18; scale += random.Next(1, 7))
+            {
+                bool narrow = SpanScan.TryPlainDecimalToQuote(frame, 1, scale, out long v1, out byte d1, out int e1);
+                bool wide = SpanScan.TryPlainDecimalToQuoteWide(frame, 1, scale, out long v2, out byte d2, out int e2);
+                Assert.True(narrow == wide && v1 == v2 && d1 == d2 && e1 == e2, $"'{text}' pad {pad} scale {scale}: {narrow}/{wide} {v1}/{v2} {d1}/{d2} {e1}/{e2}");
+                if (!wide) continue;
+                accepted++;
+                Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(frame.AsSpan(1, e2 - 2), scale, out long v3, out byte d3));
+                Assert.Equal((v3, d3), (v2, d2));
+            }
+            bool digits = SpanScan.TryDigitsToQuote(frame, 1, out ulong u, out int n, out int end);
+            // The digits up to the first non-digit, which must be a quote (the text's own, or the closing one).
+            string head = new(text.TakeWhile(char.IsAsciiDigit).ToArray());
+            bool plainDigits = head.Length is > 0 and <= 19 && (head.Length == text.Length || text[head.Length] == '"');
+            if (digits) Assert.True(plainDigits && (u, n, end) == (ulong.Parse(head), head.Length, head.Length + 2), $"digits '{text}' pad {pad}");
+            else Assert.False(plainDigits && frame.Length >= 1 + 8 * (head.Length / 8 + 1), $"digits '{text}' pad {pad} refused");
+        }
+        output.WriteLine($"{texts.Count} texts, {accepted} accepted reads compared");
+        Assert.True(accepted > 10000);
     }
 }
