@@ -288,7 +288,7 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
         }
         int accepted = 0;
         foreach (var text in texts)
-        foreach (int pad in new[] { 0, 1, 7, 30 })
+        foreach (int pad in new[] { 0, 1, 7, 30, 64 })
         {
             var frame = Encoding.Latin1.GetBytes("\"" + text + "\"" + new string(']', pad));
             for (int scale = 0; scale <= 18; scale += random.Next(1, 7))
