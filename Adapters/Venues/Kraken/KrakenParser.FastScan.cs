@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
@@ -53,8 +54,8 @@ public sealed partial class KrakenParser
         if (At(frame, pos) != (byte)',') return false;
         pos++;
 
-        if (!_registry.TryGet(_venue, pair, out var id)) return false;
-        var instrument = _registry[id];
+        var instrument = LookupPair(frame, pair);
+        if (instrument is null) return false;
         bool ok = channel switch
         {
             Channel.Book => FastBook(frame, ref pos, tail, instrument, receiveTimeNs, output),
@@ -63,6 +64,37 @@ public sealed partial class KrakenParser
         };
         return ok && pos == tail;
     }
+
+    /// <summary>A pair seen before: the 16 frame bytes ending with the pair's text (they hold the whole pair when it is at
+    /// most 16 bytes long) and its length.</summary>
+    private struct PairCacheEntry
+    {
+        public ulong Low, High;
+        public int Length;
+        public Instrument? Instrument;
+    }
+
+    /// <summary>Direct-mapped cache in front of <see cref="InstrumentRegistry.TryGet"/> (a venue symbol's mapping never
+    /// changes once made): two loads and compares instead of hashing the pair's bytes on every frame.</summary>
+    private readonly PairCacheEntry[] _pairCache = new PairCacheEntry[8];
+
+    /// <summary>The instrument of <paramref name="pair"/> (which ends 2 bytes before the frame's end); null when the
+    /// registry does not know it yet (the reference path registers it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Instrument? LookupPair(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> pair)
+    {
+        int pairEnd = frame.Length - 2;
+        if (pair.Length > 16 || pairEnd < 16) return LookupPairSlow(pair);
+        ref byte window = ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), pairEnd - 16);
+        ulong low = Unsafe.ReadUnaligned<ulong>(ref window), high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref window, 8));
+        ref var entry = ref _pairCache[(int)(((low ^ high) * 0x9E3779B97F4A7C15UL) >> 61)];
+        if (entry.Low == low && entry.High == high && entry.Length == pair.Length && entry.Instrument is not null) return entry.Instrument;
+        var instrument = LookupPairSlow(pair);
+        if (instrument is not null) entry = new PairCacheEntry { Low = low, High = high, Length = pair.Length, Instrument = instrument };
+        return instrument;
+    }
+
+    private Instrument? LookupPairSlow(ReadOnlySpan<byte> pair) => _registry.TryGet(_venue, pair, out var id) ? _registry[id] : null;
 
     /// <summary>
     /// <c>,"channelName","PAIR"]</c> closing the frame (no whitespace, printable ASCII, no escapes, neither empty);
