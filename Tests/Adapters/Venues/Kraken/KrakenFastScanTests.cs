@@ -205,6 +205,9 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
             """[10,{"a":[["5541.30000","2.50700000","1534614248.456738"]],"c":"974942666"},"book-10",""]""",
             """[10,{"a":[["5541.30000","2.50700000","1534614248.456738"]],"c":"974942666"},"book-10","XBT/USD"]]""",
             """[10,{"a":[["5541.30000","2.50700000","1534614248.456738"]],"c":"974942666"}"book-10","XBT/USD"]""",
+            // 44-45: a pair and channel name too long for the 32-byte tail window and the pair cache (first sighting, then fast).
+            """[11,{"a":[["1.5","2.5","1534614248.456738"]],"c":"1"},"book-1000","VERYLONGBASEASSET/VERYLONGQUOTE"]""",
+            """[11,{"b":[["1.4","2.5","1534614248.456739"]],"c":"2"},"book-1000","VERYLONGBASEASSET/VERYLONGQUOTE"]""",
         ];
         var pair = new Pair();
         var fast = new List<int>();
@@ -215,7 +218,7 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
             if (pair.Fast.FastFallbacks == before) fast.Add(i);
             output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
         }
-        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 28], fast); // 7 and 28: numbers the plain read leaves to FixedPoint's general parse
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 28, 45], fast); // 7 and 28: numbers the plain read leaves to FixedPoint's general parse
         // The republish flag and the two-dict form are really what the reference path emits (not just equal to it).
         pair.Check(Encoding.UTF8.GetBytes(frames[4]), "frame 4 again");
         Assert.Equal(MarketEventFlags.Republish, pair.FastBatch[2].Flags);
