@@ -27,6 +27,10 @@ public class KrakenParseBenchmarks
     private readonly MarketEventBatch _batch = new();
     private IFrameParser _plainParser = null!;
     private BookKeeper _plainKeeper = null!;
+    private IFrameParser _referenceParser = null!;
+    private BookKeeper _referenceKeeper = null!;
+    private KrakenParser _parseOnlyParser = null!;
+    private KrakenParser _parseOnlyReferenceParser = null!;
     private readonly Dictionary<string, (SortedDictionary<decimal, decimal> Bids, SortedDictionary<decimal, decimal> Asks)> _books = new();
     private readonly Dictionary<string, (SortedDictionary<decimal, TextLevel> Bids, SortedDictionary<decimal, TextLevel> Asks)> _checkedBooks = new();
     private long _baselineChecksumOk, _baselineChecksumBad;
@@ -44,8 +48,18 @@ public class KrakenParseBenchmarks
         _plainKeeper = new BookKeeper(plainRegistry);
         _plainKeeper.SetSpec(VenueCatalog.Kraken, KrakenAdapter.BookSpec(Depth) with { Checksum = ChecksumKind.None });
         _plainParser = new KrakenParser(VenueCatalog.Kraken, plainRegistry);
+        // As FastEngineWithoutChecksum, but every frame through the Utf8JsonReader path (the span fast path off).
+        var referenceRegistry = new InstrumentRegistry();
+        _referenceKeeper = new BookKeeper(referenceRegistry);
+        _referenceKeeper.SetSpec(VenueCatalog.Kraken, KrakenAdapter.BookSpec(Depth) with { Checksum = ChecksumKind.None });
+        _referenceParser = new KrakenParser(VenueCatalog.Kraken, referenceRegistry) { ForceReference = true };
+        _parseOnlyParser = new KrakenParser(VenueCatalog.Kraken, new InstrumentRegistry());
+        _parseOnlyReferenceParser = new KrakenParser(VenueCatalog.Kraken, new InstrumentRegistry()) { ForceReference = true };
         FastEngine();
         FastEngineWithoutChecksum();
+        FastEngineReferencePathWithoutChecksum();
+        ParseOnly();
+        ParseOnlyReferencePath();
         JsonSerializerBaseline();
         JsonSerializerWithChecksum();
         CrossCheck();
@@ -100,6 +114,53 @@ public class KrakenParseBenchmarks
             var span = _batch.Events;
             for (int i = 0; i < span.Length; i++) _plainKeeper.OnEvent(ref span[i]);
             events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>FastEngineWithoutChecksum with the parser's span fast path off (Utf8JsonReader for every frame).</summary>
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int FastEngineReferencePathWithoutChecksum()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _referenceParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            var span = _batch.Events;
+            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
+            events += span.Length;
+        }
+        return events;
+    }
+
+    /// <summary>The parser alone (no book): how the time splits between parsing and the book update.</summary>
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int ParseOnly()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _parseOnlyParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            events += _batch.Count;
+        }
+        return events;
+    }
+
+    /// <summary>The parser alone with the span fast path off.</summary>
+    [Benchmark(OperationsPerInvoke = 2276)]
+    public int ParseOnlyReferencePath()
+    {
+        int events = 0;
+        var frames = _frames;
+        for (int f = 0; f < frames.Length; f++)
+        {
+            _batch.Clear();
+            _parseOnlyReferenceParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
+            events += _batch.Count;
         }
         return events;
     }

@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FastEngine.Model;
 
 namespace FastEngine.Adapters.Venues.Common;
@@ -142,5 +145,184 @@ internal static class SpanScan
             if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
         }
         return false;
+    }
+
+    /// <summary>
+    /// <see cref="TryPlainDecimalToQuote"/> read eight bytes at a time (same texts accepted, same value, decimals and
+    /// end): each 8-byte load finds its first non-digit with a mask and converts the digits before it with three
+    /// multiplies, so a 17-character timestamp costs three steps instead of seventeen dependent ones and no per-digit
+    /// branch. Within 8 bytes of the frame's end it hands the text to <see cref="TryPlainDecimalToQuote"/>.
+    /// </summary>
+    /// <remarks>With 48 bytes readable from <paramref name="start"/> the text's first two non-digits are found at once
+    /// with two 16-byte vector compares (the dot, then the quote), and the integer and fraction digits are converted by
+    /// unaligned 8-byte loads: no branch depends on each digit.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryPlainDecimalToQuoteWide(ReadOnlySpan<byte> frame, int start, int scale, out long value, out byte decimals, out int end)
+    {
+        ref byte origin = ref MemoryMarshal.GetReference(frame);
+        int p = start, length = frame.Length;
+        if ((uint)p <= (uint)length - 48u && length >= 48) return TryVectorDecimal(ref origin, p, scale, out value, out decimals, out end);
+        if ((uint)p > (uint)length - 8u || length < 8) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
+        ulong chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
+        int n = FirstNonDigit(chunk);
+        ulong acc = n == 0 ? 0 : EightDigits(chunk, n);
+        p += n;
+        int intDigits = n;
+        while (n == 8)
+        {
+            if (p > length - 8 || intDigits > 19) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
+            chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
+            n = FirstNonDigit(chunk);
+            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+            p += n;
+            intDigits += n;
+        }
+        // p < length: the byte there was read as a non-digit.
+        int fraction = 0, chars = intDigits;
+        if (Unsafe.Add(ref origin, p) == (byte)'.')
+        {
+            p++;
+            chars++;
+            do
+            {
+                if (p > length - 8 || chars + fraction > 20) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
+                chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
+                n = FirstNonDigit(chunk);
+                if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+                p += n;
+                fraction += n;
+            } while (n == 8);
+            chars += fraction;
+            if (chars == 1) goto Undecided; // a lone '.'
+        }
+        if (chars == 0 || chars > 19 || p >= length || Unsafe.Add(ref origin, p) != (byte)'"') goto Undecided;
+        int shift = scale - fraction;
+        if ((uint)shift <= 18u && acc <= MaxBeforeScaling[shift])
+        {
+            value = (long)(acc * (ulong)FixedPoint.Pow10(shift));
+            decimals = (byte)fraction;
+            end = p + 1;
+            return true;
+        }
+    Undecided:
+        value = 0;
+        decimals = 0;
+        end = start;
+        return false;
+    }
+
+    /// <summary>The vector form of <see cref="TryPlainDecimalToQuoteWide"/>: 48 bytes readable from <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryVectorDecimal(ref byte origin, int p, int scale, out long value, out byte decimals, out int end)
+    {
+        var zero = Vector128.Create((byte)'0');
+        var nine = Vector128.Create((byte)9);
+        var low = Vector128.LoadUnsafe(ref origin, (nuint)p);
+        var high = Vector128.LoadUnsafe(ref origin, (nuint)p + 16);
+        uint digitBits = Vector128.LessThanOrEqual(low - zero, nine).ExtractMostSignificantBits()
+                         | (Vector128.LessThanOrEqual(high - zero, nine).ExtractMostSignificantBits() << 16);
+        uint other = ~digitBits;
+        int first = BitOperations.TrailingZeroCount(other); // 32 when all 32 bytes are digits
+        int intDigits = first, fraction = 0, close = first;
+        if (first < 32 && Unsafe.Add(ref origin, p + first) == (byte)'.')
+        {
+            close = BitOperations.TrailingZeroCount(other & (other - 1));
+            fraction = close - first - 1;
+        }
+        // close: the quote's offset; chars = close (digits and at most one dot), 1..19, not a lone '.'.
+        if (close > 19 || close == 0 || (fraction == 0 && close == first + 1 && first == 0) || Unsafe.Add(ref origin, p + close) != (byte)'"')
+            return NotDecided(p, out value, out decimals, out end);
+        ulong acc = DigitRun(ref origin, p, intDigits);
+        if (close != first) acc = acc * (ulong)FixedPoint.Pow10(fraction) + DigitRun(ref origin, p + first + 1, fraction);
+        int scaleShift = scale - fraction;
+        if ((uint)scaleShift <= 18u && acc <= MaxBeforeScaling[scaleShift])
+        {
+            value = (long)(acc * (ulong)FixedPoint.Pow10(scaleShift));
+            decimals = (byte)fraction;
+            end = p + close + 1;
+            return true;
+        }
+        return NotDecided(p, out value, out decimals, out end);
+    }
+
+    private static bool NotDecided(int start, out long value, out byte decimals, out int end)
+    {
+        value = 0;
+        decimals = 0;
+        end = start;
+        return false;
+    }
+
+    /// <summary>Value of <paramref name="count"/> (0–19) ASCII digits at <paramref name="at"/> (the caller guarantees 24
+    /// readable bytes there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong DigitRun(ref byte origin, int at, int count)
+    {
+        if (count <= 8) return count == 0 ? 0 : EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), count);
+        ulong head = EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), 8);
+        if (count <= 16) return head * (ulong)FixedPoint.Pow10(count - 8) + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), count - 8);
+        head = head * 100_000_000 + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), 8);
+        return head * (ulong)FixedPoint.Pow10(count - 16) + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 16)), count - 16);
+    }
+
+    /// <summary>
+    /// 1–19 ASCII digits at <paramref name="start"/> ending at a closing quote: their value (wrapping past 19 digits is
+    /// excluded by the count) and count; <paramref name="end"/> is after the quote. Eight bytes at a time as
+    /// <see cref="TryPlainDecimalToQuoteWide"/>; false for anything else.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryDigitsToQuote(ReadOnlySpan<byte> frame, int start, out ulong value, out int digits, out int end)
+    {
+        value = 0;
+        digits = 0;
+        end = start;
+        ref byte origin = ref MemoryMarshal.GetReference(frame);
+        int p = start, length = frame.Length;
+        ulong acc = 0;
+        int n;
+        do
+        {
+            if ((uint)p > (uint)length - 8u || length < 8 || digits > 19) return false;
+            ulong chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
+            n = FirstNonDigit(chunk);
+            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+            p += n;
+            digits += n;
+        } while (n == 8);
+        if (digits == 0 || digits > 19 || Unsafe.Add(ref origin, p) != (byte)'"') return false;
+        value = acc;
+        end = p + 1;
+        return true;
+    }
+
+    /// <summary>Index (0–8) of the first byte of a little-endian 8-byte load that is not an ASCII digit. A carry out of
+    /// a byte ≥ 0xFA only disturbs the bytes after it, which lie past the first non-digit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstNonDigit(ulong chunk)
+    {
+        const ulong High = 0xF0F0F0F0F0F0F0F0, Threes = 0x3030303030303030, Sixes = 0x0606060606060606;
+        ulong mask = ((chunk & High) ^ Threes) | (((chunk + Sixes) & High) ^ Threes);
+        return BitOperations.TrailingZeroCount(mask) >> 3;
+    }
+
+    /// <summary>Value of the first <paramref name="n"/> (1–8) ASCII digits of a little-endian load: the digits are moved
+    /// to the top bytes (the vacated bytes read as leading zeros), then combined pairwise with three multiplies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong EightDigits(ulong chunk, int n)
+    {
+        ulong v = chunk << (8 * (8 - n));
+        v = ((v & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
+        v = ((v & 0x00FF00FF00FF00FF) * 6553601) >> 16;
+        return ((v & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
+    }
+
+    /// <summary>long.MaxValue / 10^shift: the largest digits value that scales by 10^shift without overflow.</summary>
+    private static readonly ulong[] MaxBeforeScaling = BuildMaxBeforeScaling();
+
+    private static ulong[] BuildMaxBeforeScaling()
+    {
+        var table = new ulong[19];
+        for (int i = 0; i < table.Length; i++) table[i] = (ulong)long.MaxValue / (ulong)FixedPoint.Pow10(i);
+        return table;
     }
 }

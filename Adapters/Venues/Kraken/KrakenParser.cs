@@ -25,7 +25,7 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// so the payload is parsed in one pass (frames with an unusual tail fall back to saved reader positions). Zero allocation per frame after a pair's first sighting; malformed input is a
 /// counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed class KrakenParser : JsonFrameParser
+public sealed partial class KrakenParser : JsonFrameParser
 {
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
@@ -39,6 +39,19 @@ public sealed class KrakenParser : JsonFrameParser
     private enum Channel : byte { Unknown, Book, Trade, Ticker }
 
     protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        if (!ForceReference)
+        {
+            int start = output.Count;
+            if (TryFast(frame, receiveTimeNs, output, out status)) return RejectReason.None;
+            output.Truncate(start);
+            FastFallbacks++;
+        }
+        return ParseReference(frame, receiveTimeNs, output, out status);
+    }
+
+    /// <summary>The Utf8JsonReader path: any spacing and key order; the single authority on rejects.</summary>
+    private RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });
@@ -305,20 +318,43 @@ public sealed class KrakenParser : JsonFrameParser
                 if (r.TokenType != JsonTokenType.String) return RejectReason.UnexpectedShape;
                 if (r.ValueTextEquals("r"u8)) republish = true;
             }
-            ref var e = ref output.Add();
-            e.Kind = MarketEventKind.BookLevel;
-            e.Venue = _venue;
-            e.Instrument = instrument.Id;
-            e.Side = side;
-            e.Price = price;
-            e.Size = size;
-            e.PriceDecimals = priceDecimals;
-            e.SizeDecimals = sizeDecimals;
-            e.ExchangeTimeNs = timeNs;
-            e.ReceiveTimeNs = receiveTimeNs;
-            if (republish) e.Flags = MarketEventFlags.Republish;
+            AddLevel(output, instrument.Id, side, price, priceDecimals, size, sizeDecimals, timeNs, receiveTimeNs, republish);
         }
         return r.TokenType == JsonTokenType.EndArray ? RejectReason.None : RejectReason.UnexpectedShape;
+    }
+
+    /// <summary>One BookLevel event (both paths emit through here, so their events are the same bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddLevel(MarketEventBatch output, InstrumentId instrument, Side side, long price, byte priceDecimals, long size, byte sizeDecimals,
+        long timeNs, long receiveTimeNs, bool republish)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.BookLevel;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = price;
+        e.Size = size;
+        e.PriceDecimals = priceDecimals;
+        e.SizeDecimals = sizeDecimals;
+        e.ExchangeTimeNs = timeNs;
+        e.ReceiveTimeNs = receiveTimeNs;
+        if (republish) e.Flags = MarketEventFlags.Republish;
+    }
+
+    /// <summary>One Trade event (both paths emit through here).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTrade(MarketEventBatch output, InstrumentId instrument, Side side, long price, long size, long timeNs, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = price;
+        e.Size = size;
+        e.ExchangeTimeNs = timeNs;
+        e.ReceiveTimeNs = receiveTimeNs;
     }
 
     /// <summary><c>[[price, volume, time, "b"|"s", "m"|"l", misc], ...]</c> → Trade events (Kraken v1 trades have no id).</summary>
@@ -341,15 +377,7 @@ public sealed class KrakenParser : JsonFrameParser
             if (side == Side.None) return RejectReason.UnexpectedShape;
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                 if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
-            ref var e = ref output.Add();
-            e.Kind = MarketEventKind.Trade;
-            e.Venue = _venue;
-            e.Instrument = instrument.Id;
-            e.Side = side;
-            e.Price = price;
-            e.Size = size;
-            e.ExchangeTimeNs = timeNs;
-            e.ReceiveTimeNs = receiveTimeNs;
+            AddTrade(output, instrument.Id, side, price, size, timeNs, receiveTimeNs);
             count++;
         }
         if (r.TokenType != JsonTokenType.EndArray) return RejectReason.UnexpectedShape;
