@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastEngine.Model;
 
 namespace FastEngine.Books;
@@ -272,27 +273,29 @@ public sealed class BookSide
     }
 
     /// <summary>Array index of <paramref name="key"/>'s level, or the bitwise complement of the index it would be inserted before.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Search(long key)
     {
-        var levels = _levels;
         // The best end is hit most: check it before the search.
-        int hi = _end - 1;
-        if (hi >= _start)
+        int end = _end, start = _start;
+        if (end == start) return ~end;
+        ref BookLevel levels = ref MemoryMarshal.GetArrayDataReference(_levels);
+        long top = Key(Unsafe.Add(ref levels, end - 1).Price);
+        if (key >= top) return key == top ? end - 1 : ~end;
+        // Branch-free lower bound over [start, end - 1): updates land all over a deep book, so a branching binary search
+        // mispredicts about every other step; here each step is a compare, a flag and an add.
+        int lo = start, n = end - 1 - start;
+        if (n > 0)
         {
-            long top = Key(levels[hi].Price);
-            if (key == top) return hi;
-            if (key > top) return ~_end;
+            while (n > 1)
+            {
+                int half = n >> 1;
+                lo += half & -(int)Unsafe.BitCast<bool, byte>(Key(Unsafe.Add(ref levels, lo + half).Price) < key);
+                n -= half;
+            }
+            lo += Unsafe.BitCast<bool, byte>(Key(Unsafe.Add(ref levels, lo).Price) < key);
         }
-        int lo = _start;
-        hi--;
-        while (lo <= hi)
-        {
-            int mid = (int)((uint)(lo + hi) >> 1);
-            long k = Key(levels[mid].Price);
-            if (k == key) return mid;
-            if (k < key) lo = mid + 1; else hi = mid - 1;
-        }
-        return ~lo;
+        return Key(Unsafe.Add(ref levels, lo).Price) == key ? lo : ~lo;
     }
 }
 
