@@ -282,20 +282,17 @@ public sealed class BookSide
         ref BookLevel levels = ref MemoryMarshal.GetArrayDataReference(_levels);
         long top = Key(Unsafe.Add(ref levels, end - 1).Price);
         if (key >= top) return key == top ? end - 1 : ~end;
-        // Branch-free lower bound over [start, end - 1): updates land all over a deep book, so a branching binary search
-        // mispredicts about every other step; here each step is a compare, a flag and an add.
-        int lo = start, n = end - 1 - start;
-        if (n > 0)
+        // A branching binary search: measured faster here than a branch-free lower bound (cmov chain), whose every probe
+        // waits for the previous compare, while a predicted branch lets the next probes' loads start early.
+        int lo = start, hi = end - 2;
+        while (lo <= hi)
         {
-            while (n > 1)
-            {
-                int half = n >> 1;
-                lo += half & -(int)Unsafe.BitCast<bool, byte>(Key(Unsafe.Add(ref levels, lo + half).Price) < key);
-                n -= half;
-            }
-            lo += Unsafe.BitCast<bool, byte>(Key(Unsafe.Add(ref levels, lo).Price) < key);
+            int mid = (int)((uint)(lo + hi) >> 1);
+            long k = Key(Unsafe.Add(ref levels, mid).Price);
+            if (k == key) return mid;
+            if (k < key) lo = mid + 1; else hi = mid - 1;
         }
-        return Key(Unsafe.Add(ref levels, lo).Price) == key ? lo : ~lo;
+        return ~lo;
     }
 }
 
