@@ -65,7 +65,33 @@ public class BookChecksumTests
             var askText = asks.OrderBy(p => p.Key).Take(depth).Select(p => p.Value).ToList();
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(kind == ChecksumKind.InterleavedColonCrc32 ? Interleaved(bidText, askText) : Digits(askText) + Digits(bidText)));
             Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
         }
+    }
+
+    [Theory]
+    [InlineData(ChecksumKind.InterleavedColonCrc32, 25)]
+    [InlineData(ChecksumKind.ConcatenatedDigitsCrc32, 10)]
+    public void Compute_TextLongerThanPowerTable_EqualsCrcOfVenueText(ChecksumKind kind, int depth)
+    {
+        // 200 written decimals per number: each level's text is over 400 bytes, so the bytes after the first pieces
+        // exceed the 4,096 tabled powers and take the Crc32.ShiftBytes route.
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        var bids = new List<(string Px, string Sz)>();
+        var asks = new List<(string Px, string Sz)>();
+        string zeros = new('0', 200);
+        for (int i = 0; i < depth; i++)
+        {
+            book.Set(Side.Bid, (1000 - i) * 100_000_000L, (i + 1) * 100_000_000L, 200, 200);
+            book.Set(Side.Ask, (2000 + i) * 100_000_000L, (i + 2) * 100_000_000L, 200, 200);
+            bids.Add(($"{1000 - i}.{zeros}", $"{i + 1}.{zeros}"));
+            asks.Add(($"{2000 + i}.{zeros}", $"{i + 2}.{zeros}"));
+        }
+        uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(kind == ChecksumKind.InterleavedColonCrc32 ? Interleaved(bids, asks) : Digits(asks) + Digits(bids)));
+        Assert.True(Encoding.ASCII.GetByteCount(Interleaved(bids, asks)) > 4096);
+        Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
+        Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
+        Assert.Equal(expected, BookChecksum.ComputeFromText(book, kind, depth, PriceScale, QuantityScale));
     }
 
     [Fact]

@@ -1,0 +1,157 @@
+using FastEngine.Books;
+using FastEngine.Model;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace FastEngine.Tests.Engine.Books;
+
+/// <summary>
+/// <see cref="BookSide"/> (one array window shifted from whichever end is shorter, re-centred or grown when an end is
+/// full) against a <see cref="SortedDictionary{TKey,TValue}"/> model under random sequences of inserts, updates,
+/// removals, truncations, clears and bulk snapshot loads, checked after every operation.
+/// </summary>
+public class BookSideTests
+{
+    private enum OpKind { Set, Truncate, Bulk, Clear }
+
+    private sealed record Op(OpKind Kind, long Price, long Size, byte Decimals, int Depth, (long Price, long Size)[] Image, int Order);
+
+    private static readonly Gen<Op> SetOp =
+        from price in Gen.Choose(1, 400)
+        from size in Gen.Frequency((1, Gen.Constant(0)), (3, Gen.Choose(1, 1000)))
+        from decimals in Gen.Choose(0, 8)
+        select new Op(OpKind.Set, price, size, (byte)decimals, 0, [], 0);
+
+    private static readonly Gen<Op> BulkOp =
+        from prices in Gen.ListOf(Gen.Choose(1, 400))
+        from sizes in Gen.ArrayOf(Gen.Frequency((1, Gen.Constant(0)), (4, Gen.Choose(1, 1000))), 400)
+        from order in Gen.Choose(0, 3)
+        select new Op(OpKind.Bulk, 0, 0, 0, 0, prices.Distinct().Select((p, i) => ((long)p, (long)sizes[i % sizes.Length])).ToArray(), order);
+
+    private static readonly Gen<Op> AnyOp = Gen.Frequency(
+        (40, SetOp),
+        (2, Gen.Choose(0, 60).Select(d => new Op(OpKind.Truncate, 0, 0, 0, d, [], 0))),
+        (2, BulkOp),
+        (1, Gen.Constant(new Op(OpKind.Clear, 0, 0, 0, 0, [], 0))));
+
+    [Fact]
+    public void AnyOperations_BothSides_MatchSortedDictionaryModel()
+    {
+        var ops = from side in Gen.Elements(Side.Bid, Side.Ask)
+                  from capacity in Gen.Choose(1, 16)
+                  from list in Gen.ListOf(AnyOp)
+                  select (side, capacity, list);
+        Prop.ForAll(ops.ToArbitrary(), t => Check(t.side, t.capacity, t.list)).Check(Config.QuickThrowOnFailure.WithMaxTest(300).WithEndSize(300));
+        // QuickCheck's default sizes stay small; one long deterministic run covers growth, re-centring and deep shifts.
+        var rng = new Random(7);
+        var longRun = new List<Op>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            int r = rng.Next(1000);
+            if (r < 3) longRun.Add(new Op(OpKind.Truncate, 0, 0, 0, rng.Next(0, 300), [], 0));
+            else if (r < 5) longRun.Add(new Op(OpKind.Bulk, 0, 0, 0, 0,
+                Enumerable.Range(0, rng.Next(0, 900)).Select(_ => (long)rng.Next(1, 2000)).Distinct().Select(p => (p, (long)rng.Next(0, 50))).ToArray(), rng.Next(4)));
+            else longRun.Add(new Op(OpKind.Set, rng.Next(1, 2000), rng.Next(4) == 0 ? 0 : rng.Next(1, 1000), (byte)rng.Next(9), 0, [], 0));
+        }
+        Assert.True(Check(Side.Bid, 4, longRun));
+        Assert.True(Check(Side.Ask, 4, longRun));
+    }
+
+    private static bool Check(Side side, int capacity, IReadOnlyList<Op> ops)
+    {
+        var book = new BookSide(side, capacity);
+        // Model: best first.
+        var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
+        foreach (var op in ops)
+        {
+            switch (op.Kind)
+            {
+                case OpKind.Set:
+                {
+                    var expected = model.ContainsKey(op.Price)
+                        ? (op.Size == 0 ? LevelChange.Removed : LevelChange.Updated)
+                        : (op.Size == 0 ? LevelChange.RemovedMissing : LevelChange.Inserted);
+                    if (book.Set(op.Price, op.Size, op.Decimals, op.Decimals) != expected) return false;
+                    if (op.Size == 0) model.Remove(op.Price); else model[op.Price] = (op.Size, op.Decimals);
+                    break;
+                }
+                case OpKind.Truncate:
+                    book.Truncate(op.Depth);
+                    if (op.Depth > 0) foreach (var k in model.Keys.Skip(op.Depth).ToList()) model.Remove(k);
+                    break;
+                case OpKind.Clear:
+                    book.Clear();
+                    model.Clear();
+                    break;
+                case OpKind.Bulk:
+                {
+                    // Orders: 0 best first (how venues send images), 1 worst first, 2 shuffled, 3 worst first with
+                    // every third level repeated (same size: which copy survives the unstable sort is not specified).
+                    var image = op.Image.ToList();
+                    image.Sort((a, b) => model.Comparer.Compare(a.Price, b.Price)); // best first
+                    if (op.Order == 1 || op.Order == 3) image.Reverse();
+                    if (op.Order == 2) image = image.OrderBy(l => (l.Price * 7919) % 409).ThenBy(l => l.Price).ToList();
+                    if (op.Order == 3)
+                        image = image.SelectMany((l, i) => i % 3 == 0 && l.Size != 0 ? new[] { l, l } : new[] { l }).ToList();
+                    book.Clear();
+                    model.Clear();
+                    foreach (var (price, size) in image)
+                    {
+                        book.AppendUnsorted(price, size, 2, 3);
+                        if (size != 0) model[price] = (size, 2);
+                    }
+                    int dropped = book.CompleteBulk();
+                    if (dropped != image.Count - model.Count) return false;
+                    break;
+                }
+            }
+            if (!Same(book, model)) return false;
+        }
+        return true;
+    }
+
+    private static bool Same(BookSide book, SortedDictionary<long, (long Size, byte Decimals)> model)
+    {
+        if (book.Count != model.Count || book.IsEmpty != (model.Count == 0) || !book.IsStrictlySorted()) return false;
+        int depth = 0;
+        foreach (var (price, (size, decimals)) in model)
+        {
+            ref readonly var level = ref book.At(depth++);
+            if (level.Price != price || level.Size != size || level.PriceDecimals != decimals) return false;
+            if (book.SizeAt(price) != size) return false;
+        }
+        if (model.Count > 0 && book.Best.Price != model.Keys.First()) return false;
+        return book.SizeAt(0) == 0 && book.SizeAt(100_000) == 0;
+    }
+
+    [Fact]
+    public void Check_BrokenModelComparison_Fails()
+    {
+        // The checker can fail: a side compared with the opposite side's order never matches once it holds two levels.
+        var ops = new List<Op> { new(OpKind.Set, 5, 1, 0, 0, [], 0), new(OpKind.Set, 7, 1, 0, 0, [], 0) };
+        var book = new BookSide(Side.Bid, 4);
+        foreach (var op in ops) book.Set(op.Price, op.Size, 0, 0);
+        var wrongOrder = new SortedDictionary<long, (long, byte)> { [5] = (1, 0), [7] = (1, 0) }; // ascending: the ask order
+        Assert.False(Same(book, wrongOrder));
+    }
+
+    [Fact]
+    public void SetAndBulk_WarmSide_AllocatesNothing()
+    {
+        var side = new BookSide(Side.Ask, 4096);
+        for (int warm = 0; warm < 2; warm++) RunMixed(side);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 20; r++) RunMixed(side);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        static void RunMixed(BookSide side)
+        {
+            // A shuffled snapshot (sorted on the cold key array, reused), then deep and shallow updates and a truncate.
+            side.Clear();
+            for (int i = 0; i < 1000; i++) side.AppendUnsorted(1000 + (i * 389) % 1000, 1 + i % 7, 2, 3);
+            side.CompleteBulk();
+            for (int i = 0; i < 5000; i++) side.Set(900 + (i * 37) % 1300, i % 5, 2, 3);
+            side.Truncate(800);
+        }
+    }
+}
