@@ -66,9 +66,16 @@ public sealed class BookSide
     public int Count => _end - _start;
     public bool IsEmpty => _end == _start;
 
-    /// <summary>The level at depth <paramref name="depth"/> (0 = best); <paramref name="depth"/> must be below <see cref="Count"/>.</summary>
+    /// <summary>The level at depth <paramref name="depth"/> (0 = best); <paramref name="depth"/> must be below <see cref="Count"/>
+    /// (<see cref="ArgumentOutOfRangeException"/> otherwise, as for <see cref="Best"/> of an empty side).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref readonly BookLevel At(int depth) => ref _levels[_end - 1 - depth];
+    public ref readonly BookLevel At(int depth)
+    {
+        // The window leaves slots outside [_start, _end) that hold old levels: a depth past the book must not read one.
+        if ((uint)depth >= (uint)(_end - _start))
+            ThrowDepth(depth, _end - _start);
+        return ref _levels[_end - 1 - depth];
+    }
 
     /// <summary>The level at <paramref name="depth"/>, writable for the checksum cache only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,7 +88,19 @@ public sealed class BookSide
     }
 
     /// <summary>Best level; only valid when <see cref="Count"/> &gt; 0.</summary>
-    public ref readonly BookLevel Best => ref _levels[_end - 1];
+    public ref readonly BookLevel Best
+    {
+        get
+        {
+            if (_end == _start)
+                ThrowDepth(0, 0);
+            return ref _levels[_end - 1];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDepth(int depth, int count) =>
+        throw new ArgumentOutOfRangeException(nameof(depth), depth, $"The side has {count} levels.");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long Key(long price) => (price ^ _flip) - _flip;

@@ -154,4 +154,22 @@ public class BookSideTests
             side.Truncate(800);
         }
     }
+
+    [Fact]
+    public void AtAndBest_PastTheLevels_ThrowInsteadOfReadingOldSlots()
+    {
+        var side = new BookSide(Side.Bid, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => side.Best.Price);
+        side.Set(100, 5, 0, 0);
+        side.Set(99, 5, 0, 0);
+        side.Set(101, 0, 0, 0);
+        Assert.Equal(100, side.At(0).Price);
+        Assert.Equal(99, side.At(1).Price);
+        side.Set(100, 0, 0, 0); // removed: its slot still holds the old level
+        Assert.Equal(99, side.Best.Price);
+        Assert.Throws<ArgumentOutOfRangeException>(() => side.At(1).Price);
+        Assert.Throws<ArgumentOutOfRangeException>(() => side.At(-1).Price);
+        side.Clear();
+        Assert.Throws<ArgumentOutOfRangeException>(() => side.Best.Price);
+    }
 }
