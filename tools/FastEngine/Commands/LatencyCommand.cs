@@ -100,7 +100,8 @@ internal static class LatencyCommand
                 return 2;
             }
             output.WriteLine($"latency: {result.Records:N0} records, {result.Events:N0} events in {result.ElapsedSeconds:F3} s at {speedText}; "
-                + $"intents {engine.Stats.Intents}, handler failures {result.HandlerFailures}");
+                + $"intents {engine.Stats.Intents}, handler failures {result.HandlerFailures}; keep-warm "
+                + (engine.Options.KeepWarmMicros > 0 ? $"every {engine.Options.KeepWarmMicros} µs idle ({engine.KeepWarmRuns:N0} dry runs)" : "off"));
             foreach (var (name, h) in histograms)
             {
                 output.WriteLine(h.TotalCount == 0
