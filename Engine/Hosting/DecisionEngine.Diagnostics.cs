@@ -22,6 +22,10 @@ public enum IntentPathSegment
     PaperFill = 4,
     /// <summary>Risk exposure release after the fill.</summary>
     RiskRelease = 5,
+    /// <summary>Part of <see cref="BeforeSubmit"/>: the risk checks of both legs of a cross-venue pair (first leg only; 0 otherwise).</summary>
+    RiskChecks = 6,
+    /// <summary>Part of <see cref="BeforeSubmit"/>: signal → risk checks (sizing, intent construction) of a cross-venue pair.</summary>
+    Sizing = 7,
 }
 
 /// <summary>
@@ -33,7 +37,7 @@ public enum IntentPathSegment
 /// </summary>
 public sealed class IntentPathDiagnostics
 {
-    public const int SegmentCount = 6;
+    public const int SegmentCount = 8;
     private readonly long[] _ticks;
     private readonly long[] _faults;
     private int _count;
@@ -100,6 +104,8 @@ public sealed partial class DecisionEngine
     private readonly IntentPathDiagnostics? _diagnostics;
     // Stamp where the current opportunity's previous leg ended (the next leg's BeforeSubmit starts there).
     private long _lastLegEndTicks;
+    // Cross-venue pairs: the risk checks' start and end (diagnostics only).
+    private long _riskStartTicks, _riskEndTicks;
 
     /// <summary>The intent path breakdown when <see cref="DecisionOptions.IntentDiagnostics"/> is on, else null.</summary>
     public IntentPathDiagnostics? Diagnostics => _diagnostics;
@@ -115,6 +121,11 @@ public sealed partial class DecisionEngine
         long start = Stopwatch.GetTimestamp();
         long since = _lastLegEndTicks > _signalTicks ? _lastLegEndTicks : _signalTicks;
         d.Set(leg, IntentPathSegment.BeforeSubmit, since == 0 ? 0 : start - since);
+        if (_riskStartTicks > since && _riskEndTicks >= _riskStartTicks)
+        {
+            d.Set(leg, IntentPathSegment.Sizing, _riskStartTicks - since);
+            d.Set(leg, IntentPathSegment.RiskChecks, _riskEndTicks - _riskStartTicks);
+        }
         Stats.Intents++;
         long t1 = start, t2 = start;
         if (_journal is not null)

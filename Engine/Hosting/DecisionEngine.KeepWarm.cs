@@ -21,8 +21,10 @@ public sealed partial class DecisionEngine
     private long _warmNotional, _warmSink;
     private bool _warmReady;
 
-    /// <summary>Dry runs completed (or cut short by an arriving event) since the engine started.</summary>
+    /// <summary>Dry runs completed since the engine started.</summary>
     public long KeepWarmRuns { get; private set; }
+    /// <summary>Dry runs started (completed, cut short by an arriving event, or with nothing to work on yet).</summary>
+    public long KeepWarmStarts { get; private set; }
 
     /// <summary>
     /// One step of the idle-time dry run of the intent path, on the decision thread while no event is waiting: step 0 picks
@@ -43,6 +45,7 @@ public sealed partial class DecisionEngine
         switch (step)
         {
             case 0:
+                KeepWarmStarts++;
                 _warmReady = false;
                 var book = _warmBook;
                 if (book is null || book.VenueCount < 2) return false;
@@ -54,8 +57,9 @@ public sealed partial class DecisionEngine
                     if (CrossVenueArbitrage.TryEvaluate(book, instrument, buy, sell, now, 0, out var o)) _warmSink += o.Quantity;
                     if (Tracker.TryGetOpen(book.VenueAt(buy), book.VenueAt(sell), instrument.Id, out _)) _warmSink++;
                 }
-                if (book.Check(0, now, out var buyBook) != VenueExclusion.None || book.Check(1, now, out var sellBook) != VenueExclusion.None) return false;
-                if (buyBook!.Asks.IsEmpty || sellBook!.Bids.IsEmpty) return false;
+                // Whatever the books' state (stale, unsynced): the dry run only needs two books with quotes to size from.
+                _warmSink += (int)book.Check(0, now, out var buyBook) + (int)book.Check(1, now, out var sellBook);
+                if (buyBook is null || sellBook is null || buyBook.Asks.IsEmpty || sellBook.Bids.IsEmpty) return false;
                 _warmBuyBook = buyBook;
                 _warmSellBook = sellBook;
                 return true;

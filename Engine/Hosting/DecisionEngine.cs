@@ -309,6 +309,7 @@ public sealed partial class DecisionEngine : IDisposable
         var sell = NewIntent(IntentOrigin.CrossVenueArbitrage, instrument.Id, OrderSide.Sell, quantity, opportunity.WorstSellPrice, opportunity.SellVenue, nowNs, stampTicks);
         long buyNotional = NotionalOf(instrument, quantity, opportunity.WorstBuyPrice);
         long sellNotional = NotionalOf(instrument, quantity, opportunity.WorstSellPrice);
+        if (_diagnostics is not null) _riskStartTicks = Stopwatch.GetTimestamp();
         var r1 = Risk.Check(RiskIntentOf(buy, buyNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
         if (r1 != RiskRejectReason.None) { RejectLeg(r1); return; }
         var r2 = Risk.Check(RiskIntentOf(sell, sellNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
@@ -318,6 +319,7 @@ public sealed partial class DecisionEngine : IDisposable
             RejectLeg(r2);
             return;
         }
+        if (_diagnostics is not null) _riskEndTicks = Stopwatch.GetTimestamp();
         Submit(ref buy, buyBook, buyNotional);
         Submit(ref sell, sellBook, sellNotional);
     }
