@@ -130,6 +130,7 @@ public sealed class OrderIntentJournal : IDisposable
         if (options.ExpectedIntents < 0) throw new ArgumentOutOfRangeException(nameof(options), options.ExpectedIntents, "ExpectedIntents: allowed 0..int.MaxValue");
         if (options.FsyncEveryN < 1) throw new ArgumentOutOfRangeException(nameof(options), options.FsyncEveryN, "FsyncEveryN: allowed 1..int.MaxValue");
         var states = new Dictionary<ReferenceId, IntentState>(options.ExpectedIntents);
+        PrefaultIndex(states, options.ExpectedIntents);
         var recovery = RecoverInto(path, truncateTornTail: true, states);
         if (recovery.Tail is RecordFileTail.BadHeader or RecordFileTail.Corrupt)
             throw new InvalidDataException($"order-intent journal '{path}': {recovery.Tail} at byte {recovery.ValidLength} of {recovery.OriginalLength}; refusing to open (nothing was changed)");
@@ -149,6 +150,24 @@ public sealed class OrderIntentJournal : IDisposable
             throw;
         }
         return new OrderIntentJournal(path, writer, states, recovery);
+    }
+
+    /// <summary>
+    /// Fills the index to its capacity with distinct placeholder keys, then clears it: every page of its bucket and entry
+    /// arrays is then touched once at open, so an append's insert into a random bucket never takes a first-touch page fault
+    /// on the trading thread (measured: two faults per append on a fresh engine, several µs each). A cleared dictionary
+    /// behaves exactly as a new one (free list reset, entries refilled from the start). Cold path, once per open.
+    /// </summary>
+    private static void PrefaultIndex(Dictionary<ReferenceId, IntentState> states, int count)
+    {
+        Span<byte> key = stackalloc byte[ReferenceId.Size];
+        key.Clear();
+        for (int i = 0; i < count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(key, i);
+            states.TryAdd(ReferenceId.FromBytes(key), IntentState.None);
+        }
+        states.Clear();
     }
 
     /// <summary>

@@ -7,14 +7,15 @@ using FastEngine.Metrics;
 namespace FastEngine.Cli.Commands;
 
 /// <summary>
-/// <c>fastengine latency [file...] [--config F] [--speed 1x|Nx] [--max-gap-ms N] [--warmup-runs N] [--out DIR]</c>: replays captures at
+/// <c>fastengine latency [file...] [--config F] [--speed 1x|Nx] [--max-gap-ms N] [--warmup-runs N] [--out DIR] [--diagnostics]</c>: replays captures at
 /// their recorded pace (scaled by the speed) through the whole pipeline — producer thread parsing, ring, fused decision
 /// thread — so the ring is not backlogged and each event's latency is the engine's own, then writes the latency report
 /// (<see cref="LatencyReport.Write"/>: one <c>.hgrm</c> per stage, Markdown, SVG, JSON) of receive→book,
 /// receive→signal and receive→intent (tick-to-intent), measured from the moment each record's events were published into
 /// the ring. Idle stretches longer than <c>--max-gap-ms</c> of recording time are cut to that length (the bundled
 /// captures were recorded years apart and have 1-second rows). <c>--warmup-runs</c> (default 5: fewer leave the rarely-run intent path in tier-0 code) replays the inputs at max
-/// speed first, unmeasured, so the measured run is not timing the JIT.
+/// speed first, unmeasured, so the measured run is not timing the JIT. <c>--diagnostics</c> also times each segment of the
+/// intent path per leg (<see cref="IntentPathDiagnostics"/>: printed, and written to <c>intent-path.csv</c>).
 /// Exit codes: 0 written; 2 bad arguments, config or files; 1 the pipeline failed (a handler threw).
 /// </summary>
 internal static class LatencyCommand
