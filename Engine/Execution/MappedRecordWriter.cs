@@ -15,6 +15,9 @@ internal interface IRecordWriter : IDisposable
     Exception? LastError { get; }
     RecordWriteStatus Append(byte type, ReadOnlySpan<byte> payload);
     bool FlushToDisk();
+    /// <summary>Idle-time keep-warm: fault in the pages the next appends write (no content change); a no-op where there
+    /// is no mapping.</summary>
+    void PrefaultAhead() { }
 }
 
 /// <summary>
@@ -190,6 +193,35 @@ internal sealed unsafe class MappedRecordWriter : IRecordWriter
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _base = pointer + _view.PointerOffset;
         _capacity = capacity;
+        Prefault(_position, capacity - _position);
+    }
+
+    /// <summary>Size of the pages <see cref="Prefault"/> touches (the smallest page size of the platforms we run on).</summary>
+    private const int PageBytes = 4096;
+
+    /// <summary>
+    /// Writes a zero byte into every page of [<paramref name="from"/>, <paramref name="from"/> + <paramref name="bytes"/>)
+    /// so the first append into a page does not take the page fault (mapping the page cache page into the process and, for
+    /// a shared file mapping, the kernel's write-enable of the page) on the caller: measured at up to 30 µs per new page
+    /// on the paced replay. Every byte at or past <see cref="Position"/> is a zero of the pre-allocated tail, so writing a
+    /// zero there changes no content (the torn-write contract is untouched). Appending thread only.
+    /// </summary>
+    private void Prefault(long from, long bytes)
+    {
+        long end = Math.Min(_capacity, from + bytes);
+        if (from < _position) from = _position;
+        for (long at = from; at < end; at = (at / PageBytes + 1) * PageBytes)
+            Volatile.Write(ref _base[at], (byte)0);
+    }
+
+    /// <summary>
+    /// Touches the page of the next record and the one after it (a flush write-protects the pages it cleaned, so the next
+    /// append into one would fault again): an idle-time keep-warm step. No content changes; appending thread only.
+    /// </summary>
+    public void PrefaultAhead()
+    {
+        if (_faulted || _disposed) return;
+        Prefault(_position, 2 * PageBytes);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

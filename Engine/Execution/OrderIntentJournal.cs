@@ -130,6 +130,7 @@ public sealed class OrderIntentJournal : IDisposable
         if (options.ExpectedIntents < 0) throw new ArgumentOutOfRangeException(nameof(options), options.ExpectedIntents, "ExpectedIntents: allowed 0..int.MaxValue");
         if (options.FsyncEveryN < 1) throw new ArgumentOutOfRangeException(nameof(options), options.FsyncEveryN, "FsyncEveryN: allowed 1..int.MaxValue");
         var states = new Dictionary<ReferenceId, IntentState>(options.ExpectedIntents);
+        PrefaultIndex(states, options.ExpectedIntents);
         var recovery = RecoverInto(path, truncateTornTail: true, states);
         if (recovery.Tail is RecordFileTail.BadHeader or RecordFileTail.Corrupt)
             throw new InvalidDataException($"order-intent journal '{path}': {recovery.Tail} at byte {recovery.ValidLength} of {recovery.OriginalLength}; refusing to open (nothing was changed)");
@@ -149,6 +150,24 @@ public sealed class OrderIntentJournal : IDisposable
             throw;
         }
         return new OrderIntentJournal(path, writer, states, recovery);
+    }
+
+    /// <summary>
+    /// Fills the index to its capacity with distinct placeholder keys, then clears it: every page of its bucket and entry
+    /// arrays is then touched once at open, so an append's insert into a random bucket never takes a first-touch page fault
+    /// on the trading thread (measured: two faults per append on a fresh engine, several µs each). A cleared dictionary
+    /// behaves exactly as a new one (free list reset, entries refilled from the start). Cold path, once per open.
+    /// </summary>
+    private static void PrefaultIndex(Dictionary<ReferenceId, IntentState> states, int count)
+    {
+        Span<byte> key = stackalloc byte[ReferenceId.Size];
+        key.Clear();
+        for (int i = 0; i < count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(key, i);
+            states.TryAdd(ReferenceId.FromBytes(key), IntentState.None);
+        }
+        states.Clear();
     }
 
     /// <summary>
@@ -231,11 +250,20 @@ public sealed class OrderIntentJournal : IDisposable
     /// </summary>
     // Runs once per intent: too rarely for tiered compilation to promote it during a session, so compile it optimized at once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public JournalAppendResult TryAppend(in OrderIntent intent)
+    public JournalAppendResult TryAppend(in OrderIntent intent) => TryAppendCore(intent, stamp: false, out _);
+
+    /// <summary><see cref="TryAppend(in OrderIntent)"/>, also returning the <see cref="System.Diagnostics.Stopwatch"/> stamp
+    /// taken when the reference id was computed (0 when the intent was refused before): intent-path diagnostics.</summary>
+    public JournalAppendResult TryAppend(in OrderIntent intent, out long referenceIdDoneTicks) => TryAppendCore(intent, stamp: true, out referenceIdDoneTicks);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private JournalAppendResult TryAppendCore(in OrderIntent intent, bool stamp, out long referenceIdDoneTicks)
     {
+        referenceIdDoneTicks = 0;
         if (_writer.IsFaulted) return JournalAppendResult.Faulted;
         if (!IsWellFormed(intent) || !ReferenceIds.TryForOrder(intent.Venue, intent.ClientOrderId, out var refId))
             return Reject(JournalAppendResult.InvalidIntent);
+        if (stamp) referenceIdDoneTicks = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!intent.ReferenceId.IsEmpty && intent.ReferenceId != refId)
             return Reject(JournalAppendResult.ReferenceIdMismatch);
         if (_states.ContainsKey(refId))
@@ -250,6 +278,27 @@ public sealed class OrderIntentJournal : IDisposable
         _states.Add(refId, IntentState.Journaled);
         AppendedCount++;
         return JournalAppendResult.Appended;
+    }
+
+    /// <summary>
+    /// Idle-time keep-warm: runs what <see cref="TryAppend(in OrderIntent)"/> would for <paramref name="sample"/> up to the
+    /// write — reference id (SHA-256), index lookup, encode, frame and CRC into a stack scratch — and faults in the page the
+    /// next record goes to (zeros written over zeros), without appending, indexing or counting anything. False when the
+    /// sample is not a valid intent or the journal is faulted. Writer thread only; allocation-free.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool KeepWarm(in OrderIntent sample)
+    {
+        if (_writer.IsFaulted) return false;
+        if (!IsWellFormed(sample) || !ReferenceIds.TryForOrder(sample.Venue, sample.ClientOrderId, out var refId)) return false;
+        bool known = _states.ContainsKey(refId);
+        Span<byte> record = stackalloc byte[RecordFile.RecordOverhead + OrderIntent.SizeInBytes];
+        var payload = record[RecordFile.RecordOverhead..];
+        EncodeIntent(sample, refId, payload);
+        Span<byte> framed = stackalloc byte[RecordFile.RecordOverhead + OrderIntent.SizeInBytes];
+        RecordFile.Frame(framed, (byte)JournalRecordType.Intent, payload);
+        _writer.PrefaultAhead();
+        return !known && framed[0] != 0;
     }
 
     /// <summary>Records that the order was handed to the venue. Call before (or atomically with) the send: a crash

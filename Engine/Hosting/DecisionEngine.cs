@@ -28,6 +28,13 @@ public sealed record DecisionOptions
     public int JournalFsyncEveryN { get; init; } = 64;
     /// <summary>Interval of <see cref="FsyncPolicy.Interval"/> (and the background flusher's period), ns.</summary>
     public long JournalFsyncIntervalNs { get; init; } = 10_000_000;
+    /// <summary>Per-leg timing of the intent path (<see cref="DecisionEngine.Diagnostics"/>): stamps between its segments and the
+    /// thread's page faults. Off by default (the stamps and the getrusage calls cost a few µs per leg).</summary>
+    public bool IntentDiagnostics { get; init; }
+    /// <summary>Idle-time keep-warm of the intent path (config <c>engine.keepWarmMicros</c>): while the decision thread has
+    /// had no event for this many µs, it runs a state-free dry run (<see cref="DecisionEngine.KeepWarmStep"/>), then again
+    /// every this many µs while idle. 0: off. Applies with the busy-spin and yielding waits (<see cref="EnginePipeline"/>).</summary>
+    public long KeepWarmMicros { get; init; }
     /// <summary>Events processed before steady-state allocation is measured (warm-up: snapshots, JIT, first books).</summary>
     public long WarmupEvents { get; init; } = 20_000;
     /// <summary>Triangular arbitrage within each venue (config section <c>triangular</c>).</summary>
@@ -186,6 +193,13 @@ public sealed partial class DecisionEngine : IDisposable
         Risk = new RiskEngine(options.Risk);
         Broker = new PaperBroker(registry, new PaperBrokerOptions { MaxVenues = 64, MaxInstruments = 4096 });
         foreach (var (venue, fees) in options.Fees) Broker.SetTakerFee(venue, fees.TakerPpm);
+        if (options.IntentDiagnostics) _diagnostics = new IntentPathDiagnostics();
+        // Empty already: Reset zeroes each counts array, touching its fresh pages now rather than at a first sample in a new
+        // bucket on the decision thread (a first-touch page fault measured on the paced replay).
+        BookLatency.Reset();
+        SignalLatency.Reset();
+        IntentLatency.Reset();
+        SignalToIntentLatency.Reset();
         if (options.JournalPath is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.JournalPath))!);
@@ -205,6 +219,7 @@ public sealed partial class DecisionEngine : IDisposable
     public PaperBroker Broker { get; }
     public DecisionStats Stats { get; } = new();
     public OrderIntentJournal? Journal => _journal;
+    public DecisionOptions Options => _options;
 
     /// <summary>Receive → book applied (processing latency inside the engine, ns).</summary>
     public LongHistogram BookLatency { get; } = new(1, 60_000_000_000, 3);
@@ -217,6 +232,8 @@ public sealed partial class DecisionEngine : IDisposable
     /// queueing before the signal.</summary>
     public LongHistogram SignalToIntentLatency { get; } = new(1, 60_000_000_000, 3);
     private long _signalTicks;
+    // Event time of the last event (the keep-warm dry run's "now").
+    private long _lastEventTimeNs;
 
     /// <summary>Fee schedule used for a venue.</summary>
     public FeeSchedule FeesOf(VenueId venue) => _options.Fees.TryGetValue(venue, out var f) ? f : _options.DefaultFees;
@@ -227,6 +244,7 @@ public sealed partial class DecisionEngine : IDisposable
     {
         var stats = Stats;
         if (++stats.Events == _options.WarmupEvents) MarkWarm();
+        _lastEventTimeNs = e.ReceiveTimeNs;
         Books.OnEvent(ref e);
         var kind = e.Kind;
         if (kind != MarketEventKind.BookLevel && kind != MarketEventKind.BookHeader)
@@ -241,7 +259,11 @@ public sealed partial class DecisionEngine : IDisposable
         var info = InfoFor(e.Venue, e.Instrument);
         info.Book ??= Books.TryGetBook(e.Venue, e.Instrument);   // a perpetual registered by its funding before its book
         var consolidated = info.Consolidated;
-        if (consolidated is not null) Evaluate(consolidated, e.ReceiveTimeNs, stampTicks);
+        if (consolidated is not null)
+        {
+            _warmBook = consolidated;   // what an idle-time keep-warm dry run works on (KeepWarmStep)
+            Evaluate(consolidated, e.ReceiveTimeNs, stampTicks);
+        }
         // Triangles and carries only care about the top of the book: most messages change deeper levels only.
         if (info.HasTopDependents && info.TopChanged()) OnTopChanged(info, e.ReceiveTimeNs, stampTicks);
     }
@@ -293,6 +315,7 @@ public sealed partial class DecisionEngine : IDisposable
         var sell = NewIntent(IntentOrigin.CrossVenueArbitrage, instrument.Id, OrderSide.Sell, quantity, opportunity.WorstSellPrice, opportunity.SellVenue, nowNs, stampTicks);
         long buyNotional = NotionalOf(instrument, quantity, opportunity.WorstBuyPrice);
         long sellNotional = NotionalOf(instrument, quantity, opportunity.WorstSellPrice);
+        if (_diagnostics is not null) _riskStartTicks = Stopwatch.GetTimestamp();
         var r1 = Risk.Check(RiskIntentOf(buy, buyNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
         if (r1 != RiskRejectReason.None) { RejectLeg(r1); return; }
         var r2 = Risk.Check(RiskIntentOf(sell, sellNotional, ageNs, true, opportunity.EdgeCentiBps), nowNs);
@@ -302,6 +325,7 @@ public sealed partial class DecisionEngine : IDisposable
             RejectLeg(r2);
             return;
         }
+        if (_diagnostics is not null) _riskEndTicks = Stopwatch.GetTimestamp();
         Submit(ref buy, buyBook, buyNotional);
         Submit(ref sell, sellBook, sellNotional);
     }
@@ -316,6 +340,13 @@ public sealed partial class DecisionEngine : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Submit(ref OrderIntent intent, OrderBook book, long notional)
     {
+        if (_diagnostics is { } d) SubmitDiagnosed(ref intent, book, notional, d);
+        else SubmitCore(ref intent, book, notional);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SubmitCore(ref OrderIntent intent, OrderBook book, long notional)
+    {
         Stats.Intents++;
         if (_journal is not null)
         {
@@ -323,12 +354,22 @@ public sealed partial class DecisionEngine : IDisposable
             if (result == JournalAppendResult.Appended) Stats.IntentsJournaled++;
             else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; Risk.OnOrderClosed(intent.Venue, notional); return; }
         }
-        if (intent.TickReceiveTimeNs != 0)
-        {
-            IntentLatency.RecordValue(ElapsedNs(intent.TickReceiveTimeNs));
-            if (_signalTicks != 0) SignalToIntentLatency.RecordValue(ElapsedNs(_signalTicks));
-        }
+        RecordIntentLatency(intent.TickReceiveTimeNs);
         var report = Broker.Execute(intent, book);
+        AfterFill(in intent, notional, in report);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RecordIntentLatency(long tickStamp)
+    {
+        if (tickStamp == 0) return;
+        IntentLatency.RecordValue(ElapsedNs(tickStamp));
+        if (_signalTicks != 0) SignalToIntentLatency.RecordValue(ElapsedNs(_signalTicks));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AfterFill(in OrderIntent intent, long notional, in ExecutionReport report)
+    {
         Stats.Fills += report.FillCount;
         // IOC: the unfilled part leaves the exposure at once; the filled part stays as position exposure.
         long unfilled = intent.Quantity == 0 ? notional : notional - (long)((Int128)notional * report.FilledQuantity / intent.Quantity);
@@ -336,26 +377,7 @@ public sealed partial class DecisionEngine : IDisposable
     }
 
     private OrderIntent NewIntent(IntentOrigin origin, InstrumentId instrument, OrderSide side, long quantity, long limit, VenueId venue, long nowNs, long stampTicks,
-        OrderType type = OrderType.Ioc)
-    {
-        long id = _nextIntentId++;
-        return new OrderIntent
-        {
-            IntentId = id,
-            LimitPrice = limit,
-            Quantity = quantity,
-            CreatedTimeNs = nowNs,
-            // The pipeline stamp (Stopwatch ticks) so the intent's latency is measured on one clock.
-            TickReceiveTimeNs = stampTicks,
-            Venue = venue,
-            StrategyId = (ushort)origin,
-            Instrument = instrument,
-            Side = side,
-            OrderType = type,
-            Origin = origin,
-            ClientOrderId = ClientOrderId.FromInt64(id),
-        };
-    }
+        OrderType type = OrderType.Ioc) => BuildIntent(_nextIntentId++, origin, instrument, side, quantity, limit, venue, nowNs, stampTicks, type);
 
     private static RiskIntent RiskIntentOf(in OrderIntent leg, long notional, long ageNs, bool hasEdge, long edgeCentiBps) => new()
     {

@@ -13,6 +13,8 @@ public sealed record EngineConfig
     public string Mode { get; init; } = "paper";
     public List<VenueConfig> Venues { get; init; } = [];
     public TopologyConfig Topology { get; init; } = new();
+    /// <summary>Decision-thread behaviour (section <c>engine</c>): idle-time keep-warm.</summary>
+    public EngineSectionConfig Engine { get; init; } = new();
     public ThresholdsConfig Thresholds { get; init; } = new();
     public RiskConfigSection Risk { get; init; } = new();
     public RoutingConfig Routing { get; init; } = new();
@@ -59,6 +61,23 @@ public sealed record TopologyConfig
     public int RingSize { get; init; } = 1 << 16;
     /// <summary>CPU per stage thread (<c>decision</c>, <c>capture</c>, <c>metrics</c>, <c>execution</c>); -1 or absent = not pinned.</summary>
     public Dictionary<string, int> Cpus { get; init; } = new();
+}
+
+/// <summary>Section <c>engine</c>.</summary>
+public sealed record EngineSectionConfig
+{
+    /// <summary>Idle-time keep-warm: after this many µs without an event the decision thread runs a dry run of the intent
+    /// path that changes no state (evaluate → size → risk probe → reference id + journal encode into scratch → paper-fill
+    /// walk), then again every this many µs while idle, so a rare intent does not run cache-cold. 0: off. Absent: 100 with
+    /// the busy-spin and yielding waits, off with sleeping and blocking (which would have to wake up for it).</summary>
+    public int? KeepWarmMicros { get; init; }
+
+    /// <summary>Default of <see cref="KeepWarmMicros"/> when absent.</summary>
+    public const int DefaultKeepWarmMicros = 100;
+
+    /// <summary>The keep-warm interval in force for <paramref name="waitStrategy"/> (0: off).</summary>
+    public int KeepWarmMicrosFor(string waitStrategy) => KeepWarmMicros
+        ?? (waitStrategy is "busy-spin" or "yielding" ? DefaultKeepWarmMicros : 0);
 }
 
 public sealed record ThresholdsConfig
@@ -253,6 +272,12 @@ public static class EngineConfigValidator
         OneOf(e, "topology.waitStrategy", c.Topology.WaitStrategy, _waitStrategies);
         if (c.Topology.RingSize < 1024 || c.Topology.RingSize > (1 << 26) || (c.Topology.RingSize & (c.Topology.RingSize - 1)) != 0)
             e.Add(new("topology.ringSize", c.Topology.RingSize.ToString(), "a power of two from 1024 to 67108864"));
+        if (c.Engine.KeepWarmMicros is { } keepWarm)
+        {
+            Range(e, "engine.keepWarmMicros", keepWarm, 0, 1_000_000);
+            if (keepWarm > 0 && c.Topology.WaitStrategy is "sleeping" or "blocking")
+                e.Add(new("engine.keepWarmMicros", keepWarm.ToString(), "0 with the sleeping or blocking wait (keep-warm runs with busy-spin or yielding)"));
+        }
         foreach (var (stage, cpu) in c.Topology.Cpus)
         {
             if (!_stageNames.Contains(stage)) e.Add(new($"topology.cpus.{stage}", cpu.ToString(), $"stage names: {string.Join(", ", _stageNames)}"));

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using FastEngine.Model;
 using FastEngine.Ring;
-using FastEngine.Ring.Dsl;
 
 namespace FastEngine.Hosting;
 
@@ -17,32 +16,39 @@ namespace FastEngine.Hosting;
 /// </remarks>
 public sealed class EnginePipeline : IMarketEventSink, IDisposable
 {
-    private readonly Disruptor<MarketEvent> _disruptor;
     private readonly RingBuffer<MarketEvent> _ring;
     private readonly long[] _stamps;
     private readonly int _mask;
     private readonly int _chunk;
     private readonly BatchEventProcessor<MarketEvent, DecisionStage> _decision;
     private readonly SkipAndCountExceptionHandler<MarketEvent> _errors = new();
+    private readonly int? _cpu;
+    private int _state;   // 0 built, 1 started, 2 halted
     private long _published;
 
     public EnginePipeline(DecisionEngine engine, TopologyConfig topology, bool multiProducer = false)
     {
         Engine = engine;
         WaitStrategy = WaitStrategyFactory.Parse(topology.WaitStrategy);
-        int? cpu = topology.Cpus.TryGetValue("decision", out var c) && c >= 0 ? c : null;
-        var options = new StageOptions(WaitStrategy, cpu, "fe-decision");
-        _disruptor = new Disruptor<MarketEvent>(topology.RingSize, multiProducer ? ProducerType.Multi : ProducerType.Single, options);
-        _ring = _disruptor.RingBuffer;
+        _cpu = topology.Cpus.TryGetValue("decision", out var c) && c >= 0 ? c : null;
+        // One stage, built without the DSL so its wait strategy can be the keep-warm one (engine.keepWarmMicros): a
+        // busy-spin or yielding wait that runs the intent path's dry run while idle. Same ring, barrier and processor.
+        long keepWarm = engine.Options.KeepWarmMicros;
+        KeepWarmActive = keepWarm > 0 && WaitStrategy is WaitStrategyKind.BusySpin or WaitStrategyKind.Yielding;
+        IWaitStrategy wait = KeepWarmActive ? new KeepWarmWaitStrategy(engine, WaitStrategy, keepWarm) : WaitStrategyFactory.Create(WaitStrategy);
+        _ring = new RingBuffer<MarketEvent>(topology.RingSize, multiProducer ? ProducerType.Multi : ProducerType.Single, wait);
         _stamps = new long[topology.RingSize];
         _mask = topology.RingSize - 1;
         _chunk = Math.Max(1, topology.RingSize / 4);
-        var group = _disruptor.HandleEventsWith(new DecisionStage(engine, _stamps, _mask), options, _errors);
-        _decision = group.Processor<DecisionStage>();
+        _decision = new BatchEventProcessor<MarketEvent, DecisionStage>(_ring, _ring.NewBarrier(wait), new DecisionStage(engine, _stamps, _mask), _errors);
+        _ring.AddGatingSequences(_decision.Sequence);
     }
 
     public DecisionEngine Engine { get; }
     public WaitStrategyKind WaitStrategy { get; }
+    /// <summary>True when the decision thread runs the idle-time keep-warm (<see cref="DecisionOptions.KeepWarmMicros"/> &gt; 0
+    /// with a busy-spin or yielding wait).</summary>
+    public bool KeepWarmActive { get; }
     public long Published => Volatile.Read(ref _published);
     /// <summary>Events whose handler threw (skipped, counted; the pipeline never hangs on them).</summary>
     public long HandlerFailures => _errors.FailureCount;
@@ -50,7 +56,11 @@ public sealed class EnginePipeline : IMarketEventSink, IDisposable
     /// <summary>Why the decision thread could not be pinned, if it could not.</summary>
     public string? PinError => _decision.PinError;
 
-    public void Start() => _disruptor.Start();
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("The pipeline was already started.");
+        _decision.StartThread("fe-decision", _cpu);
+    }
 
     /// <summary>Copies <paramref name="events"/> into claimed slots and publishes them. Allocation-free.</summary>
     public void Publish(Span<MarketEvent> events)
@@ -74,9 +84,14 @@ public sealed class EnginePipeline : IMarketEventSink, IDisposable
     }
 
     /// <summary>Drains every published event through the decision stage, then stops it.</summary>
-    public bool Halt(TimeSpan? timeout = null) => _disruptor.Halt(timeout ?? TimeSpan.FromMinutes(5));
+    public bool Halt(TimeSpan? timeout = null)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1) return true;
+        _decision.Halt();
+        return _decision.WaitUntilStopped(timeout ?? TimeSpan.FromMinutes(5));
+    }
 
-    public void Dispose() => _disruptor.Dispose();
+    public void Dispose() => Halt(TimeSpan.FromSeconds(30));
 
     /// <summary>The fused decision stage as a struct handler (devirtualized by the processor).</summary>
     private struct DecisionStage(DecisionEngine engine, long[] stamps, int mask) : IEventHandler<MarketEvent>

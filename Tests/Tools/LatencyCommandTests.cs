@@ -74,6 +74,36 @@ public class LatencyCommandTests
         Assert.Equal(0, (long)intent["count"]!);
     }
 
+    /// <summary>
+    /// <c>--diagnostics</c>: one row per journaled leg in intent-path.csv (as many as the receive→intent samples, the
+    /// replay's intents), every segment printed, and no first-touch page fault on the decision thread in any later leg's journal
+    /// append (mapped region and index pre-faulted at open), histogram record or paper fill (touched at construction).
+    /// One warm-up run first: a cold run's faults are the JIT's.
+    /// </summary>
+    [Fact]
+    public void Latency_Diagnostics_OneRowPerLegNoJournalFaults()
+    {
+        var dir = TempDir();
+        var r = Run("latency", "--config", RepoFile("config", "latency-demo.json"), "--speed", "100x", "--max-gap-ms", "1", "--warmup-runs", "1", "--out", dir, "--diagnostics");
+        Assert.True(r.ExitCode == 0, r.Error);
+        foreach (var segment in Enum.GetNames<global::FastEngine.Hosting.IntentPathSegment>()) Assert.Contains(segment, r.Output);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "latency.json")))!.AsObject();
+        long intents = (long)json["histograms"]!.AsArray().Single(h => (string)h!["name"]! == "receive→intent")!["count"]!;
+        var lines = File.ReadAllLines(Path.Combine(dir, "intent-path.csv"));
+        Assert.StartsWith("leg,BeforeSubmit,ReferenceId,JournalWrite", lines[0]);
+        Assert.Equal(intents, lines.Length - 1);
+        Assert.True(intents > 0);
+        if (OperatingSystem.IsLinux())
+            // After the run's first leg (which may still take a one-off fault, e.g. a stack or code page touched first there):
+            // before the pre-touching, legs all through the run faulted on fresh index, histogram and position pages.
+            Assert.All(lines.Skip(2), line =>
+            {
+                var cells = line.Split(',');
+                Assert.Equal("0", cells[^3]);   // faults_journal (mapped region and index pre-faulted at open)
+                Assert.Equal("0", cells[^2]);   // faults_fill (histograms and broker positions touched at construction)
+            });
+    }
+
     [Fact]
     public void Latency_BadArguments_ClearErrorsExit2()
     {

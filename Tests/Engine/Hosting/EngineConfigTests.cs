@@ -41,6 +41,8 @@ public class EngineConfigTests
     [InlineData("""{"carry":{"fundingIntervalHours":0}}""", "carry.fundingIntervalHours", "0", "from 0.01 to 168")]
     [InlineData("""{"carry":{"legNotional":0}}""", "carry.legNotional", "0", "from 1E-08")]
     [InlineData("""{"routing":{"minHealthPct":101}}""", "routing.minHealthPct", "101", "from 0 to 100")]
+    [InlineData("""{"engine":{"keepWarmMicros":-1}}""", "engine.keepWarmMicros", "-1", "from 0 to 1000000")]
+    [InlineData("""{"topology":{"waitStrategy":"blocking"},"engine":{"keepWarmMicros":50}}""", "engine.keepWarmMicros", "50", "busy-spin or yielding")]
     public void Validate_BadValue_NamesKeyValueAndRange(string json, string key, string value, string allowedFragment)
     {
         var error = Assert.Single(Load(json));
@@ -48,6 +50,20 @@ public class EngineConfigTests
         Assert.Equal(value, error.Value);
         Assert.Contains(allowedFragment, error.Allowed);
         Assert.Contains(key, error.ToString());
+    }
+
+    /// <summary>README, configuration table: keep-warm defaults to 100 µs with the spinning waits, off with the sleeping and
+    /// blocking ones, and an explicit value (0 included) wins.</summary>
+    [Theory]
+    [InlineData("busy-spin", null, 100)]
+    [InlineData("yielding", null, 100)]
+    [InlineData("sleeping", null, 0)]
+    [InlineData("blocking", null, 0)]
+    [InlineData("yielding", 0, 0)]
+    [InlineData("busy-spin", 250, 250)]
+    public void KeepWarmMicrosFor_DefaultByWaitStrategy_ExplicitValueWins(string wait, int? configured, int expected)
+    {
+        Assert.Equal(expected, new EngineSectionConfig { KeepWarmMicros = configured }.KeepWarmMicrosFor(wait));
     }
 
     /// <summary>The shipped config files load, and their strategy sections reach the decision options.</summary>

@@ -7,14 +7,15 @@ using FastEngine.Metrics;
 namespace FastEngine.Cli.Commands;
 
 /// <summary>
-/// <c>fastengine latency [file...] [--config F] [--speed 1x|Nx] [--max-gap-ms N] [--warmup-runs N] [--out DIR]</c>: replays captures at
+/// <c>fastengine latency [file...] [--config F] [--speed 1x|Nx] [--max-gap-ms N] [--warmup-runs N] [--out DIR] [--diagnostics]</c>: replays captures at
 /// their recorded pace (scaled by the speed) through the whole pipeline — producer thread parsing, ring, fused decision
 /// thread — so the ring is not backlogged and each event's latency is the engine's own, then writes the latency report
 /// (<see cref="LatencyReport.Write"/>: one <c>.hgrm</c> per stage, Markdown, SVG, JSON) of receive→book,
 /// receive→signal and receive→intent (tick-to-intent), measured from the moment each record's events were published into
 /// the ring. Idle stretches longer than <c>--max-gap-ms</c> of recording time are cut to that length (the bundled
 /// captures were recorded years apart and have 1-second rows). <c>--warmup-runs</c> (default 5: fewer leave the rarely-run intent path in tier-0 code) replays the inputs at max
-/// speed first, unmeasured, so the measured run is not timing the JIT.
+/// speed first, unmeasured, so the measured run is not timing the JIT. <c>--diagnostics</c> also times each segment of the
+/// intent path per leg (<see cref="IntentPathDiagnostics"/>: printed, and written to <c>intent-path.csv</c>).
 /// Exit codes: 0 written; 2 bad arguments, config or files; 1 the pipeline failed (a handler threw).
 /// </summary>
 internal static class LatencyCommand
@@ -32,9 +33,10 @@ internal static class LatencyCommand
         var outDir = new Option<string>("--out") { Description = "Directory for the latency report and the intent journal.", DefaultValueFactory = _ => "out/latency" };
         var venue = new Option<string?>("--venue") { Description = "Venue of the files when it cannot be inferred." };
         var format = new Option<string?>("--format") { Description = "Capture format: auto, fecap, legacy, envelope, tsraw, jsonl." };
+        var diagnostics = new Option<bool>("--diagnostics") { Description = "Also time each segment of the intent path (reference id, journal, histograms, paper fill, risk) and count the decision thread's page faults per leg; adds a few µs per leg." };
         var command = new Command("latency", "Replay captures at recorded pace through the full pipeline and write the latency report (receive→book, receive→signal, receive→intent).")
         {
-            files, config, speed, maxGap, warmup, outDir, venue, format,
+            files, config, speed, maxGap, warmup, outDir, venue, format, diagnostics,
         };
         command.SetAction(parse =>
         {
@@ -67,7 +69,8 @@ internal static class LatencyCommand
                 // trading for the same reason). Its journal and engine are thrown away.
                 for (int i = 0; i < warmupRuns; i++)
                     ReplayRunner.Run(inputs, cfg, ReplaySpeed.Max, Path.Combine(dir, "warmup-intents.fej"), parse.GetValue(venue), parse.GetValue(format));
-                result = ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format), maxGapMs: gapMs);
+                result = ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format), maxGapMs: gapMs,
+                    intentDiagnostics: parse.GetValue(diagnostics));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
@@ -98,16 +101,66 @@ internal static class LatencyCommand
                 return 2;
             }
             output.WriteLine($"latency: {result.Records:N0} records, {result.Events:N0} events in {result.ElapsedSeconds:F3} s at {speedText}; "
-                + $"intents {engine.Stats.Intents}, handler failures {result.HandlerFailures}");
+                + $"intents {engine.Stats.Intents}, handler failures {result.HandlerFailures}; keep-warm "
+                + (engine.Options.KeepWarmMicros > 0 ? $"every {engine.Options.KeepWarmMicros} µs idle ({engine.KeepWarmRuns:N0} dry runs)" : "off"));
             foreach (var (name, h) in histograms)
             {
                 output.WriteLine(h.TotalCount == 0
                     ? $"  {name}: no samples"
                     : $"  {name} (ns): p50 {h.GetValueAtPercentile(50)}, p99 {h.GetValueAtPercentile(99)}, p99.9 {h.GetValueAtPercentile(99.9)}, max {h.GetMaxValue()} ({h.TotalCount} samples)");
             }
+            if (engine.Diagnostics is { } d)
+            {
+                WriteBreakdown(output, d);
+                try { output.WriteLine(WriteCsv(dir, d)); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { error.WriteLine($"error: cannot write the intent-path table: {ex.Message}"); }
+            }
             foreach (var path in written) output.WriteLine(path);
             return result.HandlerFailures == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Per segment of the intent path: p50 / p90 / max over the measured legs, µs; then page faults per leg.</summary>
+    private static void WriteBreakdown(TextWriter output, IntentPathDiagnostics d)
+    {
+        output.WriteLine($"  intent path per leg ({d.Count} legs; p50 / p90 / max, µs):");
+        var values = new long[d.Count];
+        foreach (var segment in Enum.GetValues<IntentPathSegment>())
+        {
+            for (int i = 0; i < d.Count; i++) values[i] = d.SegmentNs(i, segment);
+            output.WriteLine($"    {segment,-14} {Summary(values)}");
+        }
+        if (!d.HasRusage) return;
+        string[] parts = ["", "journal append", "histograms + paper fill", "whole submit"];
+        for (int part = 1; part < 4; part++)
+        {
+            for (int i = 0; i < d.Count; i++) values[i] = d.Faults(i, part) * 1000;   // Summary divides by 1000
+            output.WriteLine($"    minor faults, {parts[part]}: {Summary(values)} (total {values.Sum() / 1000})");
+        }
+    }
+
+    /// <summary>One row per leg (ns and fault counts): intent-path.csv in the report directory.</summary>
+    private static string WriteCsv(string dir, IntentPathDiagnostics d)
+    {
+        var path = Path.Combine(dir, "intent-path.csv");
+        using var w = new StreamWriter(path);
+        w.WriteLine("leg," + string.Join(",", Enum.GetNames<IntentPathSegment>()) + ",faults_journal,faults_fill,faults_submit");
+        for (int i = 0; i < d.Count; i++)
+        {
+            w.Write(i.ToString(CultureInfo.InvariantCulture));
+            foreach (var segment in Enum.GetValues<IntentPathSegment>()) w.Write("," + d.SegmentNs(i, segment).ToString(CultureInfo.InvariantCulture));
+            w.WriteLine($",{d.Faults(i, 1)},{d.Faults(i, 2)},{d.Faults(i, 3)}");
+        }
+        return path;
+    }
+
+    private static string Summary(long[] values)
+    {
+        if (values.Length == 0) return "-";
+        var sorted = (long[])values.Clone();
+        Array.Sort(sorted);
+        string At(double q) => (sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] / 1000.0).ToString("F2", CultureInfo.InvariantCulture);
+        return $"{At(0.5)} / {At(0.9)} / {(sorted[^1] / 1000.0).ToString("F2", CultureInfo.InvariantCulture)}";
     }
 }

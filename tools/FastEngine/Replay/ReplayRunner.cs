@@ -99,6 +99,7 @@ public static class ReplayRunner
             Risk = risk,
             MaxLegNotional = (long)(Math.Min(r.MaxOrderNotional, r.Capital) * E8),
             JournalPath = journalPath,
+            KeepWarmMicros = config.Engine.KeepWarmMicrosFor(config.Topology.WaitStrategy),
             JournalFsync = config.Journal.Fsync switch
             {
                 "never" => FsyncPolicy.Never,
@@ -112,12 +113,14 @@ public static class ReplayRunner
     /// <param name="journalPath">Where intents are journaled; a replay starts a fresh journal (the file is replaced).</param>
     /// <param name="maxGapMs">While pacing: idle stretches between records longer than this are cut to this length
     /// (the bundled captures were recorded years apart). Ignored at max speed.</param>
+    /// <param name="intentDiagnostics">Time each segment of the intent path (<see cref="DecisionEngine.Diagnostics"/>).</param>
     public static ReplayResult Run(IReadOnlyList<string> files, EngineConfig config, ReplaySpeed speed, string journalPath,
-        string? venueName = null, string? format = null, Action<long, long>? progress = null, double maxGapMs = double.PositiveInfinity)
+        string? venueName = null, string? format = null, Action<long, long>? progress = null, double maxGapMs = double.PositiveInfinity,
+        bool intentDiagnostics = false)
     {
         VenueCatalog.EnsureRegistered();
         if (File.Exists(journalPath)) File.Delete(journalPath);
-        var options = OptionsFrom(config, journalPath);
+        var options = OptionsFrom(config, journalPath) with { IntentDiagnostics = intentDiagnostics };
         using var session = ReplaySession.Open(files, venueName, format);
         using var engine = new DecisionEngine(session.Registry, options);
         CaptureFeed.ConfigureBooks(engine.Books);
