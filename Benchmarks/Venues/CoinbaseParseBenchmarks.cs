@@ -53,16 +53,7 @@ public class CoinbaseParseBenchmarks
         // One parser for all replays (no allocation): at each wrap sequence_num jumps 630 → 0, the parser invalidates
         // both books (cold path) and the snapshots 13 frames later re-sync them, as after a resubscribe.
         var parser = _parser ??= new CoinbaseParser(VenueCatalog.Coinbase, _registry);
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        return VenueBenchFrames.ParseAndBook(parser, _keeper, _frames.Payloads, _batch, 1);
     }
 
     /// <summary>FastEngineParseAndBook with the parser's span fast path off (Utf8JsonReader for every frame).</summary>
@@ -70,30 +61,14 @@ public class CoinbaseParseBenchmarks
     public long FastEngineReferencePathParseAndBook()
     {
         var parser = _referenceParser ??= new CoinbaseParser(VenueCatalog.Coinbase, _referenceRegistry) { ForceReference = true };
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        return VenueBenchFrames.ParseAndBook(parser, _referenceKeeper, _frames.Payloads, _batch, 1);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]
     public long FastEngineParseOnly()
     {
         var parser = _parseOnlyParser ??= new CoinbaseParser(VenueCatalog.Coinbase, _registry);
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            events += _batch.Count;
-        }
-        return events;
+        return VenueBenchFrames.ParseOnly(parser, _frames.Payloads, _batch, 1);
     }
 
     private readonly Dictionary<string, DecimalBook> _baselineBooks = new();

@@ -57,61 +57,35 @@ public class GeminiParseBenchmarks
     public long FastEngineParseAndBook()
     {
         // Each replay starts as a fresh subscription: the first l2_updates per symbol is its full book again.
-        for (int i = 0; i < _registry.Count; i++) _parser.ExpectSnapshot(new InstrumentId(i));
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            _parser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        ExpectSnapshots(_parser, _registry);
+        return VenueBenchFrames.ParseAndBook(_parser, _keeper, _frames.Payloads, _batch, 1);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]
     public long FastEngineParseOnly()
     {
-        for (int i = 0; i < _registry.Count; i++) _parseOnlyParser.ExpectSnapshot(new InstrumentId(i));
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            _parseOnlyParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            events += _batch.Count;
-        }
-        return events;
+        ExpectSnapshots(_parseOnlyParser, _registry);
+        return VenueBenchFrames.ParseOnly(_parseOnlyParser, _frames.Payloads, _batch, 1);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse + BookKeeper, Utf8JsonReader path (ForceReference)")]
     public long ReferencePathParseAndBook()
     {
-        for (int i = 0; i < _referenceRegistry.Count; i++) _referenceParser.ExpectSnapshot(new InstrumentId(i));
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            _referenceParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        ExpectSnapshots(_referenceParser, _referenceRegistry);
+        return VenueBenchFrames.ParseAndBook(_referenceParser, _referenceKeeper, _frames.Payloads, _batch, 1);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only, Utf8JsonReader path (ForceReference)")]
     public long ReferencePathParseOnly()
     {
-        for (int i = 0; i < _referenceRegistry.Count; i++) _referenceParseOnlyParser.ExpectSnapshot(new InstrumentId(i));
-        long events = 0;
-        foreach (var payload in _frames.Payloads)
-        {
-            _batch.Clear();
-            _referenceParseOnlyParser.Parse(payload, FrameSource.WebSocket, null, 1, _batch);
-            events += _batch.Count;
-        }
-        return events;
+        ExpectSnapshots(_referenceParseOnlyParser, _referenceRegistry);
+        return VenueBenchFrames.ParseOnly(_referenceParseOnlyParser, _frames.Payloads, _batch, 1);
+    }
+
+    /// <summary>The next l2_updates of every symbol of <paramref name="registry"/> is a full book again (once per replay).</summary>
+    private static void ExpectSnapshots(GeminiParser parser, InstrumentRegistry registry)
+    {
+        for (int i = 0; i < registry.Count; i++) parser.ExpectSnapshot(new InstrumentId(i));
     }
 
     private readonly Dictionary<string, DecimalBook> _baselineBooks = new();

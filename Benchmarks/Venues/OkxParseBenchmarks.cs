@@ -88,51 +88,21 @@ public class OkxParseBenchmarks
     [Benchmark(OperationsPerInvoke = 1796)]
     public int FastEngine()
     {
-        int events = 0;
-        var frames = _frames;
-        for (int f = 0; f < frames.Length; f++)
-        {
-            _batch.Clear();
-            _parser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _keeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        return (int)VenueBenchFrames.ParseAndBook(_parser, _keeper, _frames, _batch, 0);
     }
 
     /// <summary>Parse + book update without the venue checksum (apples to apples with the baseline).</summary>
     [Benchmark(OperationsPerInvoke = 1796)]
     public int FastEngineWithoutChecksum()
     {
-        int events = 0;
-        var frames = _frames;
-        for (int f = 0; f < frames.Length; f++)
-        {
-            _batch.Clear();
-            _plainParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _plainKeeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        return (int)VenueBenchFrames.ParseAndBook(_plainParser, _plainKeeper, _frames, _batch, 0);
     }
 
     /// <summary>FastEngineWithoutChecksum with the parser's span fast path off (Utf8JsonReader for every frame).</summary>
     [Benchmark(OperationsPerInvoke = 1796)]
     public int FastEngineReferencePathWithoutChecksum()
     {
-        int events = 0;
-        var frames = _frames;
-        for (int f = 0; f < frames.Length; f++)
-        {
-            _batch.Clear();
-            _referenceParser.Parse(frames[f], FrameSource.WebSocket, null, 0, _batch);
-            var span = _batch.Events;
-            for (int i = 0; i < span.Length; i++) _referenceKeeper.OnEvent(ref span[i]);
-            events += span.Length;
-        }
-        return events;
+        return (int)VenueBenchFrames.ParseAndBook(_referenceParser, _referenceKeeper, _frames, _batch, 0);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = 1796)]

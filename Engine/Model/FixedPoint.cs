@@ -121,25 +121,37 @@ public static class FixedPoint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Digits8(ulong word, out ulong value)
     {
+        int count = LeadingDigits(word);
+        value = DigitsValue(word, count);
+        return count;
+    }
+
+    /// <summary>How many of <paramref name="word"/>'s bytes, from the lowest (the first character in memory), are ASCII
+    /// digits before the first other byte (0–8; SWAR, no loop). Bytes after the first non-digit do not matter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int LeadingDigits(ulong word)
+    {
         // Per byte: a digit becomes 0..9. A byte below '0' borrows from the byte above it, but only bytes above the
         // first non-digit can be disturbed, and those are discarded. Non-digit test: the value is >= 0x80 (a byte
         // below '0' wrapped) or adding 0x76 reaches 0x80 (a value of 10 or more).
         ulong x = word - 0x3030303030303030UL;
         ulong nonDigits = ((x + 0x7676767676767676UL) | x) & 0x8080808080808080UL;
-        int count = System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3; // 8 when every byte is a digit
-        if (count == 0)
-        {
-            value = 0;
-            return 0;
-        }
+        return System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3; // 8 when every byte is a digit
+    }
 
-        // Left-align the digits as an 8-digit number with leading zeros (the shift drops everything after them), then
-        // combine pairs, quads and the two halves with two multiplications.
-        x <<= (8 - count) << 3;
+    /// <summary>The decimal value of the first <paramref name="count"/> (0–8) bytes of <paramref name="word"/> (from the
+    /// lowest), which must be ASCII digits (<see cref="LeadingDigits"/> of them or fewer); the bytes after them do not
+    /// matter. SWAR: two multiplication steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong DigitsValue(ulong word, int count)
+    {
+        if (count == 0) return 0;
+        // Left-align the digits as an 8-digit number with leading zeros (the shift drops everything after them, and the
+        // borrows a non-digit below '0' starts, which only move up), then combine pairs, quads and the two halves.
+        ulong x = (word - 0x3030303030303030UL) << ((8 - count) << 3);
         x = x * 10 + (x >> 8);
         x = ((x & 0x000000FF000000FFUL) * (100 + (1000000UL << 32)) + ((x >> 16) & 0x000000FF000000FFUL) * (1 + (10000UL << 32))) >> 32;
-        value = (uint)x;
-        return count;
+        return (uint)x;
     }
 
     private static NumberParseStatus TryParseGeneral(ReadOnlySpan<byte> text, int scale, out long mantissa, out byte decimals)

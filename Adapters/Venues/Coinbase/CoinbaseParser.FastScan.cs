@@ -57,11 +57,11 @@ public sealed partial class CoinbaseParser
         if (!SpanScan.PlainString(frame, ref pos, out var channelText)) return false;
         var channel = Classify(channelText);
         if (channel is not (Channel.L2 or Channel.Ticker or Channel.Trades)) return false;
-        if (Expect(frame, ref pos, ",\"client_id\":"u8) && !SpanScan.PlainString(frame, ref pos, out _)) return false;
-        if (!Expect(frame, ref pos, ",\"timestamp\":"u8) || !SpanScan.PlainString(frame, ref pos, out var timestamp)
+        if (SpanScan.Expect(frame, ref pos, ",\"client_id\":"u8) && !SpanScan.PlainString(frame, ref pos, out _)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"timestamp\":"u8) || !SpanScan.PlainString(frame, ref pos, out var timestamp)
             || !VenueJson.TryParseIsoUtcNs(timestamp, out long timestampNs)) return false;
-        if (!Expect(frame, ref pos, ",\"sequence_num\":"u8) || !Integer(frame, ref pos, out long sequence)) return false;
-        if (!Expect(frame, ref pos, ",\"events\":["u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"sequence_num\":"u8) || !Integer(frame, ref pos, out long sequence)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"events\":["u8)) return false;
         int books = 0;
         while (true)
         {
@@ -91,14 +91,14 @@ public sealed partial class CoinbaseParser
     private bool FastL2Event(ReadOnlySpan<byte> frame, ref int pos, long timestampNs, long receiveTimeNs, MarketEventBatch output, out InstrumentId instrument)
     {
         instrument = InstrumentId.None;
-        if (!Expect(frame, ref pos, "{\"type\":\""u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "{\"type\":\""u8)) return false;
         bool snapshot;
-        if (Expect(frame, ref pos, "update\""u8)) snapshot = false;
-        else if (Expect(frame, ref pos, "snapshot\""u8)) snapshot = true;
+        if (SpanScan.Expect(frame, ref pos, "update\""u8)) snapshot = false;
+        else if (SpanScan.Expect(frame, ref pos, "snapshot\""u8)) snapshot = true;
         else return false;
-        if (!Expect(frame, ref pos, ",\"product_id\":"u8) || !SpanScan.PlainString(frame, ref pos, out var product)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"product_id\":"u8) || !SpanScan.PlainString(frame, ref pos, out var product)) return false;
         if (!_registry.TryGet(_venue, product, out instrument)) return false;
-        if (!Expect(frame, ref pos, ",\"updates\":["u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"updates\":["u8)) return false;
         int headerIndex = output.Count;
         output.Add().ExchangeTimeNs = timestampNs;
         if (!FastLevels(frame, ref pos, instrument, receiveTimeNs, output)) return false;
@@ -122,15 +122,15 @@ public sealed partial class CoinbaseParser
         var venue = _venue;
         while (true)
         {
-            if (!Expect(frame, ref pos, "{\"side\":\""u8)) return false;
+            if (!SpanScan.Expect(frame, ref pos, "{\"side\":\""u8)) return false;
             Side side;
-            if (Expect(frame, ref pos, "bid\""u8)) side = Side.Bid;
-            else if (Expect(frame, ref pos, "offer\""u8)) side = Side.Ask;
+            if (SpanScan.Expect(frame, ref pos, "bid\""u8)) side = Side.Bid;
+            else if (SpanScan.Expect(frame, ref pos, "offer\""u8)) side = Side.Ask;
             else return false;
-            if (!Expect(frame, ref pos, ",\"event_time\":"u8) || !SkipString(frame, ref pos)) return false;
-            if (!Expect(frame, ref pos, ",\"price_level\":\""u8) || !NumberToQuote(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
+            if (!SpanScan.Expect(frame, ref pos, ",\"event_time\":"u8) || !SkipString(frame, ref pos)) return false;
+            if (!SpanScan.Expect(frame, ref pos, ",\"price_level\":\""u8) || !NumberToQuote(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
             // Literals of at most 16 bytes compile to two 8-byte compares; a 17th byte would make the match a call.
-            if (!Expect(frame, ref pos, ",\"new_quantity\":"u8) || !Expect(frame, ref pos, "\""u8)
+            if (!SpanScan.Expect(frame, ref pos, ",\"new_quantity\":"u8) || !SpanScan.Expect(frame, ref pos, "\""u8)
                 || !NumberToQuote(frame, ref pos, sizeScale, out long size, out byte sizeDecimals)) return false;
             if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'}') return false;
             ref var e = ref output.Add();
@@ -217,81 +217,67 @@ public sealed partial class CoinbaseParser
     /// with plain string values only; duplicate keys: the last wins, as on the reference path.</summary>
     private bool FastTickerEvent(ReadOnlySpan<byte> frame, ref int pos, long receiveTimeNs, MarketEventBatch output)
     {
-        if (!Expect(frame, ref pos, "{\"type\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
-        if (!Expect(frame, ref pos, ",\"tickers\":["u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "{\"type\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"tickers\":["u8)) return false;
         while (true)
         {
-            if (!Expect(frame, ref pos, "{"u8)) return false;
+            if (!SpanScan.Expect(frame, ref pos, "{"u8)) return false;
             ReadOnlySpan<byte> symbol = default, bid = default, ask = default, bidSize = default, askSize = default;
             while (true)
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)
-                    || !SpanScan.PlainString(frame, ref pos, out var value)) return false;
+                if (!SpanScan.PlainMember(frame, ref pos, out var key, out var value)) return false;
                 if (key.SequenceEqual("product_id"u8)) symbol = value;
                 else if (key.SequenceEqual("best_bid"u8)) bid = value;
                 else if (key.SequenceEqual("best_ask"u8)) ask = value;
                 else if (key.SequenceEqual("best_bid_quantity"u8)) bidSize = value;
                 else if (key.SequenceEqual("best_ask_quantity"u8)) askSize = value;
-                if ((uint)pos >= (uint)frame.Length) return false;
-                byte c = frame[pos++];
-                if (c == (byte)',') continue;
-                if (c != (byte)'}') return false;
-                break;
+                if (!SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+                if (!more) break;
             }
             if (symbol.IsEmpty || bid.IsEmpty || ask.IsEmpty || bidSize.IsEmpty || askSize.IsEmpty) return false;
             if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
             var inst = _registry[instrument];
             if (AddBbo(output, instrument, Side.Bid, bid, bidSize, inst, receiveTimeNs, MarketEventFlags.None) != RejectReason.None) return false;
             if (AddBbo(output, instrument, Side.Ask, ask, askSize, inst, receiveTimeNs, MarketEventFlags.EndOfMessage) != RejectReason.None) return false;
-            if ((uint)pos >= (uint)frame.Length) return false;
-            byte next = frame[pos++];
-            if (next == (byte)',') continue;
-            if (next != (byte)']') return false;
-            break;
+            if (!SpanScan.Separator(frame, ref pos, (byte)']', out bool moreItems)) return false;
+            if (!moreItems) break;
         }
-        return Expect(frame, ref pos, "}"u8);
+        return SpanScan.Expect(frame, ref pos, "}"u8);
     }
 
     /// <summary>One market_trades update event at <paramref name="pos"/> ('{'): <c>{"type":"update","trades":[{..},..]}</c>,
     /// trade objects with plain string values only; duplicate keys: the last wins, as on the reference path.</summary>
     private bool FastTradesEvent(ReadOnlySpan<byte> frame, ref int pos, long receiveTimeNs, MarketEventBatch output)
     {
-        if (!Expect(frame, ref pos, "{\"type\":\"update\",\"trades\":["u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "{\"type\":\"update\",\"trades\":["u8)) return false;
         if ((uint)pos < (uint)frame.Length && frame[pos] == (byte)']')
         {
             pos++;
-            return Expect(frame, ref pos, "}"u8);
+            return SpanScan.Expect(frame, ref pos, "}"u8);
         }
         while (true)
         {
-            if (!Expect(frame, ref pos, "{"u8)) return false;
+            if (!SpanScan.Expect(frame, ref pos, "{"u8)) return false;
             ReadOnlySpan<byte> symbol = default, id = default, price = default, size = default, time = default, side = default;
             while (true)
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)
-                    || !SpanScan.PlainString(frame, ref pos, out var value)) return false;
+                if (!SpanScan.PlainMember(frame, ref pos, out var key, out var value)) return false;
                 if (key.SequenceEqual("product_id"u8)) symbol = value;
                 else if (key.SequenceEqual("trade_id"u8)) id = value;
                 else if (key.SequenceEqual("price"u8)) price = value;
                 else if (key.SequenceEqual("size"u8)) size = value;
                 else if (key.SequenceEqual("time"u8)) time = value;
                 else if (key.SequenceEqual("side"u8)) side = value;
-                if ((uint)pos >= (uint)frame.Length) return false;
-                byte c = frame[pos++];
-                if (c == (byte)',') continue;
-                if (c != (byte)'}') return false;
-                break;
+                if (!SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+                if (!more) break;
             }
             if (symbol.IsEmpty || price.IsEmpty || size.IsEmpty || side.IsEmpty) return false;
             if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
             if (AddTrade(output, instrument, price, size, side, id, time, receiveTimeNs) != RejectReason.None) return false;
-            if ((uint)pos >= (uint)frame.Length) return false;
-            byte next = frame[pos++];
-            if (next == (byte)',') continue;
-            if (next != (byte)']') return false;
-            break;
+            if (!SpanScan.Separator(frame, ref pos, (byte)']', out bool moreItems)) return false;
+            if (!moreItems) break;
         }
-        return Expect(frame, ref pos, "}"u8);
+        return SpanScan.Expect(frame, ref pos, "}"u8);
     }
 
     /// <summary>A JSON number as <c>Utf8JsonReader.TryGetInt64</c> reads a non-negative <c>sequence_num</c>: digits
@@ -320,15 +306,6 @@ public sealed partial class CoinbaseParser
         if ((uint)(b - '0') <= 9 || b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
         value = v;
         pos = i;
-        return true;
-    }
-
-    /// <summary><paramref name="literal"/> at <paramref name="pos"/> (advanced past it when present).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Expect(ReadOnlySpan<byte> frame, scoped ref int pos, ReadOnlySpan<byte> literal)
-    {
-        if ((uint)pos > (uint)frame.Length || !frame.Slice(pos).StartsWith(literal)) return false;
-        pos += literal.Length;
         return true;
     }
 }

@@ -284,13 +284,7 @@ public sealed partial class CoinbaseParser : IFrameParser
     private void CompleteL2Header(MarketEventBatch output, int headerIndex, InstrumentId instrument, bool snapshot, long receiveTimeNs)
     {
         ref var h = ref output[headerIndex];
-        h.Kind = MarketEventKind.BookHeader;
-        h.Venue = _venue;
-        h.Instrument = instrument;
-        h.ReceiveTimeNs = receiveTimeNs;
-        h.Sequence = -1;
-        h.PrevSequence = -1;
-        h.FirstSequence = -1;
+        VenueJson.InitUnsequencedBookHeader(ref h, _venue, instrument, receiveTimeNs);
         if (snapshot)
         {
             h.Flags |= MarketEventFlags.Snapshot;
@@ -500,12 +494,7 @@ public sealed partial class CoinbaseParser : IFrameParser
         else return RejectReason.UnexpectedShape;
         if (!id.IsEmpty && !VenueJson.TryParseId(id, out e.Sequence)) return RejectReason.BadNumber;
         if (!time.IsEmpty && !VenueJson.TryParseIsoUtcNs(time, out e.ExchangeTimeNs)) return RejectReason.UnexpectedShape;
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = instrument;
-        e.ReceiveTimeNs = receiveTimeNs;
-        e.PrevSequence = -1;
-        e.Flags = MarketEventFlags.EndOfMessage;
+        VenueJson.CompleteTrade(ref e, _venue, instrument, receiveTimeNs);
         return RejectReason.None;
     }
 

@@ -64,3 +64,40 @@ public abstract class JsonFrameParser : IFrameParser
         return Counters.Count(ParseResult.Reject(reason));
     }
 }
+
+/// <summary>
+/// A <see cref="JsonFrameParser"/> with a span fast path in front of its Utf8JsonReader reference path (Kraken v1,
+/// OKX): <see cref="TryFast"/> takes the frames of the shapes it knows; any frame it declines (false) is parsed again by
+/// <see cref="ParseReference"/> after the batch is restored to its count on entry, and counted in
+/// <see cref="FastFallbacks"/>. The reference path stays the single authority on rejects and their reasons.
+/// </summary>
+/// <remarks>One instance per connection, single-threaded; allocation-free per frame.</remarks>
+public abstract class FastScanJsonFrameParser : JsonFrameParser
+{
+    /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
+    internal bool ForceReference { get; set; }
+
+    /// <summary>Frames the fast path handed to the Utf8JsonReader path (any deviation from the expected shapes, other
+    /// channels, control frames, a symbol's first sighting, and every frame the reference path rejects).</summary>
+    internal long FastFallbacks { get; private set; }
+
+    protected sealed override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        if (!ForceReference)
+        {
+            int start = output.Count;
+            if (TryFast(frame, receiveTimeNs, output, out status)) return RejectReason.None;
+            output.Truncate(start);
+            FastFallbacks++;
+        }
+        return ParseReference(frame, receiveTimeNs, output, out status);
+    }
+
+    /// <summary>The fast path: true when the frame was accepted (events appended, <paramref name="status"/> set); false
+    /// to hand it to the reference path (what it appended is discarded). Never throws on any input.</summary>
+    protected abstract bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status);
+
+    /// <summary>The Utf8JsonReader path: any spacing and key order; the single authority on rejects. May throw
+    /// <see cref="System.Text.Json.JsonException"/> on malformed JSON.</summary>
+    protected abstract RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status);
+}

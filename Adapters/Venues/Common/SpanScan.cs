@@ -147,6 +147,40 @@ internal static class SpanScan
         return false;
     }
 
+    /// <summary><paramref name="literal"/> at <paramref name="pos"/> (advanced past it when present).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Expect(ReadOnlySpan<byte> frame, scoped ref int pos, ReadOnlySpan<byte> literal)
+    {
+        if ((uint)pos > (uint)frame.Length || !frame.Slice(pos).StartsWith(literal)) return false;
+        pos += literal.Length;
+        return true;
+    }
+
+    /// <summary>An object member <c>"key":"value"</c> of <see cref="PlainString"/>s at <paramref name="pos"/> (no
+    /// spaces); <paramref name="pos"/> ends after the value's closing quote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool PlainMember(ReadOnlySpan<byte> frame, scoped ref int pos, out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        return PlainString(frame, ref pos, out key) && Expect(frame, ref pos, ":"u8) && PlainString(frame, ref pos, out value);
+    }
+
+    /// <summary>The byte after a member or element: ',' (<paramref name="more"/>) or <paramref name="close"/> (the
+    /// object or array ends), <paramref name="pos"/> advanced past it; false for anything else or the frame's end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Separator(ReadOnlySpan<byte> frame, scoped ref int pos, byte close, out bool more)
+    {
+        more = false;
+        if ((uint)pos >= (uint)frame.Length) return false;
+        byte c = frame[pos++];
+        if (c == (byte)',')
+        {
+            more = true;
+            return true;
+        }
+        return c == close;
+    }
+
     /// <summary>
     /// <see cref="TryPlainDecimalToQuote"/> read eight bytes at a time (same texts accepted, same value, decimals and
     /// end): each 8-byte load finds its first non-digit with a mask and converts the digits before it with three
@@ -164,16 +198,16 @@ internal static class SpanScan
         if ((uint)p <= (uint)length - 48u && length >= 48) return TryVectorDecimal(ref origin, p, scale, out value, out decimals, out end);
         if ((uint)p > (uint)length - 8u || length < 8) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
         ulong chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
-        int n = FirstNonDigit(chunk);
-        ulong acc = n == 0 ? 0 : EightDigits(chunk, n);
+        int n = FixedPoint.LeadingDigits(chunk);
+        ulong acc = n == 0 ? 0 : FixedPoint.DigitsValue(chunk, n);
         p += n;
         int intDigits = n;
         while (n == 8)
         {
             if (p > length - 8 || intDigits > 19) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
             chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
-            n = FirstNonDigit(chunk);
-            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+            n = FixedPoint.LeadingDigits(chunk);
+            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + FixedPoint.DigitsValue(chunk, n);
             p += n;
             intDigits += n;
         }
@@ -187,8 +221,8 @@ internal static class SpanScan
             {
                 if (p > length - 8 || chars + fraction > 20) return TryPlainDecimalToQuote(frame, start, scale, out value, out decimals, out end);
                 chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
-                n = FirstNonDigit(chunk);
-                if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+                n = FixedPoint.LeadingDigits(chunk);
+                if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + FixedPoint.DigitsValue(chunk, n);
                 p += n;
                 fraction += n;
             } while (n == 8);
@@ -258,11 +292,11 @@ internal static class SpanScan
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong DigitRun(ref byte origin, int at, int count)
     {
-        if (count <= 8) return count == 0 ? 0 : EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), count);
-        ulong head = EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), 8);
-        if (count <= 16) return head * (ulong)FixedPoint.Pow10(count - 8) + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), count - 8);
-        head = head * 100_000_000 + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), 8);
-        return head * (ulong)FixedPoint.Pow10(count - 16) + EightDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 16)), count - 16);
+        if (count <= 8) return count == 0 ? 0 : FixedPoint.DigitsValue(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), count);
+        ulong head = FixedPoint.DigitsValue(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at)), 8);
+        if (count <= 16) return head * (ulong)FixedPoint.Pow10(count - 8) + FixedPoint.DigitsValue(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), count - 8);
+        head = head * 100_000_000 + FixedPoint.DigitsValue(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 8)), 8);
+        return head * (ulong)FixedPoint.Pow10(count - 16) + FixedPoint.DigitsValue(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + 16)), count - 16);
     }
 
     /// <summary>
@@ -284,8 +318,8 @@ internal static class SpanScan
         {
             if ((uint)p > (uint)length - 8u || length < 8 || digits > 19) return false;
             ulong chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, p));
-            n = FirstNonDigit(chunk);
-            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + EightDigits(chunk, n);
+            n = FixedPoint.LeadingDigits(chunk);
+            if (n != 0) acc = acc * (ulong)FixedPoint.Pow10(n) + FixedPoint.DigitsValue(chunk, n);
             p += n;
             digits += n;
         } while (n == 8);
@@ -293,27 +327,6 @@ internal static class SpanScan
         value = acc;
         end = p + 1;
         return true;
-    }
-
-    /// <summary>Index (0–8) of the first byte of a little-endian 8-byte load that is not an ASCII digit. A carry out of
-    /// a byte ≥ 0xFA only disturbs the bytes after it, which lie past the first non-digit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int FirstNonDigit(ulong chunk)
-    {
-        const ulong High = 0xF0F0F0F0F0F0F0F0, Threes = 0x3030303030303030, Sixes = 0x0606060606060606;
-        ulong mask = ((chunk & High) ^ Threes) | (((chunk + Sixes) & High) ^ Threes);
-        return BitOperations.TrailingZeroCount(mask) >> 3;
-    }
-
-    /// <summary>Value of the first <paramref name="n"/> (1–8) ASCII digits of a little-endian load: the digits are moved
-    /// to the top bytes (the vacated bytes read as leading zeros), then combined pairwise with three multiplies.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong EightDigits(ulong chunk, int n)
-    {
-        ulong v = chunk << (8 * (8 - n));
-        v = ((v & 0x0F0F0F0F0F0F0F0F) * 2561) >> 8;
-        v = ((v & 0x00FF00FF00FF00FF) * 6553601) >> 16;
-        return ((v & 0x0000FFFF0000FFFF) * 42949672960001) >> 32;
     }
 
     /// <summary>long.MaxValue / 10^shift: the largest digits value that scales by 10^shift without overflow.</summary>

@@ -196,6 +196,52 @@ internal static class VenueJson
     /// <summary>What a number found while scanning a first-sighting frame is (for picking an instrument's scales).</summary>
     public enum NumberRole : byte { None, Price, Size }
 
+    /// <summary>Appends an event of <paramref name="kind"/> with its venue, instrument, side, price, size and times set
+    /// (decimals, sequences and flags left to the caller); returns it for those.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref MarketEvent AddEvent(MarketEventBatch output, MarketEventKind kind, VenueId venue, InstrumentId instrument, Side side,
+        long price, long size, long exchangeTimeNs, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = kind;
+        e.Venue = venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = price;
+        e.Size = size;
+        e.ExchangeTimeNs = exchangeTimeNs;
+        e.ReceiveTimeNs = receiveTimeNs;
+        return ref e;
+    }
+
+    /// <summary>Completes a Trade event whose price, size, side and optional id/time are set: kind, venue, instrument,
+    /// receive time, no previous sequence, end of message. Both paths of the Coinbase and Gemini parsers emit through
+    /// here, so their trades are the same bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CompleteTrade(ref MarketEvent e, VenueId venue, InstrumentId instrument, long receiveTimeNs)
+    {
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = venue;
+        e.Instrument = instrument;
+        e.ReceiveTimeNs = receiveTimeNs;
+        e.PrevSequence = -1;
+        e.Flags = MarketEventFlags.EndOfMessage;
+    }
+
+    /// <summary>A BookHeader of a venue without book sequence numbers (Coinbase, Gemini): kind, venue, instrument,
+    /// receive time, and -1 for every sequence; the caller sets the snapshot flag.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InitUnsequencedBookHeader(ref MarketEvent h, VenueId venue, InstrumentId instrument, long receiveTimeNs)
+    {
+        h.Kind = MarketEventKind.BookHeader;
+        h.Venue = venue;
+        h.Instrument = instrument;
+        h.ReceiveTimeNs = receiveTimeNs;
+        h.Sequence = -1;
+        h.PrevSequence = -1;
+        h.FirstSequence = -1;
+    }
+
     /// <summary>
     /// Cold path: registers a venue symbol seen for the first time. The canonical instrument gets price/size scales =
     /// max(8, the most fractional digits of that frame's prices/sizes), capped at 18; <paramref name="classify"/> says which

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastEngine.Adapters.Venues.Common;
@@ -185,12 +184,7 @@ public sealed partial class GeminiParser
         e.Side = side;
         if (hasId) e.Sequence = id;
         if (timestampMs >= 0) e.ExchangeTimeNs = timestampMs * 1_000_000;
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = instrument;
-        e.ReceiveTimeNs = receiveTimeNs;
-        e.PrevSequence = -1;
-        e.Flags = MarketEventFlags.EndOfMessage;
+        VenueJson.CompleteTrade(ref e, _venue, instrument, receiveTimeNs);
         return true;
     }
 
@@ -278,13 +272,13 @@ public sealed partial class GeminiParser
         if (begin <= length - 16)
         {
             ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, begin));
-            int n = LeadingDigits(word);
+            int n = FixedPoint.LeadingDigits(word);
             if (n < 8)
             {
                 uint next = (byte)(word >> (n * 8));
                 if (next == '"' && n > 0)
                 {
-                    digits = DigitsValue(word, n);
+                    digits = FixedPoint.DigitsValue(word, n);
                     fraction = 0;
                     return begin + n + 1;
                 }
@@ -292,10 +286,10 @@ public sealed partial class GeminiParser
                 {
                     int fractionStart = begin + n + 1;
                     ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, fractionStart));
-                    int m = LeadingDigits(tail);
+                    int m = FixedPoint.LeadingDigits(tail);
                     if (m < 8 && (byte)(tail >> (m * 8)) == (byte)'"' && n + m > 0)
                     {
-                        digits = DigitsValue(word, n) * Pow10[m] + DigitsValue(tail, m);
+                        digits = FixedPoint.DigitsValue(word, n) * Pow10[m] + FixedPoint.DigitsValue(tail, m);
                         fraction = m;
                         return fractionStart + m + 1;
                     }
@@ -303,31 +297,6 @@ public sealed partial class GeminiParser
             }
         }
         return DecimalBytes(ref b, length, begin, out digits, out fraction);
-    }
-
-    /// <summary>How many of the 8 bytes of <paramref name="word"/> (first byte lowest) are ASCII digits before the
-    /// first that is not (8 when all are). A byte is a digit when its high nibble is 3 and adding 6 keeps it so; a
-    /// carry out of a byte ≥ 0xFA only disturbs the bytes after that non-digit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int LeadingDigits(ulong word)
-    {
-        const ulong high = 0xF0F0F0F0F0F0F0F0;
-        ulong nibbles = (word & high) | (((word + 0x0606060606060606) & high) >> 4);
-        ulong notDigit = nibbles ^ 0x3333333333333333;
-        return notDigit == 0 ? 8 : BitOperations.TrailingZeroCount(notDigit) >> 3;
-    }
-
-    /// <summary>The value of the first <paramref name="n"/> (0–7) bytes of <paramref name="word"/>, all digits, first
-    /// byte most significant: the digits are moved to the top of the word (the bytes below become leading zeros) and
-    /// combined pairwise (10×), then in fours (100×) and eights (10000×) with the usual SWAR multiplications.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong DigitsValue(ulong word, int n)
-    {
-        if (n == 0) return 0;
-        // Borrows of the subtraction start at the first non-digit (byte n) and only move up, into bytes shifted out.
-        ulong v = (word - 0x3030303030303030) << (8 * (8 - n));
-        v = v * 10 + (v >> 8);
-        return (((v & 0x000000FF000000FF) * (100 + (1_000_000UL << 32))) + (((v >> 16) & 0x000000FF000000FF) * (1 + (10_000UL << 32)))) >> 32;
     }
 
     /// <summary><see cref="Decimal"/> byte by byte.</summary>

@@ -193,12 +193,7 @@ public sealed partial class GeminiParser : IFrameParser
                     if (!VenueJson.TryParseInt64(timestamp, out long ms)) return RejectReason.BadNumber;
                     e.ExchangeTimeNs = ms * 1_000_000;
                 }
-                e.Kind = MarketEventKind.Trade;
-                e.Venue = _venue;
-                e.Instrument = instrument;
-                e.ReceiveTimeNs = receiveTimeNs;
-                e.PrevSequence = -1;
-                e.Flags = MarketEventFlags.EndOfMessage;
+                VenueJson.CompleteTrade(ref e, _venue, instrument, receiveTimeNs);
                 return RejectReason.None;
             }
             case MessageType.Control:
@@ -247,13 +242,7 @@ public sealed partial class GeminiParser : IFrameParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void InitBookHeader(ref MarketEvent h, InstrumentId instrument, long receiveTimeNs)
     {
-        h.Kind = MarketEventKind.BookHeader;
-        h.Venue = _venue;
-        h.Instrument = instrument;
-        h.ReceiveTimeNs = receiveTimeNs;
-        h.Sequence = -1;
-        h.PrevSequence = -1;
-        h.FirstSequence = -1;
+        VenueJson.InitUnsequencedBookHeader(ref h, _venue, instrument, receiveTimeNs);
     }
 
     /// <summary>Snapshot flag (first message of a book), level order and end-of-message mark of a parsed l2_updates.</summary>

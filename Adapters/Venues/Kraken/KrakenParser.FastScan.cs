@@ -22,14 +22,7 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// </summary>
 public sealed partial class KrakenParser
 {
-    /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
-    internal bool ForceReference { get; set; }
-
-    /// <summary>Frames the fast path handed to the Utf8JsonReader path (any deviation from the expected shapes, other
-    /// channels and control frames, an unknown pair's first sighting, and every frame the reference path rejects).</summary>
-    internal long FastFallbacks { get; private set; }
-
-    private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         if (frame.IsEmpty) return false;

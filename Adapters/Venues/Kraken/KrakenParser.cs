@@ -25,7 +25,7 @@ namespace FastEngine.Adapters.Venues.Kraken;
 /// so the payload is parsed in one pass (frames with an unusual tail fall back to saved reader positions). Zero allocation per frame after a pair's first sighting; malformed input is a
 /// counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed partial class KrakenParser : JsonFrameParser
+public sealed partial class KrakenParser : FastScanJsonFrameParser
 {
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
@@ -38,20 +38,8 @@ public sealed partial class KrakenParser : JsonFrameParser
 
     private enum Channel : byte { Unknown, Book, Trade, Ticker }
 
-    protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
-    {
-        if (!ForceReference)
-        {
-            int start = output.Count;
-            if (TryFast(frame, receiveTimeNs, output, out status)) return RejectReason.None;
-            output.Truncate(start);
-            FastFallbacks++;
-        }
-        return ParseReference(frame, receiveTimeNs, output, out status);
-    }
-
     /// <summary>The Utf8JsonReader path: any spacing and key order; the single authority on rejects.</summary>
-    private RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });
@@ -328,17 +316,9 @@ public sealed partial class KrakenParser : JsonFrameParser
     private void AddLevel(MarketEventBatch output, InstrumentId instrument, Side side, long price, byte priceDecimals, long size, byte sizeDecimals,
         long timeNs, long receiveTimeNs, bool republish)
     {
-        ref var e = ref output.Add();
-        e.Kind = MarketEventKind.BookLevel;
-        e.Venue = _venue;
-        e.Instrument = instrument;
-        e.Side = side;
-        e.Price = price;
-        e.Size = size;
+        ref var e = ref VenueJson.AddEvent(output, MarketEventKind.BookLevel, _venue, instrument, side, price, size, timeNs, receiveTimeNs);
         e.PriceDecimals = priceDecimals;
         e.SizeDecimals = sizeDecimals;
-        e.ExchangeTimeNs = timeNs;
-        e.ReceiveTimeNs = receiveTimeNs;
         if (republish) e.Flags = MarketEventFlags.Republish;
     }
 
@@ -346,15 +326,7 @@ public sealed partial class KrakenParser : JsonFrameParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddTrade(MarketEventBatch output, InstrumentId instrument, Side side, long price, long size, long timeNs, long receiveTimeNs)
     {
-        ref var e = ref output.Add();
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = instrument;
-        e.Side = side;
-        e.Price = price;
-        e.Size = size;
-        e.ExchangeTimeNs = timeNs;
-        e.ReceiveTimeNs = receiveTimeNs;
+        VenueJson.AddEvent(output, MarketEventKind.Trade, _venue, instrument, side, price, size, timeNs, receiveTimeNs);
     }
 
     /// <summary><c>[[price, volume, time, "b"|"s", "m"|"l", misc], ...]</c> → Trade events (Kraken v1 trades have no id).</summary>
@@ -493,24 +465,8 @@ internal static class KrakenNumbers
     public static void AddBbo(MarketEventBatch output, VenueId venue, InstrumentId instrument, long bidPx, long bidSz, long askPx, long askSz,
         long exchangeTimeNs, long receiveTimeNs)
     {
-        ref var bid = ref output.Add();
-        bid.Kind = MarketEventKind.Bbo;
-        bid.Venue = venue;
-        bid.Instrument = instrument;
-        bid.Side = Side.Bid;
-        bid.Price = bidPx;
-        bid.Size = bidSz;
-        bid.ExchangeTimeNs = exchangeTimeNs;
-        bid.ReceiveTimeNs = receiveTimeNs;
-        ref var ask = ref output.Add();
-        ask.Kind = MarketEventKind.Bbo;
-        ask.Venue = venue;
-        ask.Instrument = instrument;
-        ask.Side = Side.Ask;
-        ask.Price = askPx;
-        ask.Size = askSz;
-        ask.ExchangeTimeNs = exchangeTimeNs;
-        ask.ReceiveTimeNs = receiveTimeNs;
+        VenueJson.AddEvent(output, MarketEventKind.Bbo, venue, instrument, Side.Bid, bidPx, bidSz, exchangeTimeNs, receiveTimeNs);
+        ref var ask = ref VenueJson.AddEvent(output, MarketEventKind.Bbo, venue, instrument, Side.Ask, askPx, askSz, exchangeTimeNs, receiveTimeNs);
         ask.Flags = MarketEventFlags.EndOfMessage;
     }
 

@@ -360,16 +360,8 @@ public sealed class KrakenV2Parser : JsonFrameParser
         }
         if (r.TokenType != JsonTokenType.EndObject) return RejectReason.UnexpectedShape;
         if (!hasPrice || !hasQty || side == Side.None) return RejectReason.MissingField;
-        ref var e = ref output.Add();
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = instrument.Id;
-        e.Side = side;
-        e.Price = price;
-        e.Size = qty;
+        ref var e = ref VenueJson.AddEvent(output, MarketEventKind.Trade, _venue, instrument.Id, side, price, qty, timeNs, receiveTimeNs);
         e.Sequence = tradeId;
-        e.ExchangeTimeNs = timeNs;
-        e.ReceiveTimeNs = receiveTimeNs;
         e.Flags = MarketEventFlags.EndOfMessage;
         return RejectReason.None;
     }

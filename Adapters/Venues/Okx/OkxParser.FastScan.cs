@@ -18,16 +18,9 @@ namespace FastEngine.Adapters.Venues.Okx;
 /// </summary>
 public sealed partial class OkxParser
 {
-    /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
-    internal bool ForceReference { get; set; }
-
-    /// <summary>Frames the fast path handed to the Utf8JsonReader path (any deviation from the expected shapes, other
-    /// channels, acknowledgements, an unknown instrument's first sighting, and every frame the reference path rejects).</summary>
-    internal long FastFallbacks { get; private set; }
-
     private const int KeyAsks = 1, KeyBids = 2, KeyTs = 4, KeyChecksum = 8, KeySeq = 16, KeyPrev = 32;
 
-    private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         if (frame.StartsWith("{\"event\":"u8)) return FastAck(frame, ref status);
@@ -37,12 +30,12 @@ public sealed partial class OkxParser
         var kind = Classify(channel);
         if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
             or OkxChannel.Tickers or OkxChannel.Trades)) return false;
-        if (!Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out var instId)) return false;
-        if (!Expect(frame, ref pos, "},"u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out var instId)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "},"u8)) return false;
         bool needsAction = NeedsAction(kind), snapshot = kind == OkxChannel.Books5;
-        if (Expect(frame, ref pos, "\"action\":"u8))
+        if (SpanScan.Expect(frame, ref pos, "\"action\":"u8))
         {
-            if (!SpanScan.PlainString(frame, ref pos, out var action) || !Expect(frame, ref pos, ","u8)) return false;
+            if (!SpanScan.PlainString(frame, ref pos, out var action) || !SpanScan.Expect(frame, ref pos, ","u8)) return false;
             if (needsAction)
             {
                 if (action.SequenceEqual("snapshot"u8)) snapshot = true;
@@ -50,7 +43,7 @@ public sealed partial class OkxParser
             }
         }
         else if (needsAction) return false;
-        if (!Expect(frame, ref pos, "\"data\":["u8)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "\"data\":["u8)) return false;
         if (!_registry.TryGet(_venue, instId, out var id)) return false;
         var instrument = _registry[id];
         while (true)
@@ -80,9 +73,9 @@ public sealed partial class OkxParser
         if (!SpanScan.PlainString(frame, ref pos, out var evt) || evt.SequenceEqual("error"u8)) return false;
         if (pos + 1 != frame.Length || frame[pos] != (byte)'}')
         {
-            if (!Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
-            if (!Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
-            if (pos + 2 != frame.Length || !Expect(frame, ref pos, "}}"u8)) return false;
+            if (!SpanScan.Expect(frame, ref pos, ",\"arg\":{\"channel\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
+            if (!SpanScan.Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out _)) return false;
+            if (pos + 2 != frame.Length || !SpanScan.Expect(frame, ref pos, "}}"u8)) return false;
         }
         status = FrameStatus.Control;
         return true;
@@ -100,7 +93,7 @@ public sealed partial class OkxParser
         int seen = 0;
         while (true)
         {
-            if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+            if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
             int bit = 0;
             if (key.SequenceEqual("px"u8)) { bit = KeyPx; if (!NumberString(frame, ref pos, instrument.PriceScale, out px, out _)) return false; }
             else if (key.SequenceEqual("sz"u8)) { bit = KeySz; if (!NumberString(frame, ref pos, instrument.QuantityScale, out sz, out _)) return false; }
@@ -139,7 +132,7 @@ public sealed partial class OkxParser
         {
             while (true)
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
                 int bit = 0;
                 bool ok;
                 if (key.SequenceEqual("bidPx"u8)) { bit = KeyBidPx; ok = OptionalNumber(frame, ref pos, instrument.PriceScale, out bidPx); }
@@ -187,7 +180,7 @@ public sealed partial class OkxParser
         {
             while (true)
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var key) || !Expect(frame, ref pos, ":"u8)) return false;
+                if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
                 int bit;
                 if (key.SequenceEqual("asks"u8) || key.SequenceEqual("bids"u8))
                 {
@@ -237,7 +230,7 @@ public sealed partial class OkxParser
             if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
             pos++;
             if (!NumberString(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
-            if (!Expect(frame, ref pos, ","u8)) return false;
+            if (!SpanScan.Expect(frame, ref pos, ","u8)) return false;
             if (!NumberString(frame, ref pos, quantityScale, out long size, out byte sizeDecimals)) return false;
             if (price <= 0 || size < 0) return false;
             while (true)
@@ -306,15 +299,6 @@ public sealed partial class OkxParser
         }
         value = negative ? -v : v;
         pos = i;
-        return true;
-    }
-
-    /// <summary><paramref name="literal"/> at <paramref name="pos"/> (advanced past it when present).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Expect(ReadOnlySpan<byte> frame, scoped ref int pos, ReadOnlySpan<byte> literal)
-    {
-        if ((uint)pos > (uint)frame.Length || !frame.Slice(pos).StartsWith(literal)) return false;
-        pos += literal.Length;
         return true;
     }
 }

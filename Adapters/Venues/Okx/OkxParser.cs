@@ -23,7 +23,7 @@ namespace FastEngine.Adapters.Venues.Okx;
 /// parsed in the same pass; keys in another order still work (the <c>data</c> array is parsed from a saved reader position). Zero allocation per frame after an instrument's
 /// first sighting; a malformed frame is rejected with a counted <see cref="RejectReason"/>, never an exception.
 /// </remarks>
-public sealed partial class OkxParser : JsonFrameParser
+public sealed partial class OkxParser : FastScanJsonFrameParser
 {
     private readonly VenueId _venue;
     private readonly InstrumentRegistry _registry;
@@ -37,20 +37,8 @@ public sealed partial class OkxParser : JsonFrameParser
     /// <summary>OKX answers the text <c>ping</c> with the text <c>pong</c>.</summary>
     protected override bool IsControlText(ReadOnlySpan<byte> frame) => frame.SequenceEqual("pong"u8);
 
-    protected override RejectReason ParseJson(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
-    {
-        if (!ForceReference)
-        {
-            int start = output.Count;
-            if (TryFast(frame, receiveTimeNs, output, out status)) return RejectReason.None;
-            output.Truncate(start);
-            FastFallbacks++;
-        }
-        return ParseReference(frame, receiveTimeNs, output, out status);
-    }
-
     /// <summary>The Utf8JsonReader path: any key order and spacing; the single authority on rejects.</summary>
-    private RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    protected override RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 16 });

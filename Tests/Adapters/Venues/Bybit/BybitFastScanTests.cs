@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Bybit;
@@ -36,23 +35,10 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         public long FastFallbacks => _parsers.Values.Sum(p => p.Fast.FastFallbacks);
         public long ReferenceRejected => _parsers.Values.Sum(p => p.Reference.Counters.Rejected);
 
-        public ParseResult Check(VenueId venue, byte[] payload, string what)
+        public ParseResult Check(VenueId venue, ReadOnlySpan<byte> payload, FrameLabel label)
         {
             var (fast, reference) = For(venue);
-            FastBatch.Clear();
-            ReferenceBatch.Clear();
-            // A non-empty batch before the call: the fast path must leave the caller's events alone when it falls back.
-            FastBatch.Add().Sequence = 42;
-            ReferenceBatch.Add().Sequence = 42;
-            var fr = fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
-            var rr = reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            Assert.True(rr == fr, $"{what}: result {fr} vs reference {rr}");
-            var fb = MemoryMarshal.AsBytes(FastBatch.Events);
-            var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
-            Assert.True(fb.SequenceEqual(rb), $"{what}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count})");
-            Assert.Equal(reference.Counters.Data, fast.Counters.Data);
-            Assert.Equal(reference.Counters.Control, fast.Counters.Control);
-            Assert.Equal(reference.Counters.Rejected, fast.Counters.Rejected);
+            var fr = FastPathEquivalence.Compare(fast, fast.Counters, FastBatch, reference, reference.Counters, ReferenceBatch, payload, label);
             Assert.Equal(reference.Restarts, fast.Restarts);
             Compared++;
             return fr;
@@ -174,22 +160,10 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         long mutations = 0;
         foreach (var (venue, original) in sample)
         {
-            var payload = (byte[])original.Clone();
-            int n = Math.Min(payload.Length, 701);
-            for (int i = 0; i < n; i++)
-            {
-                byte keep = payload[i];
-                foreach (byte b in MutationBytes)
-                {
-                    if (b == keep) continue;
-                    payload[i] = b;
-                    pair.Check(venue, payload, $"byte {i} '{(char)keep}'->0x{b:X2} of {Encoding.UTF8.GetString(original)[..Math.Min(120, original.Length)]}");
-                    mutations++;
-                }
-                payload[i] = keep;
-            }
-            for (int len = 0; len < payload.Length; len += len < 700 ? 1 : 97)
-                pair.Check(venue, payload.AsSpan(0, len).ToArray(), $"cut {len}");
+            FrameCheck check = (payload, label) => pair.Check(venue, payload, label);
+            string what = Encoding.UTF8.GetString(original)[..Math.Min(120, original.Length)];
+            mutations += FastPathEquivalence.Mutate(check, (byte[])original.Clone(), what, MutationBytes, Enumerable.Range(0, Math.Min(original.Length, 701)));
+            FastPathEquivalence.Truncate(check, original, what, len => len < 700 ? 1 : 97);
         }
         output.WriteLine($"{sample.Count} frames, {mutations} mutations compared; rejects {pair.ReferenceRejected}, fallbacks {pair.FastFallbacks}");
         Assert.True(pair.ReferenceRejected > 0);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Coinbase;
@@ -21,54 +20,16 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
 {
     private const string CaptureFile = "advtrade_btc-eth_2026-08-09_0-15s.envelope.jsonl";
 
-    private sealed class Pair
-    {
-        public readonly CoinbaseParser Fast, Reference;
-        public readonly MarketEventBatch FastBatch = new(), ReferenceBatch = new();
-
-        public Pair()
-        {
-            Fast = new CoinbaseParser(VenueCatalog.Coinbase, new InstrumentRegistry());
-            Reference = new CoinbaseParser(VenueCatalog.Coinbase, new InstrumentRegistry()) { ForceReference = true };
-        }
-
-        /// <summary>Parses <paramref name="payload"/> on both paths and compares; the failure message names the frame
-        /// (<paramref name="what"/>, and the mutated position and byte or the cut length when given; formatted only on failure).</summary>
-        public ParseResult Check(ReadOnlySpan<byte> payload, string what, int position = -1, int value = -1)
-        {
-            FastBatch.Clear();
-            ReferenceBatch.Clear();
-            // A non-empty batch before the call: the fast path must leave the caller's events alone when it falls back.
-            FastBatch.Add().Sequence = 42;
-            ReferenceBatch.Add().Sequence = 42;
-            var fr = Fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
-            var rr = Reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            if (rr != fr) Assert.Fail($"{Describe(what, position, value)}: result {fr} vs reference {rr}");
-            var fb = MemoryMarshal.AsBytes(FastBatch.Events);
-            var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
-            if (!fb.SequenceEqual(rb))
+    /// <summary>A pair that also compares the per-reason reject counts, sequence state and tracked books.</summary>
+    private static FastPathPair<CoinbaseParser> NewPair() =>
+        new((registry, reference) => new CoinbaseParser(VenueCatalog.Coinbase, registry) { ForceReference = reference }, p => p.Counters, p => p.FastFallbacks,
+            (pair, result, label) =>
             {
-                int n = Math.Min(FastBatch.Count, ReferenceBatch.Count), i = 0;
-                while (i < n && FastBatch[i].Equals(ReferenceBatch[i])) i++;
-                Assert.Fail($"{Describe(what, position, value)}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count}), first at {i}: " +
-                            (i < n ? $"{Show(FastBatch[i])} vs {Show(ReferenceBatch[i])}" : "length"));
-            }
-            Assert.Equal(Reference.Counters.Data, Fast.Counters.Data);
-            Assert.Equal(Reference.Counters.Control, Fast.Counters.Control);
-            Assert.Equal(Reference.Counters.Rejected, Fast.Counters.Rejected);
-            Assert.Equal(Reference.Counters.Of(rr.Reason), Fast.Counters.Of(fr.Reason));
-            Assert.Equal(Reference.LastSequenceNum, Fast.LastSequenceNum);
-            Assert.Equal(Reference.ConnectionGaps, Fast.ConnectionGaps);
-            if (!Reference.Books.SequenceEqual(Fast.Books)) Assert.Fail($"{Describe(what, position, value)}: tracked books differ");
-            return fr;
-        }
-
-        private static string Show(in MarketEvent e) =>
-            $"[{e.Kind} {e.Side} inst {e.Instrument} px {e.Price}/{e.PriceDecimals} sz {e.Size}/{e.SizeDecimals} flags {e.Flags} seq {e.Sequence}/{e.PrevSequence}/{e.FirstSequence} exch {e.ExchangeTimeNs} recv {e.ReceiveTimeNs}]";
-
-        private static string Describe(string what, int position, int value) =>
-            position < 0 ? what : value < 0 ? $"{what} cut at {position}" : $"{what} byte {position} -> 0x{value:X2}";
-    }
+                Assert.Equal(pair.Reference.Counters.Of(result.Reason), pair.Fast.Counters.Of(result.Reason));
+                Assert.Equal(pair.Reference.LastSequenceNum, pair.Fast.LastSequenceNum);
+                Assert.Equal(pair.Reference.ConnectionGaps, pair.Fast.ConnectionGaps);
+                if (!pair.Reference.Books.SequenceEqual(pair.Fast.Books)) Assert.Fail($"{label}: tracked books differ");
+            });
 
     /// <summary>The shapes the fast path covers: l2_data, ticker, and market_trades update events.</summary>
     private static bool IsHot(byte[] payload)
@@ -131,17 +92,12 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
     {
         VenueCatalog.EnsureRegistered();
         var frames = HandWritten();
-        var pair = new Pair();
-        var fast = new List<int>();
-        for (int i = 0; i < frames.Length; i++)
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output, i =>
         {
-            long before = pair.Fast.FastFallbacks;
-            var result = pair.Check(Encoding.UTF8.GetBytes(frames[i]), $"frame {i}");
             if (i == 7) Assert.Equal(1, pair.Fast.ConnectionGaps); // 6 → 8: both books invalidated before frame 7's events
-            if (pair.Fast.FastFallbacks == before) fast.Add(i);
-            output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
-        }
-        Assert.True(pair.Reference.Counters.Rejected > 0);
+        });
+        Assert.True(pair.ReferenceRejected > 0);
         Assert.Equal([2, 3, 4, 5, 6, 7, 14, 22, 24], fast);
     }
 
@@ -150,11 +106,11 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
     {
         VenueCatalog.EnsureRegistered();
         var frames = HandWritten().Take(8).Select(Encoding.UTF8.GetBytes).ToList();
-        var pair = new Pair();
+        var pair = NewPair();
         foreach (var f in frames) pair.Check(f, "registration");
         Mutate(pair, frames.Select((f, i) => (f, $"frame {i}")).ToList(), out long mutations);
-        output.WriteLine($"{frames.Count} frames, {mutations} mutations; rejects {pair.Reference.Counters.Rejected}, fallbacks {pair.Fast.FastFallbacks}");
-        Assert.True(pair.Reference.Counters.Rejected > 0); // the mutations did exercise the reject paths
+        output.WriteLine($"{frames.Count} frames, {mutations} mutations; rejects {pair.ReferenceRejected}, fallbacks {pair.FastFallbacks}");
+        Assert.True(pair.ReferenceRejected > 0); // the mutations did exercise the reject paths
     }
 
     private static readonly byte[] MutationBytes =
@@ -162,54 +118,36 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
 
     /// <summary>Every one-byte mutation (at most the first 700 and last 100 positions) and every truncation (every
     /// byte up to 300, then every 7th) of each frame, compared between the two paths.</summary>
-    private static void Mutate(Pair pair, List<(byte[] Payload, string Name)> frames, out long mutations)
+    private static void Mutate(FastPathPair<CoinbaseParser> pair, List<(byte[] Payload, string Name)> frames, out long mutations)
     {
         mutations = 0;
-        foreach (var (original, name) in frames)
+        foreach (var (frame, name) in frames)
         {
-            var payload = (byte[])original.Clone();
-            int n = payload.Length;
-            var positions = n <= 800 ? Enumerable.Range(0, n) : Enumerable.Range(0, 700).Concat(Enumerable.Range(n - 100, 100));
-            foreach (int i in positions)
-            {
-                byte was = payload[i];
-                foreach (byte b in MutationBytes)
-                {
-                    if (b == was) continue;
-                    payload[i] = b;
-                    pair.Check(payload, name, i, b);
-                    mutations++;
-                }
-                payload[i] = was;
-            }
-            for (int len = 0; len < n; len += len < 300 ? 1 : 7) pair.Check(payload.AsSpan(0, len), name, len);
+            mutations += pair.Mutate(frame, name, MutationBytes, FastPathEquivalence.HeadAndTail(frame.Length, 800, 700, 100));
+            pair.Truncate(frame, name, len => len < 300 ? 1 : 7);
         }
     }
 
     private void BothPasses(List<RawFrame> frames, string name)
     {
-        var pair = new Pair();
-        foreach (var f in frames) pair.Check(f.Payload, $"{name} line {f.Line}");
-        long firstPass = pair.Fast.FastFallbacks;
+        var pair = NewPair();
         // Second pass: sequence_num restarts at 0 (a gap: every book invalidated, on both paths); products are known.
         long hot = 0, hotFallbacks = 0, otherFallbacks = 0;
-        foreach (var f in frames)
+        long firstPass = pair.BothPasses(frames, name, (f, fellBack) =>
         {
-            long before = pair.Fast.FastFallbacks;
-            pair.Check(f.Payload, $"{name} second pass line {f.Line}");
             bool isHot = IsHot(f.Payload);
             if (isHot) hot++;
-            if (pair.Fast.FastFallbacks == before) continue;
+            if (!fellBack) return;
             if (isHot)
             {
                 hotFallbacks++;
                 output.WriteLine($"hot fallback: line {f.Line} {Encoding.UTF8.GetString(f.Payload, 0, Math.Min(200, f.Payload.Length))}");
             }
             else otherFallbacks++;
-        }
-        output.WriteLine($"{name}: {frames.Count} frames ({hot} l2_data/ticker/trade updates), rejects {pair.Reference.Counters.Rejected}, " +
+        });
+        output.WriteLine($"{name}: {frames.Count} frames ({hot} l2_data/ticker/trade updates), rejects {pair.ReferenceRejected}, " +
                          $"fallbacks first pass {firstPass}, second pass {hotFallbacks} hot + {otherFallbacks} control/trade snapshots; gaps {pair.Fast.ConnectionGaps}");
-        Assert.Equal(0, pair.Reference.Counters.Rejected);
+        Assert.Equal(0, pair.ReferenceRejected);
         Assert.Equal(1, pair.Fast.ConnectionGaps); // the wrap to sequence_num 0
         Assert.True(hot > 0);
         Assert.Equal(0, hotFallbacks);
@@ -242,7 +180,7 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
         if (path is null) return;
         VenueCatalog.EnsureRegistered();
         var frames = RawCapture.Received(path);
-        var pair = new Pair();
+        var pair = NewPair();
         foreach (var f in frames) pair.Check(f.Payload, $"line {f.Line}"); // registers the products
         // Both snapshots trimmed to 12 levels, the first two l2 updates, tickers and trade updates.
         var sample = new List<(byte[], string)>
@@ -261,23 +199,12 @@ public sealed class CoinbaseFastScanTests(ITestOutputHelper output)
         long fullChecks = 0;
         foreach (var f in frames.Where(f => f.Payload.Length > 1_000_000))
         {
-            var payload = (byte[])f.Payload.Clone();
+            var payload = f.Payload;
             for (int k = 1; k <= 16; k++) pair.Check(payload.AsSpan(0, (int)((long)payload.Length * k / 17)), $"line {f.Line} cut {k}/17");
-            for (int i = payload.Length - 16; i < payload.Length; i++)
-            {
-                byte was = payload[i];
-                foreach (byte b in new[] { (byte)'"', (byte)']', (byte)'x', (byte)'0' })
-                {
-                    if (b == was) continue;
-                    payload[i] = b;
-                    pair.Check(payload, $"line {f.Line} byte {i} -> 0x{b:X2}");
-                    fullChecks++;
-                }
-                payload[i] = was;
-            }
+            fullChecks += pair.Mutate(payload, $"line {f.Line}", [(byte)'"', (byte)']', (byte)'x', (byte)'0'], Enumerable.Range(payload.Length - 16, 16));
         }
-        output.WriteLine($"{sample.Count} frames, {mutations} mutations + {fullChecks} on full snapshots; rejects {pair.Reference.Counters.Rejected}, fallbacks {pair.Fast.FastFallbacks}");
-        Assert.True(pair.Reference.Counters.Rejected > 0);
+        output.WriteLine($"{sample.Count} frames, {mutations} mutations + {fullChecks} on full snapshots; rejects {pair.ReferenceRejected}, fallbacks {pair.FastFallbacks}");
+        Assert.True(pair.ReferenceRejected > 0);
         Assert.True(fullChecks > 0);
     }
 

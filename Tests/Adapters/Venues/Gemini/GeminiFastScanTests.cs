@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Gemini;
@@ -22,47 +21,19 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
     private const string SharedFile = "v2_l2_10sym_2026-08-09.envelope.jsonl";
     private static string FixturePath => Fixture.Path("Gemini", "v2_l2_10sym_2021-04-17.legacy.txt");
 
-    private sealed class Pair
+    /// <summary>A pair that also compares the registries' sizes (both paths registered the same symbols).</summary>
+    private static FastPathPair<GeminiParser> NewPair() =>
+        new((registry, reference) => new GeminiParser(VenueCatalog.Gemini, registry) { ForceReference = reference }, p => p.Counters, p => p.FastFallbacks,
+            (pair, _, _) => Assert.Equal(pair.ReferenceRegistry.Count, pair.FastRegistry.Count));
+
+    /// <summary>The next l2_updates of every known symbol is a full book again, on both parsers.</summary>
+    private static void ExpectSnapshots(FastPathPair<GeminiParser> pair)
     {
-        public readonly InstrumentRegistry FastRegistry = new(), ReferenceRegistry = new();
-        public readonly GeminiParser Fast, Reference;
-        public readonly MarketEventBatch FastBatch = new(), ReferenceBatch = new();
-
-        public Pair()
+        Assert.Equal(pair.ReferenceRegistry.Count, pair.FastRegistry.Count);
+        for (int i = 0; i < pair.FastRegistry.Count; i++)
         {
-            Fast = new GeminiParser(VenueCatalog.Gemini, FastRegistry);
-            Reference = new GeminiParser(VenueCatalog.Gemini, ReferenceRegistry) { ForceReference = true };
-        }
-
-        /// <summary>The next l2_updates of every known symbol is a full book again, on both parsers.</summary>
-        public void ExpectSnapshots()
-        {
-            Assert.Equal(ReferenceRegistry.Count, FastRegistry.Count);
-            for (int i = 0; i < FastRegistry.Count; i++)
-            {
-                Fast.ExpectSnapshot(new InstrumentId(i));
-                Reference.ExpectSnapshot(new InstrumentId(i));
-            }
-        }
-
-        public ParseResult Check(byte[] payload, string what)
-        {
-            FastBatch.Clear();
-            ReferenceBatch.Clear();
-            // A non-empty batch before the call: the fast path must leave the caller's events alone when it falls back.
-            FastBatch.Add().Sequence = 42;
-            ReferenceBatch.Add().Sequence = 42;
-            var fr = Fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
-            var rr = Reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            Assert.True(rr == fr, $"{what}: result {fr} vs reference {rr}");
-            var fb = MemoryMarshal.AsBytes(FastBatch.Events);
-            var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
-            Assert.True(fb.SequenceEqual(rb), $"{what}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count})");
-            Assert.Equal(Reference.Counters.Data, Fast.Counters.Data);
-            Assert.Equal(Reference.Counters.Control, Fast.Counters.Control);
-            Assert.Equal(Reference.Counters.Rejected, Fast.Counters.Rejected);
-            Assert.Equal(ReferenceRegistry.Count, FastRegistry.Count);
-            return fr;
+            pair.Fast.ExpectSnapshot(new InstrumentId(i));
+            pair.Reference.ExpectSnapshot(new InstrumentId(i));
         }
     }
 
@@ -70,27 +41,23 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
 
     private void BothPasses(List<RawFrame> frames, string name, int expectedSnapshots)
     {
-        var pair = new Pair();
-        foreach (var f in frames) pair.Check(f.Payload, $"{name} line {f.Line}");
-        long firstPass = pair.Fast.FastFallbacks;
-        pair.ExpectSnapshots(); // the second pass starts with every symbol's full book again, now on the fast path
+        var pair = NewPair();
         long fallbacks = 0, snapshots = 0, levels = 0;
-        foreach (var f in frames)
+        // The second pass starts with every symbol's full book again, now on the fast path.
+        long firstPass = pair.BothPasses(frames, name, (f, fellBack) =>
         {
-            long before = pair.Fast.FastFallbacks;
-            pair.Check(f.Payload, $"{name} second pass line {f.Line}");
             foreach (var e in pair.FastBatch.Events)
             {
                 if (e.Kind == MarketEventKind.BookHeader && e.IsSnapshot) snapshots++;
                 if (e.Kind == MarketEventKind.BookLevel) levels++;
             }
-            if (pair.Fast.FastFallbacks == before) continue;
+            if (!fellBack) return;
             fallbacks++;
             output.WriteLine($"fallback: line {f.Line} {Head(f.Payload)}");
-        }
-        output.WriteLine($"{name}: {frames.Count} frames, rejects {pair.Reference.Counters.Rejected}, fallbacks first pass {firstPass}, " +
+        }, () => ExpectSnapshots(pair));
+        output.WriteLine($"{name}: {frames.Count} frames, rejects {pair.ReferenceRejected}, fallbacks first pass {firstPass}, " +
                          $"second pass {fallbacks}; second pass {snapshots} snapshots, {levels} levels");
-        Assert.Equal(0, pair.Reference.Counters.Rejected);
+        Assert.Equal(0, pair.ReferenceRejected);
         Assert.Equal(expectedSnapshots, snapshots);
         Assert.Equal(0, fallbacks);
         Assert.True(firstPass <= expectedSnapshots, $"first pass fallbacks {firstPass}: only first sightings should fall back");
@@ -127,37 +94,20 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
 
     private void Mutate(List<RawFrame> frames, string name)
     {
-        var pair = new Pair();
+        var pair = NewPair();
         foreach (var f in frames) pair.Check(f.Payload, $"{name} line {f.Line}"); // registers the symbols
         var sample = Sample(frames);
-        long mutations = 0, cuts = 0, fallbacksBefore = pair.Fast.FastFallbacks, rejectsBefore = pair.Reference.Counters.Rejected;
+        long mutations = 0, cuts = 0, fallbacksBefore = pair.FastFallbacks, rejectsBefore = pair.ReferenceRejected;
         foreach (var f in sample)
         {
-            var payload = (byte[])f.Payload.Clone();
-            int n = payload.Length;
+            int n = f.Payload.Length;
             // Large full books: the head (type, symbol, first levels) and the tail (last levels, trades, type).
-            var positions = n <= 600 ? Enumerable.Range(0, n) : Enumerable.Range(0, 300).Concat(Enumerable.Range(n - 300, 300));
-            foreach (int i in positions.Distinct())
-            {
-                byte original = payload[i];
-                foreach (byte b in MutationBytes)
-                {
-                    if (b == original) continue;
-                    payload[i] = b;
-                    pair.Check(payload, $"{name} line {f.Line} byte {i} '{(char)original}'->0x{b:X2}");
-                    mutations++;
-                }
-                payload[i] = original;
-            }
-            for (int len = 0; len < n; len += len < 300 || len > n - 300 ? 1 : Math.Max(1, n / 60))
-            {
-                pair.Check(payload.AsSpan(0, len).ToArray(), $"{name} line {f.Line} cut {len}");
-                cuts++;
-            }
+            mutations += pair.Mutate(f.Payload, $"{name} line {f.Line}", MutationBytes, FastPathEquivalence.HeadAndTail(n, 600, 300, 300));
+            cuts += pair.Truncate(f.Payload, $"{name} line {f.Line}", len => len < 300 || len > n - 300 ? 1 : Math.Max(1, n / 60));
         }
         output.WriteLine($"{name}: {sample.Count} frames, {mutations} mutations + {cuts} truncations compared; " +
-                         $"rejects {pair.Reference.Counters.Rejected - rejectsBefore}, fallbacks {pair.Fast.FastFallbacks - fallbacksBefore}");
-        Assert.True(pair.Reference.Counters.Rejected - rejectsBefore > 1000); // the mutations did exercise the reject paths
+                         $"rejects {pair.ReferenceRejected - rejectsBefore}, fallbacks {pair.FastFallbacks - fallbacksBefore}");
+        Assert.True(pair.ReferenceRejected - rejectsBefore > 1000); // the mutations did exercise the reject paths
         Assert.True(pair.Fast.Counters.Data > frames.Count); // and many mutated frames were still data (same events checked)
     }
 
@@ -218,15 +168,8 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
             """{"result":"error","reason":"InvalidJson"}""",
             """{"changes":[["buy","1","1"]],"symbol":"BTCUSD","type":"trade","price":"1","quantity":"1","side":"buy"}""",
         ];
-        var pair = new Pair();
-        var fast = new List<int>();
-        for (int i = 0; i < frames.Length; i++)
-        {
-            long before = pair.Fast.FastFallbacks;
-            var result = pair.Check(Encoding.UTF8.GetBytes(frames[i]), $"frame {i}");
-            if (pair.Fast.FastFallbacks == before) fast.Add(i);
-            output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
-        }
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], fast);
     }
 

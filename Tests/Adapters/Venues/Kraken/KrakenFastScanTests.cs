@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Common;
@@ -20,36 +19,8 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
 {
     private static readonly string[] Captures = [KrakenParserTests.BookFixture, KrakenParserTests.TradeFixture, KrakenParserTests.TickerFixture];
 
-    private sealed class Pair
-    {
-        public readonly KrakenParser Fast, Reference;
-        public readonly MarketEventBatch FastBatch = new(), ReferenceBatch = new();
-
-        public Pair()
-        {
-            Fast = new KrakenParser(VenueCatalog.Kraken, new InstrumentRegistry());
-            Reference = new KrakenParser(VenueCatalog.Kraken, new InstrumentRegistry()) { ForceReference = true };
-        }
-
-        public ParseResult Check(byte[] payload, string what)
-        {
-            FastBatch.Clear();
-            ReferenceBatch.Clear();
-            // A non-empty batch before the call: the fast path must leave the caller's events alone when it falls back.
-            FastBatch.Add().Sequence = 42;
-            ReferenceBatch.Add().Sequence = 42;
-            var fr = Fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
-            var rr = Reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            Assert.True(rr == fr, $"{what}: result {fr} vs reference {rr}");
-            var fb = MemoryMarshal.AsBytes(FastBatch.Events);
-            var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
-            Assert.True(fb.SequenceEqual(rb), $"{what}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count})");
-            Assert.Equal(Reference.Counters.Data, Fast.Counters.Data);
-            Assert.Equal(Reference.Counters.Control, Fast.Counters.Control);
-            Assert.Equal(Reference.Counters.Rejected, Fast.Counters.Rejected);
-            return fr;
-        }
-    }
+    private static FastPathPair<KrakenParser> NewPair() =>
+        new((registry, reference) => new KrakenParser(VenueCatalog.Kraken, registry) { ForceReference = reference }, p => p.Counters, p => p.FastFallbacks);
 
     private static bool IsData(byte[] payload) => payload.Length > 0 && payload[0] == (byte)'[';
 
@@ -57,20 +28,12 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
 
     private void BothPasses(List<RawFrame> frames, string name)
     {
-        var pair = new Pair();
-        long data = 0;
-        foreach (var f in frames)
-        {
-            pair.Check(f.Payload, $"{name} line {f.Line}");
-            if (IsData(f.Payload)) data++;
-        }
-        long firstPass = pair.Fast.FastFallbacks;
+        var pair = NewPair();
+        long data = frames.Count(f => IsData(f.Payload));
         long dataFallbacks = 0, heartbeatFallbacks = 0, otherFallbacks = 0;
-        foreach (var f in frames)
+        long firstPass = pair.BothPasses(frames, name, (f, fellBack) =>
         {
-            long before = pair.Fast.FastFallbacks;
-            pair.Check(f.Payload, $"{name} second pass line {f.Line}");
-            if (pair.Fast.FastFallbacks == before) continue;
+            if (!fellBack) return;
             if (IsData(f.Payload))
             {
                 dataFallbacks++;
@@ -78,11 +41,11 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
             }
             else if (IsHeartbeat(f.Payload)) heartbeatFallbacks++;
             else otherFallbacks++;
-        }
-        output.WriteLine($"{name}: {frames.Count} frames ({data} data), rejects {pair.Reference.Counters.Rejected}, " +
+        });
+        output.WriteLine($"{name}: {frames.Count} frames ({data} data), rejects {pair.ReferenceRejected}, " +
                          $"fallbacks first pass {firstPass}, second pass {dataFallbacks} data + {heartbeatFallbacks} heartbeat + {otherFallbacks} other control");
         Assert.True(data > 0);
-        Assert.Equal(0, pair.Reference.Counters.Rejected);
+        Assert.Equal(0, pair.ReferenceRejected);
         Assert.Equal(0, dataFallbacks);
         Assert.Equal(0, heartbeatFallbacks);
     }
@@ -115,7 +78,7 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
     public void OneByteMutationsAndTruncations_FastPathEqualsReference()
     {
         var frames = Captures.SelectMany(KrakenParserTests.Frames).ToList();
-        var pair = new Pair();
+        var pair = NewPair();
         foreach (var f in frames) pair.Check(f.Payload, $"line {f.Line}"); // registers the pairs
         bool Snapshot(RawFrame f) => Encoding.ASCII.GetString(f.Payload, 0, Math.Min(20, f.Payload.Length)).Contains("{\"as\":");
         bool Contains(RawFrame f, string s) => Encoding.UTF8.GetString(f.Payload).Contains(s, StringComparison.Ordinal);
@@ -127,31 +90,17 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
             .Concat(frames.Where(f => Contains(f, "\"ticker\"")).Take(2))
             .Concat(frames.Where(f => !IsData(f.Payload)).Take(4))
             .Distinct().ToList();
-        long mutations = 0, fastBefore = pair.Fast.FastFallbacks;
+        long mutations = 0, fastBefore = pair.FastFallbacks;
         foreach (var f in sample)
         {
-            var payload = (byte[])f.Payload.Clone();
-            int n = payload.Length;
+            int n = f.Payload.Length;
             // A snapshot (~100 KB): its head and tail only (every mutation re-parses the whole frame twice).
-            var positions = n <= 700 ? Enumerable.Range(0, n) : Enumerable.Range(0, 160).Concat(Enumerable.Range(n - 80, 80));
-            foreach (int i in positions.Distinct())
-            {
-                byte original = payload[i];
-                foreach (byte b in MutationBytes)
-                {
-                    if (b == original) continue;
-                    payload[i] = b;
-                    pair.Check(payload, $"line {f.Line} byte {i} '{(char)original}'->0x{b:X2}");
-                    mutations++;
-                }
-                payload[i] = original;
-            }
-            if (n <= 700) for (int len = 0; len < n; len++) pair.Check(payload.AsSpan(0, len).ToArray(), $"line {f.Line} cut {len}");
-            else for (int len = 0; len < n; len += len < 200 ? 1 : 4999) pair.Check(payload.AsSpan(0, len).ToArray(), $"line {f.Line} cut {len}");
+            mutations += pair.Mutate(f.Payload, $"line {f.Line}", MutationBytes, FastPathEquivalence.HeadAndTail(n, 700, 160, 80));
+            pair.Truncate(f.Payload, $"line {f.Line}", len => n <= 700 || len < 200 ? 1 : 4999);
         }
-        output.WriteLine($"{sample.Count} frames, {mutations} mutations compared; rejects {pair.Reference.Counters.Rejected}, fallbacks {pair.Fast.FastFallbacks - fastBefore}");
+        output.WriteLine($"{sample.Count} frames, {mutations} mutations compared; rejects {pair.ReferenceRejected}, fallbacks {pair.FastFallbacks - fastBefore}");
         Assert.True(sample.Count >= 20);
-        Assert.True(pair.Reference.Counters.Rejected > 0); // the mutations did exercise the reject paths
+        Assert.True(pair.ReferenceRejected > 0); // the mutations did exercise the reject paths
     }
 
     [Fact]
@@ -209,15 +158,8 @@ public sealed class KrakenFastScanTests(ITestOutputHelper output)
             """[11,{"a":[["1.5","2.5","1534614248.456738"]],"c":"1"},"book-1000","VERYLONGBASEASSET/VERYLONGQUOTE"]""",
             """[11,{"b":[["1.4","2.5","1534614248.456739"]],"c":"2"},"book-1000","VERYLONGBASEASSET/VERYLONGQUOTE"]""",
         ];
-        var pair = new Pair();
-        var fast = new List<int>();
-        for (int i = 0; i < frames.Length; i++)
-        {
-            long before = pair.Fast.FastFallbacks;
-            var result = pair.Check(Encoding.UTF8.GetBytes(frames[i]), $"frame {i}");
-            if (pair.Fast.FastFallbacks == before) fast.Add(i);
-            output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
-        }
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 28, 45], fast); // 7 and 28: numbers the plain read leaves to FixedPoint's general parse
         // The republish flag and the two-dict form are really what the reference path emits (not just equal to it).
         pair.Check(Encoding.UTF8.GetBytes(frames[4]), "frame 4 again");

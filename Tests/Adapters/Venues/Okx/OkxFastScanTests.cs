@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Okx;
@@ -16,36 +15,8 @@ namespace FastEngine.Tests.Adapters.Venues.Okx;
 /// </summary>
 public sealed class OkxFastScanTests(ITestOutputHelper output)
 {
-    private sealed class Pair
-    {
-        public readonly OkxParser Fast, Reference;
-        public readonly MarketEventBatch FastBatch = new(), ReferenceBatch = new();
-
-        public Pair()
-        {
-            Fast = new OkxParser(VenueCatalog.Okx, new InstrumentRegistry());
-            Reference = new OkxParser(VenueCatalog.Okx, new InstrumentRegistry()) { ForceReference = true };
-        }
-
-        public ParseResult Check(byte[] payload, string what)
-        {
-            FastBatch.Clear();
-            ReferenceBatch.Clear();
-            // A non-empty batch before the call: the fast path must leave the caller's events alone when it falls back.
-            FastBatch.Add().Sequence = 42;
-            ReferenceBatch.Add().Sequence = 42;
-            var fr = Fast.Parse(payload, FrameSource.WebSocket, null, 7, FastBatch);
-            var rr = Reference.Parse(payload, FrameSource.WebSocket, null, 7, ReferenceBatch);
-            Assert.True(rr == fr, $"{what}: result {fr} vs reference {rr}");
-            var fb = MemoryMarshal.AsBytes(FastBatch.Events);
-            var rb = MemoryMarshal.AsBytes(ReferenceBatch.Events);
-            Assert.True(fb.SequenceEqual(rb), $"{what}: events differ ({FastBatch.Count} vs {ReferenceBatch.Count})");
-            Assert.Equal(Reference.Counters.Data, Fast.Counters.Data);
-            Assert.Equal(Reference.Counters.Control, Fast.Counters.Control);
-            Assert.Equal(Reference.Counters.Rejected, Fast.Counters.Rejected);
-            return fr;
-        }
-    }
+    private static FastPathPair<OkxParser> NewPair() =>
+        new((registry, reference) => new OkxParser(VenueCatalog.Okx, registry) { ForceReference = reference }, p => p.Counters, p => p.FastFallbacks);
 
     private static bool IsBook(byte[] payload)
     {
@@ -55,31 +26,23 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
 
     private void BothPasses(List<RawFrame> frames, string name)
     {
-        var pair = new Pair();
-        long books = 0;
-        foreach (var f in frames)
-        {
-            pair.Check(f.Payload, $"{name} line {f.Line}");
-            if (IsBook(f.Payload)) books++;
-        }
-        long firstPass = pair.Fast.FastFallbacks;
+        var pair = NewPair();
+        long books = frames.Count(f => IsBook(f.Payload));
         long bookFallbacks = 0, otherFallbacks = 0;
-        foreach (var f in frames)
+        long firstPass = pair.BothPasses(frames, name, (f, fellBack) =>
         {
-            long before = pair.Fast.FastFallbacks;
-            pair.Check(f.Payload, $"{name} second pass line {f.Line}");
-            if (pair.Fast.FastFallbacks == before) continue;
+            if (!fellBack) return;
             if (IsBook(f.Payload))
             {
                 bookFallbacks++;
                 output.WriteLine($"book fallback: line {f.Line} {Encoding.UTF8.GetString(f.Payload)[..Math.Min(200, f.Payload.Length)]}");
             }
             else otherFallbacks++;
-        }
-        output.WriteLine($"{name}: {frames.Count} frames ({books} book pushes), rejects {pair.Reference.Counters.Rejected}, " +
+        });
+        output.WriteLine($"{name}: {frames.Count} frames ({books} book pushes), rejects {pair.ReferenceRejected}, " +
                          $"fallbacks first pass {firstPass}, second pass {bookFallbacks} book + {otherFallbacks} other channels/acks");
         Assert.True(books > 0);
-        Assert.Equal(0, pair.Reference.Counters.Rejected);
+        Assert.Equal(0, pair.ReferenceRejected);
         Assert.Equal(0, bookFallbacks);
         Assert.Equal(0, otherFallbacks); // tickers, trades and subscribe acks have their fast shapes too
     }
@@ -102,35 +65,20 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
     public void OneByteMutationsAndTruncations_FastPathEqualsReference()
     {
         var frames = OkxParserTests.Frames();
-        var pair = new Pair();
+        var pair = NewPair();
         foreach (var f in frames) pair.Check(f.Payload, $"line {f.Line}"); // registers the instruments
         // The first 40 frames and the first few of each book kind (snapshot and update).
         var sample = frames.Take(40)
             .Concat(frames.Where(f => IsBook(f.Payload)).GroupBy(f => Encoding.ASCII.GetString(f.Payload, 0, Math.Min(90, f.Payload.Length)).Contains("snapshot")).SelectMany(g => g.Take(3)))
             .Distinct().ToList();
-        long mutations = 0, fastBefore = pair.Fast.FastFallbacks;
+        long mutations = 0, fastBefore = pair.FastFallbacks;
         foreach (var f in sample)
         {
-            var payload = (byte[])f.Payload.Clone();
-            int n = payload.Length;
-            var positions = n <= 700 ? Enumerable.Range(0, n)
-                : Enumerable.Range(0, 700).Concat(Enumerable.Range(n - 100, 100));
-            foreach (int i in positions.Distinct())
-            {
-                byte original = payload[i];
-                foreach (byte b in MutationBytes)
-                {
-                    if (b == original) continue;
-                    payload[i] = b;
-                    pair.Check(payload, $"line {f.Line} byte {i} '{(char)original}'->0x{b:X2}");
-                    mutations++;
-                }
-                payload[i] = original;
-            }
-            for (int len = 0; len < n; len += len < 300 ? 1 : 7) pair.Check(payload.AsSpan(0, len).ToArray(), $"line {f.Line} cut {len}");
+            mutations += pair.Mutate(f.Payload, $"line {f.Line}", MutationBytes, FastPathEquivalence.HeadAndTail(f.Payload.Length, 700, 700, 100));
+            pair.Truncate(f.Payload, $"line {f.Line}", len => len < 300 ? 1 : 7);
         }
-        output.WriteLine($"{sample.Count} frames, {mutations} mutations compared; rejects {pair.Reference.Counters.Rejected}, fallbacks {pair.Fast.FastFallbacks - fastBefore}");
-        Assert.True(pair.Reference.Counters.Rejected > 0); // the mutations did exercise the reject paths
+        output.WriteLine($"{sample.Count} frames, {mutations} mutations compared; rejects {pair.ReferenceRejected}, fallbacks {pair.FastFallbacks - fastBefore}");
+        Assert.True(pair.ReferenceRejected > 0); // the mutations did exercise the reject paths
     }
 
     [Fact]
@@ -171,15 +119,8 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
             """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"bidPx":"1","vol24h":7,"ts":"1"}]}""",
             """{"event":"subscribe","arg":{"channel":"trades","instId":"BTC-USDT"},"connId":"a4d3ae55"}""",
         ];
-        var pair = new Pair();
-        var fast = new List<int>();
-        for (int i = 0; i < frames.Length; i++)
-        {
-            long before = pair.Fast.FastFallbacks;
-            var result = pair.Check(Encoding.UTF8.GetBytes(frames[i]), $"frame {i}");
-            if (pair.Fast.FastFallbacks == before) fast.Add(i);
-            output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")}");
-        }
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output);
         Assert.Equal([1, 2, 3, 4, 5, 17, 19, 20, 21, 22], fast);
     }
 }
