@@ -17,6 +17,19 @@ public static class ReferenceIds
     /// <summary>Longest <c>venue:key</c> text accepted (venue names are short; keys are at most 32 bytes).</summary>
     public const int MaxTextLength = 128;
 
+    /// <summary>
+    /// Cold: computes one order reference id for every registered venue and discards them, so whatever the first call
+    /// initialises once per process (the UTF-8 encoder of the venue prefix, type initialisers) is done before the hot
+    /// path needs it. A replay without intents would otherwise take that one-off allocation on its first keep-warm dry
+    /// run, after warm-up. Called by the journal when it opens.
+    /// </summary>
+    public static void WarmUp()
+    {
+        foreach (var (venue, _) in VenueNames.All())
+            TryForOrder(venue, ClientOrderId.FromInt64(1), out _);
+        _ = Sha256("warm-up"u8);
+    }
+
     /// <summary>SHA-256 of <paramref name="utf8"/> (FIPS 180-4).</summary>
     public static ReferenceId Sha256(ReadOnlySpan<byte> utf8)
     {

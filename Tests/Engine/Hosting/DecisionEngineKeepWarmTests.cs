@@ -163,4 +163,40 @@ public class DecisionEngineKeepWarmTests
         foreach (var key in ReplaySummary.TimingKeys) node.Remove(key);
         return node.ToJsonString();
     }
+
+    /// <summary>The bundled default replay has no intents, so the real intent path never ran before the first dry run:
+    /// the dry run's first steps must not allocate either (a replay counts everything after its warm-up as steady).</summary>
+    [Fact]
+    public void KeepWarm_FirstDryRunsAfterAReplayWithoutIntents_AllocateNothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("fe-keepwarm-").FullName;
+        try
+        {
+            VenueCatalog.EnsureRegistered();
+            var path = RepoFile("config", "default.json");
+            var config = EngineConfigLoader.TryLoad(path, out var errors);
+            Assert.True(config is not null, string.Join("; ", errors));
+            var files = config!.Replay.Select(f => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, f))).ToArray();
+            using var session = ReplaySession.Open(files);
+            var events = ReplayRunner.ParseAll(session, out _);
+            using var engine = new DecisionEngine(session.Registry, ReplayRunner.OptionsFrom(config, Path.Combine(dir, "j.fej")));
+            CaptureFeed.ConfigureBooks(engine.Books);
+            for (int i = 0; i < events.Length; i++) engine.OnEvent(ref events[i], 0);
+            var perStep = new long[DecisionEngine.KeepWarmSteps];
+            for (int run = 0; run < 3; run++)
+            {
+                for (int step = 0; step < DecisionEngine.KeepWarmSteps; step++)
+                {
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    bool more = engine.KeepWarmStep(step);
+                    perStep[step] += GC.GetAllocatedBytesForCurrentThread() - before;
+                    if (!more) break;
+                }
+            }
+
+            Assert.True(engine.KeepWarmRuns > 0, "no dry run completed: nothing measured");
+            Assert.Equal(new long[DecisionEngine.KeepWarmSteps], perStep);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
