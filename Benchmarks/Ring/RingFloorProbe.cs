@@ -11,14 +11,16 @@ namespace FastEngine.Benchmarks.Ring;
 /// machine allows at all, measured beside the ring in the same minutes. Each round runs, back to back with the same
 /// thread placement:
 /// <list type="bullet">
-/// <item>the hardware floor of a one-to-one queue: a bare single-producer/single-consumer array with two padded
-/// counters (the least a bounded queue between two threads can do: one slot write, one counter store, one counter
-/// read per batch), and the ring's own 1→1 (<see cref="RingScenario"/>, the same 8-byte event);</item>
+/// <item>a bare single-producer/single-consumer array with padded counters beside the ring's own 1→1
+/// (<see cref="RingScenario"/>, the same 8-byte event). Measured on the project's guest (perf-results/quiet-2026-11-22-s3.md)
+/// the bare queue is slower than the ring, not a floor: its consumer publishes two counters per batch and polls
+/// without backing off. It stays as a naive reference, not as a bound;</item>
 /// <item>the floor of a round trip: two spinning threads bouncing one counter each (two cache-line transfers), and the
 /// ring's busy-spin ping-pong (<see cref="RingPingPong"/>: two rings, a processor thread, slots and cursors).</item>
 /// </list>
-/// The per-round ratio ring/floor separates what the code costs from what the host's placement of the two vCPUs costs
-/// (on a shared KVM guest the floor itself moves between runs, and the ratio stays comparable).
+/// Each round runs every variant once, seconds apart: on a shared KVM guest the host's placement of the two vCPUs (and
+/// with it every figure, the two-counter floor's included) can change between two variants of one round, so read the
+/// rounds for the modes they show, not a single ratio.
 /// </summary>
 public static class RingFloorProbe
 {
@@ -47,8 +49,8 @@ public static class RingFloorProbe
         // one of the two vCPUs from the harness being measured. Each starts with an untimed warm-up.
         var throughput = new (string Name, Func<IThroughputScenario> Create)[]
         {
-            ("floor 1→1 (spin)", () => new FloorQueue(consumerCpu, pause: false)),
-            ("floor 1→1 (SpinWait(1))", () => new FloorQueue(consumerCpu, pause: true)),
+            ("bare SPSC 1→1 (spin)", () => new BareQueue(consumerCpu, pause: false)),
+            ("bare SPSC 1→1 (SpinWait(1))", () => new BareQueue(consumerCpu, pause: true)),
             ($"ring 1→1 ({WaitStrategyFactory.ToName(wait)})", () => new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: wait, cpus: [null, consumerCpu])),
             ("ring 1→1 (busy-spin)", () => new RingScenario(RingTopology.OneToOne, EventsPerRound, waitStrategy: WaitStrategyKind.BusySpin, cpus: [null, consumerCpu])),
         };
@@ -88,7 +90,7 @@ public static class RingFloorProbe
         Console.WriteLine("medians:");
         for (int i = 0; i < throughput.Length; i++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {throughput[i].Name,-24} {Median(rates[i]) / 1e6,8:F1} M events/s  (vs floor spin: median of per-round ratios {Median(rates[i].Zip(rates[0], (x, f) => x / f).ToList()):F2})"));
+                $"  {throughput[i].Name,-24} {Median(rates[i]) / 1e6,8:F1} M events/s  (vs bare SPSC spin: median of per-round ratios {Median(rates[i].Zip(rates[0], (x, f) => x / f).ToList()):F2})"));
         for (int i = 0; i < latency.Length; i++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {latency[i].Name,-24} p50 {Median(p50[i]),6:F0} ns  p99 {Median(p99[i]),6:F0} ns"));
@@ -151,10 +153,10 @@ public static class RingFloorProbe
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    /// <summary>The least a bounded one-to-one queue can do: an array, the producer's published counter and the
-    /// consumer's consumed counter (each a padded <see cref="Sequence"/>), the consumer taking every available slot
-    /// per counter read and busy-spinning otherwise. No claim API, barrier, wait strategy or handler.</summary>
-    private sealed class FloorQueue : IThroughputScenario
+    /// <summary>A naive bounded one-to-one queue: an array, the producer's published counter and the consumer's
+    /// consumed counter (each a padded <see cref="Sequence"/>, plus the running sum the round check reads), the
+    /// consumer taking every available slot per counter read. No claim API, barrier, wait strategy or handler.</summary>
+    private sealed class BareQueue : IThroughputScenario
     {
         private readonly long[] _slots = new long[Size];
         private readonly Sequence _published = new();
@@ -168,10 +170,10 @@ public static class RingFloorProbe
 
         private readonly bool _pause;
 
-        public FloorQueue(int? cpu, bool pause)
+        public BareQueue(int? cpu, bool pause)
         {
             _pause = pause;
-            _consumer = StartThread("floor-consumer", cpu, Consume);
+            _consumer = StartThread("bare-consumer", cpu, Consume);
         }
 
         public long RunOnce()
@@ -203,7 +205,7 @@ public static class RingFloorProbe
             long round = sum - _lastSum;
             _lastSum = sum;
             if (round != EventsPerRound * (EventsPerRound - 1) / 2)
-                throw new InvalidOperationException($"floor queue lost events: sum {round}");
+                throw new InvalidOperationException($"bare queue lost events: sum {round}");
             return round;
         }
 
