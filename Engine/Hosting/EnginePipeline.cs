@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastEngine.Model;
 using FastEngine.Ring;
+using FastEngine.Ring.Dsl;
 
 namespace FastEngine.Hosting;
 
@@ -16,32 +17,35 @@ namespace FastEngine.Hosting;
 /// </remarks>
 public sealed class EnginePipeline : IMarketEventSink, IDisposable
 {
+    private readonly Disruptor<MarketEvent> _disruptor;
     private readonly RingBuffer<MarketEvent> _ring;
     private readonly long[] _stamps;
     private readonly int _mask;
     private readonly int _chunk;
     private readonly BatchEventProcessor<MarketEvent, DecisionStage> _decision;
     private readonly SkipAndCountExceptionHandler<MarketEvent> _errors = new();
-    private readonly int? _cpu;
-    private int _state;   // 0 built, 1 started, 2 halted
     private long _published;
 
     public EnginePipeline(DecisionEngine engine, TopologyConfig topology, bool multiProducer = false)
     {
         Engine = engine;
         WaitStrategy = WaitStrategyFactory.Parse(topology.WaitStrategy);
-        _cpu = topology.Cpus.TryGetValue("decision", out var c) && c >= 0 ? c : null;
-        // One stage, built without the DSL so its wait strategy can be the keep-warm one (engine.keepWarmMicros): a
-        // busy-spin or yielding wait that runs the intent path's dry run while idle. Same ring, barrier and processor.
+        int? cpu = topology.Cpus.TryGetValue("decision", out var c) && c >= 0 ? c : null;
+        // With engine.keepWarmMicros the decision stage waits with the keep-warm strategy: a busy-spin or yielding wait
+        // that runs the intent path's dry run while idle.
         long keepWarm = engine.Options.KeepWarmMicros;
         KeepWarmActive = keepWarm > 0 && WaitStrategy is WaitStrategyKind.BusySpin or WaitStrategyKind.Yielding;
-        IWaitStrategy wait = KeepWarmActive ? new KeepWarmWaitStrategy(engine, WaitStrategy, keepWarm) : WaitStrategyFactory.Create(WaitStrategy);
-        _ring = new RingBuffer<MarketEvent>(topology.RingSize, multiProducer ? ProducerType.Multi : ProducerType.Single, wait);
+        var options = new StageOptions(WaitStrategy, cpu, "fe-decision")
+        {
+            WaitStrategyInstance = KeepWarmActive ? new KeepWarmWaitStrategy(engine, WaitStrategy, keepWarm) : null,
+        };
+        _disruptor = new Disruptor<MarketEvent>(topology.RingSize, multiProducer ? ProducerType.Multi : ProducerType.Single, options);
+        _ring = _disruptor.RingBuffer;
         _stamps = new long[topology.RingSize];
         _mask = topology.RingSize - 1;
         _chunk = Math.Max(1, topology.RingSize / 4);
-        _decision = new BatchEventProcessor<MarketEvent, DecisionStage>(_ring, _ring.NewBarrier(wait), new DecisionStage(engine, _stamps, _mask), _errors);
-        _ring.AddGatingSequences(_decision.Sequence);
+        var group = _disruptor.HandleEventsWith(new DecisionStage(engine, _stamps, _mask), options, _errors);
+        _decision = group.Processor<DecisionStage>();
     }
 
     public DecisionEngine Engine { get; }
@@ -56,11 +60,7 @@ public sealed class EnginePipeline : IMarketEventSink, IDisposable
     /// <summary>Why the decision thread could not be pinned, if it could not.</summary>
     public string? PinError => _decision.PinError;
 
-    public void Start()
-    {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("The pipeline was already started.");
-        _decision.StartThread("fe-decision", _cpu);
-    }
+    public void Start() => _disruptor.Start();
 
     /// <summary>Copies <paramref name="events"/> into claimed slots and publishes them. Allocation-free.</summary>
     public void Publish(Span<MarketEvent> events)
@@ -84,14 +84,9 @@ public sealed class EnginePipeline : IMarketEventSink, IDisposable
     }
 
     /// <summary>Drains every published event through the decision stage, then stops it.</summary>
-    public bool Halt(TimeSpan? timeout = null)
-    {
-        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1) return true;
-        _decision.Halt();
-        return _decision.WaitUntilStopped(timeout ?? TimeSpan.FromMinutes(5));
-    }
+    public bool Halt(TimeSpan? timeout = null) => _disruptor.Halt(timeout ?? TimeSpan.FromMinutes(5));
 
-    public void Dispose() => Halt(TimeSpan.FromSeconds(30));
+    public void Dispose() => _disruptor.Dispose();
 
     /// <summary>The fused decision stage as a struct handler (devirtualized by the processor).</summary>
     private struct DecisionStage(DecisionEngine engine, long[] stamps, int mask) : IEventHandler<MarketEvent>

@@ -31,7 +31,7 @@ public sealed class Disruptor<T> : IDisposable where T : struct
     public Disruptor(int ringSize, ProducerType producerType = ProducerType.Single, StageOptions? defaultOptions = null)
     {
         _defaultOptions = defaultOptions ?? StageOptions.Default;
-        RingBuffer = new RingBuffer<T>(ringSize, producerType, WaitStrategyFactory.Create(_defaultOptions.WaitStrategy));
+        RingBuffer = new RingBuffer<T>(ringSize, producerType, _defaultOptions.CreateWaitStrategy());
     }
 
     /// <summary>The ring producers publish to.</summary>
@@ -114,7 +114,7 @@ public sealed class Disruptor<T> : IDisposable where T : struct
             ? new HaltOnExceptionHandler<T>()
             : new SkipAndCountExceptionHandler<T>();
 
-        var barrier = RingBuffer.NewBarrier(WaitStrategyFactory.Create(options.WaitStrategy), dependents);
+        var barrier = RingBuffer.NewBarrier(options.CreateWaitStrategy(), dependents);
         var processor = new BatchEventProcessor<T, THandler>(RingBuffer, barrier, handler, exceptionHandler);
         foreach (var dependent in dependents)
             _followed.Add(dependent);

@@ -105,4 +105,44 @@ public class DisruptorTests
     [Fact]
     public void Constructor_NotPowerOfTwo_Throws() =>
         Assert.Throws<ArgumentException>(() => new Disruptor<TestEvent>(100));
+
+    [Fact]
+    public void WaitStrategyInstance_FromOptions_IsTheStagesAndTheRingsStrategy()
+    {
+        const int count = 1_000;
+        var counting = new CountingWaitStrategy();
+        var options = new StageOptions(WaitStrategyKind.Yielding) { WaitStrategyInstance = counting };
+        using var disruptor = new Disruptor<TestEvent>(64, ProducerType.Single, options);
+        var stage = disruptor.HandleEventsWith(new RecordingHandler(count, stage: 0), options);
+        disruptor.Start();
+        RingTestSupport.RunWithTimeout(() => RingTestSupport.Publish(disruptor.RingBuffer, 0, count), "producer");
+        Assert.True(disruptor.Halt(RingTestSupport.Timeout));
+
+        Assert.Same(counting, disruptor.RingBuffer.Sequencer.WaitStrategy);
+        Assert.Same(counting, stage.Processor<RecordingHandler>().Barrier.WaitStrategy);
+        Assert.True(counting.Calls > 0, "the stage never waited through the given instance");
+        Assert.Equal(count, stage.Processor<RecordingHandler>().Handler.Count);
+        // Without an instance each stage gets a new strategy of the configured kind.
+        using var plain = new Disruptor<TestEvent>(64);
+        var other = plain.HandleEventsWith(new RecordingHandler(count, stage: 0), new StageOptions(WaitStrategyKind.BusySpin));
+        Assert.IsType<BusySpinWaitStrategy>(other.Processor<RecordingHandler>().Barrier.WaitStrategy);
+    }
+
+    private sealed class CountingWaitStrategy : IWaitStrategy
+    {
+        private readonly YieldingWaitStrategy _inner = new();
+        private long _calls;
+
+        public long Calls => Interlocked.Read(ref _calls);
+
+        public SequenceWaitResult WaitFor(long sequence, Sequence cursor, DependentSequenceGroup dependents, SequenceBarrier barrier)
+        {
+            Interlocked.Increment(ref _calls);
+            return _inner.WaitFor(sequence, cursor, dependents, barrier);
+        }
+
+        public void SignalAllWhenBlocking() => _inner.SignalAllWhenBlocking();
+
+        public bool IsBlockingStrategy => false;
+    }
 }
