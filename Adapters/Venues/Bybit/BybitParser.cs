@@ -63,16 +63,23 @@ public sealed partial class BybitParser : IFrameParser
         RejectReason reason;
         bool control = false;
         if (source != FrameSource.WebSocket) reason = RejectReason.UnknownChannel;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
         else
         {
             if (!ForceReference)
             {
-                // Fast path (orderbook, tickers and publicTrade frames of the exact shapes Bybit sends); any deviation parses the frame again below.
-                // A ticker frame that changes nothing emitted (a spot ticker) is control, as on the reference path.
+                // Fast path (orderbook, tickers and publicTrade frames of the exact shapes Bybit sends); any deviation
+                // parses the frame again below. It checks every byte of a frame it accepts against printable ASCII (or
+                // digits and JSON punctuation), so an accepted frame is valid UTF-8 and the validation pass is needed
+                // only on the way to the reference path. A ticker frame that emits nothing (a spot ticker) is control,
+                // as on the reference path.
                 if (TryFast(frame, receiveTimeNs, output)) return Counters.Count(output.Count > start ? ParseResult.Data : ParseResult.Control);
                 output.Truncate(start);
                 FastFallbacks++;
+            }
+            if (!Utf8.IsValid(frame))
+            {
+                output.Truncate(start);
+                return Counters.Count(ParseResult.Reject(RejectReason.InvalidUtf8));
             }
             try
             {

@@ -308,7 +308,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         Assert.Equal(0, parsers.Values.Sum(p => p.Counters.Rejected));
     }
 
-    private static readonly byte[] MutationBytes = "\",}]0x\\ -."u8.ToArray().Concat(new byte[] { 0x01 }).ToArray();
+    private static readonly byte[] MutationBytes = "\",}]0x\\ -."u8.ToArray().Concat(new byte[] { 0x01, 0xFF, 0xC3 }).ToArray();
 
     [Fact]
     public void OneByteMutationsAndTruncations_FastPathEqualsReference()
