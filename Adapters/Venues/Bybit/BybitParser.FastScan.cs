@@ -14,7 +14,8 @@ namespace FastEngine.Adapters.Venues.Bybit;
 /// <c>{"topic":"publicTrade.{symbol}","type":"..","ts":n,"data":[{"T":n,"s":"..","S":"Buy"|"Sell","v":"..","p":"..","i":"..",..},..]}</c>
 /// (top-level members "type", "ts", "cs", "cts", "data" in any order after "topic", each at most once). It accepts only
 /// compact, ASCII, escape-free JSON with plain integer times/ids and string prices, for instruments already
-/// registered; for ANY deviation (other topics included: klines and acks go to the reference path) it returns false, the frame's events are dropped and the
+/// registered (the control topics, klines and liquidations, with flat data of plain scalars are read as control); for ANY
+/// deviation (acks included: they go to the reference path) it returns false, the frame's events are dropped and the
 /// <see cref="System.Text.Json.Utf8JsonReader"/> path parses the frame again: that path remains the single authority on rejects and
 /// their reasons. Accepted frames produce the same events and the same parser state (the restart counter and the kept
 /// ticker state are touched only once the frame is committed); the ticker and trade events are built by the same
@@ -25,15 +26,14 @@ public sealed partial class BybitParser
     /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
     internal bool ForceReference { get; set; }
 
-    /// <summary>WebSocket frames the fast path handed to the Utf8JsonReader path (klines, acks, any
+    /// <summary>WebSocket frames the fast path handed to the Utf8JsonReader path (acks, any
     /// deviation from the expected shape, an unknown symbol's first sighting, every frame the reference path rejects).</summary>
     internal long FastFallbacks { get; private set; }
 
     private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
     {
         if (frame.StartsWith("{\"topic\":\"orderbook."u8)) return TryFastBook(frame, receiveTimeNs, output);
-        if (frame.StartsWith("{\"topic\":\"tickers."u8) || frame.StartsWith("{\"topic\":\"publicTrade."u8))
-            return TryFastTickerOrTrades(frame, receiveTimeNs, output);
+        if (frame.StartsWith("{\"topic\":\""u8)) return TryFastTopic(frame, receiveTimeNs, output);
         return false;
     }
 
@@ -113,14 +113,15 @@ public sealed partial class BybitParser
         return true;
     }
 
-    /// <summary>Tickers and publicTrade frames (see the class summary); ticker state is committed only once the whole
-    /// frame was scanned and every number parsed.</summary>
-    private bool TryFastTickerOrTrades(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
+    /// <summary>Tickers and publicTrade frames (see the class summary), and the control topics' frames (klines,
+    /// liquidations: no events) whose data is an array of flat objects or a flat object of plain scalars; ticker state is
+    /// committed only once the whole frame was scanned and every number parsed.</summary>
+    private bool TryFastTopic(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
     {
         int pos = 9; // the topic value's opening quote
         if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
         var topic = ClassifyTopic(topicText, out _, out _);
-        if (topic is not (Topic.Ticker or Topic.Trade)) return false;
+        if (topic is not (Topic.Ticker or Topic.Trade or Topic.Control)) return false;
         int start = output.Count, seen = 0;
         long tsMs = 0;
         var fields = new TickerFields();
@@ -133,7 +134,13 @@ public sealed partial class BybitParser
             if (key.SequenceEqual("data"u8))
             {
                 bit = 1;
-                if (topic == Topic.Ticker ? !FastTickerData(frame, ref pos, ref fields) : !FastTrades(frame, ref pos, receiveTimeNs, output)) return false;
+                bool ok = topic switch
+                {
+                    Topic.Ticker => FastTickerData(frame, ref pos, ref fields),
+                    Topic.Trade => FastTrades(frame, ref pos, receiveTimeNs, output),
+                    _ => SkipFlatObjects(frame, ref pos),
+                };
+                if (!ok) return false;
             }
             else if (key.SequenceEqual("type"u8))
             {
@@ -153,6 +160,7 @@ public sealed partial class BybitParser
         }
         if (pos != frame.Length || (seen & 3) != 3) return false;
         if (topic == Topic.Trade) return output.Count > start; // an empty data array: the reference path decides
+        if (topic == Topic.Control) return true; // no events: control, as on the reference path
 
         // Committed: what ParseTicker and ParseFrame complete on the reference path.
         if (fields.Symbol.IsEmpty || !_registry.TryGet(_venue, fields.Symbol, out var instrument)) return false;
@@ -245,6 +253,31 @@ public sealed partial class BybitParser
             if (TradeEvent(instrument, side, size, price, id, time, receiveTimeNs, output) != RejectReason.None) return false;
             if (!SpanScan.Separator(frame, ref pos, (byte)']', out bool next)) return false;
             if (!next) return true;
+        }
+    }
+
+    /// <summary>A control topic's data skipped on the fast path: an array of flat objects (<c>[{..},..]</c>, possibly
+    /// empty) or one flat object, their members' values plain scalars (<see cref="SkipPlainScalar"/>).</summary>
+    private static bool SkipFlatObjects(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "["u8)) return SkipFlatObject(frame, ref pos);
+        if (SpanScan.Expect(frame, ref pos, "]"u8)) return true;
+        while (true)
+        {
+            if (!SkipFlatObject(frame, ref pos) || !SpanScan.Separator(frame, ref pos, (byte)']', out bool more)) return false;
+            if (!more) return true;
+        }
+    }
+
+    private static bool SkipFlatObject(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{"u8)) return false;
+        if (SpanScan.Expect(frame, ref pos, "}"u8)) return true;
+        while (true)
+        {
+            if (!SpanScan.PlainString(frame, ref pos, out _) || !SpanScan.Expect(frame, ref pos, ":"u8) || !SkipPlainScalar(frame, ref pos)
+                || !SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+            if (!more) return true;
         }
     }
 

@@ -58,13 +58,14 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
 
     private static bool IsBook(byte[] payload) => payload.AsSpan().StartsWith("{\"topic\":\"orderbook."u8);
 
-    private static bool IsTickerOrTrade(byte[] payload) =>
-        payload.AsSpan().StartsWith("{\"topic\":\"tickers."u8) || payload.AsSpan().StartsWith("{\"topic\":\"publicTrade."u8);
+    private static bool IsTickerTradeOrKline(byte[] payload) =>
+        payload.AsSpan().StartsWith("{\"topic\":\"tickers."u8) || payload.AsSpan().StartsWith("{\"topic\":\"publicTrade."u8)
+        || payload.AsSpan().StartsWith("{\"topic\":\"kline."u8);
 
     private static readonly VenueId Linear = VenueCatalog.BybitLinear, Spot = VenueCatalog.BybitSpot;
 
     /// <summary>
-    /// Hand-written tickers and publicTrade frames: the documented v5 shapes (the linear and spot ticker examples of the
+    /// Hand-written tickers, publicTrade and control-topic frames: the documented v5 shapes (the linear and spot ticker examples of the
     /// Bybit v5 WebSocket "Ticker" page, the "Trade" page's example, spot's numeric trade ids, deltas carrying only
     /// the changed fields), then deviations the fast path must hand to the reference path, and rejects.
     /// </summary>
@@ -112,6 +113,13 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         (Linear, """{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","ask1Price":"17216.10","ask1Size":"12"}}"""),
         (Linear, """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486875,"data":[{"T":0,"s":"BTCUSDT","S":"Sell","v":"1","p":"16578.50","i":"x","L":null}]}"""),
         (Linear, """{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","bid1Size":"13","ask1Size":"14"},"cs":2,"ts":1673272863586}"""),
+        // 31: a kline (the capture's linear shape: control); 32: a kline element with an array member; 33: an empty
+        // kline array; 34: an allLiquidation frame (doc shape: control); 35: a kline with a fractional number member.
+        (Linear, """{"topic":"kline.1.BTCUSDT","data":[{"start":1786310760000,"end":1786310819999,"interval":"1","open":"65119.9","close":"65114.3","high":"65119.9","low":"65114.2","volume":"1.576","turnover":"102627.995","confirm":false,"timestamp":1786310818440}],"ts":1786310818440,"type":"snapshot"}"""),
+        (Linear, """{"topic":"kline.1.BTCUSDT","data":[{"start":1786310760000,"x":[1],"confirm":false}],"ts":1786310818441,"type":"snapshot"}"""),
+        (Linear, """{"topic":"kline.1.BTCUSDT","data":[],"ts":1786310818442,"type":"snapshot"}"""),
+        (Linear, """{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1739502303204,"data":[{"T":1739502302929,"s":"BTCUSDT","S":"Sell","v":"20000","p":"0.04499"}]}"""),
+        (Linear, """{"topic":"kline.1.BTCUSDT","data":[{"start":1786310760000,"x":1.5,"confirm":true}],"ts":1786310818443,"type":"snapshot"}"""),
     ];
 
     /// <summary>Hand-written frames: the documented shapes, key orders and spellings the fast path declines, rejects.</summary>
@@ -176,12 +184,12 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         long data = 0, books = 0;
         foreach (var (venue, payload) in frames)
             if (pair.Check(venue, payload, $"frame {pair.Compared}").Status == FrameStatus.Data) data++;
-        long firstPass = pair.FastFallbacks, hotFallbacks = 0, tickersAndTrades = 0;
+        long firstPass = pair.FastFallbacks, hotFallbacks = 0, tickersTradesKlines = 0;
         foreach (var (venue, payload) in frames)
         {
             long before = pair.FastFallbacks;
             pair.Check(venue, payload, $"second pass frame {pair.Compared}");
-            if (IsTickerOrTrade(payload)) tickersAndTrades++;
+            if (IsTickerTradeOrKline(payload)) tickersTradesKlines++;
             else if (!IsBook(payload)) continue;
             else books++;
             if (pair.FastFallbacks != before)
@@ -190,9 +198,9 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
                 output.WriteLine($"fallback: {Encoding.UTF8.GetString(payload)[..Math.Min(200, payload.Length)]}");
             }
         }
-        output.WriteLine($"{frames.Count} frames ({data} data, {books} orderbook, {tickersAndTrades} tickers/trades), rejects {pair.ReferenceRejected}, fallbacks first pass {firstPass}");
+        output.WriteLine($"{frames.Count} frames ({data} data, {books} orderbook, {tickersTradesKlines} tickers/trades/klines), rejects {pair.ReferenceRejected}, fallbacks first pass {firstPass}");
         Assert.True(books > 1000);
-        Assert.True(tickersAndTrades > 500);
+        Assert.True(tickersTradesKlines > 500);
         Assert.Equal(0, pair.ReferenceRejected);
         Assert.Equal(0, hotFallbacks);
     }
@@ -220,7 +228,8 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         // unquoted or escaped values, nested members, repeated or unknown members, an empty array, lower-case sides,
         // missing fields, quoted or negative times, trailing bytes, over-precise prices, numeric ids, "type" first,
         // fractional "cs" and a missing "type" went to the reference path.
-        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 14, 27, 28, 29, 30], fast);
+        // Flat kline and liquidation frames were read as control on the fast path; nested or fractional members fell back.
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 14, 27, 28, 29, 30, 31, 33, 34], fast);
         // The expected outcome of each kind, from the v5 documentation's rules (not from the parser).
         Assert.Equal(FrameStatus.Control, results[5].Status); // a spot ticker carries no bid/ask, funding, mark or index
         Assert.Equal(FrameStatus.Control, results[15].Status);
@@ -228,6 +237,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         Assert.Equal(FrameStatus.Rejected, results[16].Status);
         Assert.Equal(FrameStatus.Rejected, results[17].Status);
         Assert.Equal(FrameStatus.Rejected, results[25].Status);
+        Assert.All([31, 32, 33, 34, 35], i => Assert.Equal(FrameStatus.Control, results[i].Status)); // control topics
     }
 
     /// <summary>Documented values (the v5 "Ticker" linear example and "Trade" example above) read on the fast path:
@@ -269,7 +279,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         static string Scaled(long v, int scale) => (v / (decimal)Math.Pow(10, scale)).ToString(System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
     }
 
-    /// <summary>Warm pass over the tickers and publicTrade frames (hand-written plain shapes, and the shared capture's when
+    /// <summary>Warm pass over the tickers, publicTrade and topic-first kline frames (hand-written plain shapes, and the shared capture's when
     /// present): no frame falls back and nothing is allocated.</summary>
     [Fact]
     public void TickersAndTrades_WarmPass_NoFallbackAndAllocatesNothing()
@@ -279,11 +289,11 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         var parsers = new Dictionary<VenueId, BybitParser>();
         var frames = new List<(BybitParser Parser, byte[] Payload)>();
         BybitParser For(VenueId v) => parsers.TryGetValue(v, out var p) ? p : parsers[v] = new BybitParser(v, registry);
-        foreach (int i in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 27, 28, 29, 30 })
+        foreach (int i in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 27, 28, 29, 30, 31, 33, 34 })
             frames.Add((For(TickersAndTrades[i].Venue), Encoding.UTF8.GetBytes(TickersAndTrades[i].Frame)));
         var shared = Shared(output);
         if (shared is not null)
-            frames.AddRange(shared.Where(f => IsTickerOrTrade(f.Payload)).Select(f => (For(f.Venue), f.Payload)));
+            frames.AddRange(shared.Where(f => IsTickerTradeOrKline(f.Payload)).Select(f => (For(f.Venue), f.Payload)));
         var batch = new MarketEventBatch();
         long data = 0;
         void Pass()
@@ -301,7 +311,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++) Pass();
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{frames.Count} tickers/trade frames ({data} data), {bytes} B over 20 passes");
+        output.WriteLine($"{frames.Count} tickers/trade/kline frames ({data} data), {bytes} B over 20 passes");
         Assert.Equal(fallbacks, parsers.Values.Sum(p => p.FastFallbacks));
         Assert.Equal(0, bytes);
         Assert.True(data > 0);
@@ -327,10 +337,10 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
             // Orderbook frames first (snapshots and deltas of every symbol), then a few of the other topics.
             sample.AddRange(frames.Where(f => IsBook(f.Payload)).GroupBy(f => (f.Venue, Encoding.ASCII.GetString(f.Payload, 0, 60)))
                 .Select(g => g.First()).Take(24));
-            // Tickers (linear snapshots and deltas, spot) and trades of every symbol, then a few other frames.
-            sample.AddRange(frames.Where(f => IsTickerOrTrade(f.Payload)).GroupBy(f => (f.Venue, Encoding.ASCII.GetString(f.Payload, 0, 40)))
-                .Select(g => g.First()).Take(24));
-            sample.AddRange(frames.Where(f => !IsBook(f.Payload) && !IsTickerOrTrade(f.Payload)).Take(6));
+            // Tickers (linear snapshots and deltas, spot), trades and klines of every symbol, then a few other frames.
+            sample.AddRange(frames.Where(f => IsTickerTradeOrKline(f.Payload)).GroupBy(f => (f.Venue, Encoding.ASCII.GetString(f.Payload, 0, 40)))
+                .Select(g => g.First()).Take(32));
+            sample.AddRange(frames.Where(f => !IsBook(f.Payload) && !IsTickerTradeOrKline(f.Payload)).Take(6));
         }
         long mutations = 0;
         foreach (var (venue, original) in sample)
