@@ -12,7 +12,8 @@ namespace FastEngine.Adapters.Venues.Bybit;
 /// <c>{"topic":"tickers.{symbol}","ts":n,"type":"..","cs":n,"data":{..}}</c> (spot), data members plain strings
 /// (other members also plain integers, true, false or null);
 /// <c>{"topic":"publicTrade.{symbol}","type":"..","ts":n,"data":[{"T":n,"s":"..","S":"Buy"|"Sell","v":"..","p":"..","i":"..",..},..]}</c>
-/// (top-level members "type", "ts", "cs", "cts", "data" in any order after "topic", each at most once). It accepts only
+/// (top-level members "type", "ts", "cs", "cts", "data" in any order after "topic", each at most once; or "type" first,
+/// then "topic", as spot klines are sent). It accepts only
 /// compact, ASCII, escape-free JSON with plain integer times/ids and string prices, for instruments already
 /// registered (the control topics, klines and liquidations, with flat data of plain scalars are read as control); for ANY
 /// deviation (acks included: they go to the reference path) it returns false, the frame's events are dropped and the
@@ -33,7 +34,8 @@ public sealed partial class BybitParser
     private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
     {
         if (frame.StartsWith("{\"topic\":\"orderbook."u8)) return TryFastBook(frame, receiveTimeNs, output);
-        if (frame.StartsWith("{\"topic\":\""u8)) return TryFastTopic(frame, receiveTimeNs, output);
+        if (frame.StartsWith("{\"topic\":\""u8)) return TryFastTopic(frame, typeFirst: false, receiveTimeNs, output);
+        if (frame.StartsWith("{\"type\":\""u8)) return TryFastTopic(frame, typeFirst: true, receiveTimeNs, output); // spot klines
         return false;
     }
 
@@ -116,13 +118,20 @@ public sealed partial class BybitParser
     /// <summary>Tickers and publicTrade frames (see the class summary), and the control topics' frames (klines,
     /// liquidations: no events) whose data is an array of flat objects or a flat object of plain scalars; ticker state is
     /// committed only once the whole frame was scanned and every number parsed.</summary>
-    private bool TryFastTopic(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
+    private bool TryFastTopic(ReadOnlySpan<byte> frame, bool typeFirst, long receiveTimeNs, MarketEventBatch output)
     {
-        int pos = 9; // the topic value's opening quote
+        int pos = 9, seen = 0; // the topic value's opening quote
+        if (typeFirst)
+        {
+            // {"type":"snapshot","topic":"kline.1.BTCUSDT",...}: "type" is known before "data", as when it follows "topic".
+            pos = 8;
+            if (!SpanScan.PlainString(frame, ref pos, out _) || !SpanScan.Expect(frame, ref pos, ",\"topic\":"u8)) return false;
+            seen = 2;
+        }
         if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
         var topic = ClassifyTopic(topicText, out _, out _);
         if (topic is not (Topic.Ticker or Topic.Trade or Topic.Control)) return false;
-        int start = output.Count, seen = 0;
+        int start = output.Count;
         long tsMs = 0;
         var fields = new TickerFields();
         while (true)

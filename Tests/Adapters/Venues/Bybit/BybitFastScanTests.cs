@@ -60,7 +60,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
 
     private static bool IsTickerTradeOrKline(byte[] payload) =>
         payload.AsSpan().StartsWith("{\"topic\":\"tickers."u8) || payload.AsSpan().StartsWith("{\"topic\":\"publicTrade."u8)
-        || payload.AsSpan().StartsWith("{\"topic\":\"kline."u8);
+        || payload.AsSpan().StartsWith("{\"topic\":\"kline."u8) || payload.AsSpan().StartsWith("{\"type\":\"snapshot\",\"topic\":\"kline."u8);
 
     private static readonly VenueId Linear = VenueCatalog.BybitLinear, Spot = VenueCatalog.BybitSpot;
 
@@ -120,6 +120,9 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         (Linear, """{"topic":"kline.1.BTCUSDT","data":[],"ts":1786310818442,"type":"snapshot"}"""),
         (Linear, """{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1739502303204,"data":[{"T":1739502302929,"s":"BTCUSDT","S":"Sell","v":"20000","p":"0.04499"}]}"""),
         (Linear, """{"topic":"kline.1.BTCUSDT","data":[{"start":1786310760000,"x":1.5,"confirm":true}],"ts":1786310818443,"type":"snapshot"}"""),
+        // 36: a spot kline ("type" first, as the capture's spot connection sends them: control); 37: "type" twice.
+        (Spot, """{"type":"snapshot","topic":"kline.1.BTCUSDT","data":[{"start":1786310760000,"end":1786310819999,"interval":"1","open":"65140.4","close":"65140.5","high":"65140.5","low":"65140.4","volume":"0.15318","turnover":"9978.2084389","confirm":false,"timestamp":1786310816562}],"ts":1786310816562}"""),
+        (Spot, """{"type":"snapshot","topic":"kline.1.BTCUSDT","data":[],"ts":1786310816563,"type":"delta"}"""),
     ];
 
     /// <summary>Hand-written frames: the documented shapes, key orders and spellings the fast path declines, rejects.</summary>
@@ -224,12 +227,13 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
                 output.WriteLine($"{i}: {result} {(pair.FastFallbacks == before ? "fast" : "reference")}");
             }
         // Second pass (symbols registered): the documented shapes, deltas, the empty price (absent on both paths),
-        // "data" before "type", a ticker without "ts" and a trade with null and zero time took the fast path; spaces,
+        // "type" before "topic", "data" before "type", a ticker without "ts" and a trade with null and zero time took
+        // the fast path; spaces,
         // unquoted or escaped values, nested members, repeated or unknown members, an empty array, lower-case sides,
-        // missing fields, quoted or negative times, trailing bytes, over-precise prices, numeric ids, "type" first,
-        // fractional "cs" and a missing "type" went to the reference path.
+        // missing fields, quoted or negative times, trailing bytes, over-precise prices, numeric ids, fractional "cs",
+        // a missing or repeated "type" went to the reference path.
         // Flat kline and liquidation frames were read as control on the fast path; nested or fractional members fell back.
-        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 14, 27, 28, 29, 30, 31, 33, 34], fast);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 14, 23, 27, 28, 29, 30, 31, 33, 34, 36], fast);
         // The expected outcome of each kind, from the v5 documentation's rules (not from the parser).
         Assert.Equal(FrameStatus.Control, results[5].Status); // a spot ticker carries no bid/ask, funding, mark or index
         Assert.Equal(FrameStatus.Control, results[15].Status);
@@ -237,7 +241,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         Assert.Equal(FrameStatus.Rejected, results[16].Status);
         Assert.Equal(FrameStatus.Rejected, results[17].Status);
         Assert.Equal(FrameStatus.Rejected, results[25].Status);
-        Assert.All([31, 32, 33, 34, 35], i => Assert.Equal(FrameStatus.Control, results[i].Status)); // control topics
+        Assert.All([31, 32, 33, 34, 35, 36, 37], i => Assert.Equal(FrameStatus.Control, results[i].Status)); // control topics
     }
 
     /// <summary>Documented values (the v5 "Ticker" linear example and "Trade" example above) read on the fast path:
@@ -289,7 +293,7 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         var parsers = new Dictionary<VenueId, BybitParser>();
         var frames = new List<(BybitParser Parser, byte[] Payload)>();
         BybitParser For(VenueId v) => parsers.TryGetValue(v, out var p) ? p : parsers[v] = new BybitParser(v, registry);
-        foreach (int i in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 27, 28, 29, 30, 31, 33, 34 })
+        foreach (int i in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 27, 28, 29, 30, 31, 33, 34, 36 })
             frames.Add((For(TickersAndTrades[i].Venue), Encoding.UTF8.GetBytes(TickersAndTrades[i].Frame)));
         var shared = Shared(output);
         if (shared is not null)
