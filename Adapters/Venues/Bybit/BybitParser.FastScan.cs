@@ -5,27 +5,42 @@ using FastEngine.Model;
 namespace FastEngine.Adapters.Venues.Bybit;
 
 /// <summary>
-/// Fast path: a span scanner for the exact orderbook shape Bybit v5 sends,
+/// Fast path: a span scanner for the exact shapes Bybit v5 sends:
 /// <c>{"topic":"orderbook.{depth}.{symbol}","ts":n,"type":"snapshot"|"delta","data":{"s":"..","b":[["p","q"],..],"a":[..],"u":n,"seq":n},"cts":n}</c>
-/// ("ts" and "type" in either order, "cts" optional). It accepts only compact, ASCII, escape-free JSON with plain
-/// integer times/ids and string prices, for an instrument already registered; for ANY deviation (other topics
-/// included: tickers, trades, acks go to the reference path) it returns false, the frame's events are dropped and the
+/// ("ts" and "type" in either order, "cts" optional);
+/// <c>{"topic":"tickers.{symbol}","type":"..","data":{"symbol":"..",..},"cs":n,"ts":n}</c> (linear) or
+/// <c>{"topic":"tickers.{symbol}","ts":n,"type":"..","cs":n,"data":{..}}</c> (spot), data members plain strings
+/// (other members also plain integers, true, false or null);
+/// <c>{"topic":"publicTrade.{symbol}","type":"..","ts":n,"data":[{"T":n,"s":"..","S":"Buy"|"Sell","v":"..","p":"..","i":"..",..},..]}</c>
+/// (top-level members "type", "ts", "cs", "cts", "data" in any order after "topic", each at most once; or "type" first,
+/// then "topic", as spot klines are sent). It accepts only
+/// compact, ASCII, escape-free JSON with plain integer times/ids and string prices, for instruments already
+/// registered (the control topics, klines and liquidations, with flat data of plain scalars are read as control); for ANY
+/// deviation (acks included: they go to the reference path) it returns false, the frame's events are dropped and the
 /// <see cref="System.Text.Json.Utf8JsonReader"/> path parses the frame again: that path remains the single authority on rejects and
-/// their reasons. Accepted frames produce the same events and the same parser state (the restart counter is touched
-/// only once the frame is committed).
+/// their reasons. Accepted frames produce the same events and the same parser state (the restart counter and the kept
+/// ticker state are touched only once the frame is committed); the ticker and trade events are built by the same
+/// methods as on the reference path (TickerEvents, TradeEvent) from the same member texts.
 /// </summary>
 public sealed partial class BybitParser
 {
     /// <summary>Tests and benchmarks: parse every frame with the Utf8JsonReader path.</summary>
     internal bool ForceReference { get; set; }
 
-    /// <summary>WebSocket frames the fast path handed to the Utf8JsonReader path (every non-orderbook frame, any
+    /// <summary>WebSocket frames the fast path handed to the Utf8JsonReader path (acks, any
     /// deviation from the expected shape, an unknown symbol's first sighting, every frame the reference path rejects).</summary>
     internal long FastFallbacks { get; private set; }
 
     private bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
     {
-        if (!frame.StartsWith("{\"topic\":\"orderbook."u8)) return false;
+        if (frame.StartsWith("{\"topic\":\"orderbook."u8)) return TryFastBook(frame, receiveTimeNs, output);
+        if (frame.StartsWith("{\"topic\":\""u8)) return TryFastTopic(frame, typeFirst: false, receiveTimeNs, output);
+        if (frame.StartsWith("{\"type\":\""u8)) return TryFastTopic(frame, typeFirst: true, receiveTimeNs, output); // spot klines
+        return false;
+    }
+
+    private bool TryFastBook(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
+    {
         int pos = 9; // the topic value's opening quote
         if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
         if (ClassifyTopic(topicText, out int depth, out var symbol) != Topic.Book) return false;
@@ -98,6 +113,195 @@ public sealed partial class BybitParser
         else if (u == 1) RestartSlow(ref h);
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         return true;
+    }
+
+    /// <summary>Tickers and publicTrade frames (see the class summary), and the control topics' frames (klines,
+    /// liquidations: no events) whose data is an array of flat objects or a flat object of plain scalars; ticker state is
+    /// committed only once the whole frame was scanned and every number parsed.</summary>
+    private bool TryFastTopic(ReadOnlySpan<byte> frame, bool typeFirst, long receiveTimeNs, MarketEventBatch output)
+    {
+        int pos = 9, seen = 0; // the topic value's opening quote
+        if (typeFirst)
+        {
+            // {"type":"snapshot","topic":"kline.1.BTCUSDT",...}: "type" is known before "data", as when it follows "topic".
+            pos = 8;
+            if (!SpanScan.PlainString(frame, ref pos, out _) || !SpanScan.Expect(frame, ref pos, ",\"topic\":"u8)) return false;
+            seen = 2;
+        }
+        if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
+        var topic = ClassifyTopic(topicText, out _, out _);
+        if (topic is not (Topic.Ticker or Topic.Trade or Topic.Control)) return false;
+        int start = output.Count;
+        long tsMs = 0;
+        var fields = new TickerFields();
+        while (true)
+        {
+            if (!SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+            if (!more) break;
+            if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
+            int bit;
+            if (key.SequenceEqual("data"u8))
+            {
+                bit = 1;
+                bool ok = topic switch
+                {
+                    Topic.Ticker => FastTickerData(frame, ref pos, ref fields),
+                    Topic.Trade => FastTrades(frame, ref pos, receiveTimeNs, output),
+                    _ => SkipFlatObjects(frame, ref pos),
+                };
+                if (!ok) return false;
+            }
+            else if (key.SequenceEqual("type"u8))
+            {
+                bit = 2;
+                if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
+            }
+            else if (key.SequenceEqual("ts"u8))
+            {
+                bit = 4;
+                if (!Integer(frame, ref pos, out tsMs)) return false;
+            }
+            else if (key.SequenceEqual("cs"u8)) { bit = 8; if (!Integer(frame, ref pos, out _)) return false; }
+            else if (key.SequenceEqual("cts"u8)) { bit = 16; if (!Integer(frame, ref pos, out _)) return false; }
+            else return false;
+            if ((seen & bit) != 0) return false; // a repeated member: the reference path decides
+            seen |= bit;
+        }
+        if (pos != frame.Length || (seen & 3) != 3) return false;
+        if (topic == Topic.Trade) return output.Count > start; // an empty data array: the reference path decides
+        if (topic == Topic.Control) return true; // no events: control, as on the reference path
+
+        // Committed: what ParseTicker and ParseFrame complete on the reference path.
+        if (fields.Symbol.IsEmpty || !_registry.TryGet(_venue, fields.Symbol, out var instrument)) return false;
+        if (TickerEvents(instrument, fields, receiveTimeNs, output) != RejectReason.None) return false;
+        long tickerNs = tsMs * 1_000_000;
+        for (int i = start; i < output.Count; i++) output[i].ExchangeTimeNs = tickerNs;
+        return true;
+    }
+
+    /// <summary>A ticker's data object at <paramref name="pos"/>: the read members' texts into <paramref name="f"/>
+    /// (the last one wins, as on the reference path), the other members skipped; false for any value that is not a
+    /// plain string (read members) or a plain scalar (others).</summary>
+    private static bool FastTickerData(ReadOnlySpan<byte> frame, scoped ref int pos, scoped ref TickerFields f)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{"u8)) return false;
+        if (SpanScan.Expect(frame, ref pos, "}"u8)) return true;
+        while (true)
+        {
+            if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
+            if ((uint)pos >= (uint)frame.Length) return false;
+            if (frame[pos] == (byte)'"')
+            {
+                if (!SpanScan.PlainString(frame, ref pos, out var value)) return false;
+                switch (key.Length)
+                {
+                    case 6 when key.SequenceEqual("symbol"u8): f.Symbol = value; break;
+                    case 8 when key.SequenceEqual("bid1Size"u8): f.BidSize = value; break;
+                    case 8 when key.SequenceEqual("ask1Size"u8): f.AskSize = value; break;
+                    case 9 when key.SequenceEqual("bid1Price"u8): f.BidPrice = value; break;
+                    case 9 when key.SequenceEqual("ask1Price"u8): f.AskPrice = value; break;
+                    case 9 when key.SequenceEqual("markPrice"u8): f.Mark = value; break;
+                    case 10 when key.SequenceEqual("indexPrice"u8): f.Index = value; break;
+                    case 11 when key.SequenceEqual("fundingRate"u8): f.Funding = value; break;
+                    case 15 when key.SequenceEqual("nextFundingTime"u8): f.NextFunding = value; break;
+                }
+            }
+            else if (IsTickerField(key) || !SkipPlainScalar(frame, ref pos)) return false;
+            if (!SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+            if (!more) return true;
+        }
+    }
+
+    private static bool IsTickerField(ReadOnlySpan<byte> key) =>
+        key.SequenceEqual("symbol"u8) || key.SequenceEqual("bid1Price"u8) || key.SequenceEqual("bid1Size"u8)
+        || key.SequenceEqual("ask1Price"u8) || key.SequenceEqual("ask1Size"u8) || key.SequenceEqual("markPrice"u8)
+        || key.SequenceEqual("indexPrice"u8) || key.SequenceEqual("fundingRate"u8) || key.SequenceEqual("nextFundingTime"u8);
+
+    /// <summary>A publicTrade data array at <paramref name="pos"/> into Trade events (built by TradeEvent from the same
+    /// member texts as on the reference path); false for any other shape, an unregistered symbol or a reject.</summary>
+    private bool FastTrades(ReadOnlySpan<byte> frame, scoped ref int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "["u8)) return false;
+        if ((uint)pos >= (uint)frame.Length || frame[pos] == (byte)']') return false; // empty: the reference path decides
+        while (true)
+        {
+            if (!SpanScan.Expect(frame, ref pos, "{"u8) || (uint)pos >= (uint)frame.Length || frame[pos] == (byte)'}') return false;
+            ReadOnlySpan<byte> symbol = default, side = default, size = default, price = default, id = default, time = default;
+            while (true)
+            {
+                if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
+                if ((uint)pos >= (uint)frame.Length) return false;
+                bool read = key.Length == 1 && key[0] is (byte)'s' or (byte)'S' or (byte)'v' or (byte)'p' or (byte)'i' or (byte)'T';
+                if (!read)
+                {
+                    if (!SkipPlainScalar(frame, ref pos)) return false;
+                }
+                else if (key[0] == (byte)'T')
+                {
+                    int at = pos;
+                    if (!Integer(frame, ref pos, out _)) return false;
+                    time = frame.Slice(at, pos - at);
+                }
+                else
+                {
+                    if (!SpanScan.PlainString(frame, ref pos, out var value)) return false;
+                    switch (key[0])
+                    {
+                        case (byte)'s': symbol = value; break;
+                        case (byte)'S': side = value; break;
+                        case (byte)'v': size = value; break;
+                        case (byte)'p': price = value; break;
+                        default: id = value; break;
+                    }
+                }
+                if (!SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+                if (!more) break;
+            }
+            if (symbol.IsEmpty || side.IsEmpty || size.IsEmpty || price.IsEmpty) return false;
+            if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
+            if (TradeEvent(instrument, side, size, price, id, time, receiveTimeNs, output) != RejectReason.None) return false;
+            if (!SpanScan.Separator(frame, ref pos, (byte)']', out bool next)) return false;
+            if (!next) return true;
+        }
+    }
+
+    /// <summary>A control topic's data skipped on the fast path: an array of flat objects (<c>[{..},..]</c>, possibly
+    /// empty) or one flat object, their members' values plain scalars (<see cref="SkipPlainScalar"/>).</summary>
+    private static bool SkipFlatObjects(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "["u8)) return SkipFlatObject(frame, ref pos);
+        if (SpanScan.Expect(frame, ref pos, "]"u8)) return true;
+        while (true)
+        {
+            if (!SkipFlatObject(frame, ref pos) || !SpanScan.Separator(frame, ref pos, (byte)']', out bool more)) return false;
+            if (!more) return true;
+        }
+    }
+
+    private static bool SkipFlatObject(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{"u8)) return false;
+        if (SpanScan.Expect(frame, ref pos, "}"u8)) return true;
+        while (true)
+        {
+            if (!SpanScan.PlainString(frame, ref pos, out _) || !SpanScan.Expect(frame, ref pos, ":"u8) || !SkipPlainScalar(frame, ref pos)
+                || !SpanScan.Separator(frame, ref pos, (byte)'}', out bool more)) return false;
+            if (!more) return true;
+        }
+    }
+
+    /// <summary>A value skipped on the fast path: a plain string, a plain integer, true, false or null.</summary>
+    private static bool SkipPlainScalar(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        if ((uint)pos >= (uint)frame.Length) return false;
+        switch (frame[pos])
+        {
+            case (byte)'"': return SpanScan.PlainString(frame, ref pos, out _);
+            case (byte)'t': return SpanScan.Expect(frame, ref pos, "true"u8);
+            case (byte)'f': return SpanScan.Expect(frame, ref pos, "false"u8);
+            case (byte)'n': return SpanScan.Expect(frame, ref pos, "null"u8);
+            default: return Integer(frame, ref pos, out _);
+        }
     }
 
     /// <summary><c>[["price","qty"],...]</c> at <paramref name="pos"/> into BookLevel events; false on any other shape or

@@ -63,15 +63,23 @@ public sealed partial class BybitParser : IFrameParser
         RejectReason reason;
         bool control = false;
         if (source != FrameSource.WebSocket) reason = RejectReason.UnknownChannel;
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
         else
         {
             if (!ForceReference)
             {
-                // Fast path (orderbook frames of the exact shape Bybit sends); any deviation parses the frame again below.
-                if (TryFast(frame, receiveTimeNs, output)) return Counters.Count(ParseResult.Data);
+                // Fast path (orderbook, tickers and publicTrade frames of the exact shapes Bybit sends); any deviation
+                // parses the frame again below. It checks every byte of a frame it accepts against printable ASCII (or
+                // digits and JSON punctuation), so an accepted frame is valid UTF-8 and the validation pass is needed
+                // only on the way to the reference path. A ticker frame that emits nothing (a spot ticker) is control,
+                // as on the reference path.
+                if (TryFast(frame, receiveTimeNs, output)) return Counters.Count(output.Count > start ? ParseResult.Data : ParseResult.Control);
                 output.Truncate(start);
                 FastFallbacks++;
+            }
+            if (!Utf8.IsValid(frame))
+            {
+                output.Truncate(start);
+                return Counters.Count(ParseResult.Reject(RejectReason.InvalidUtf8));
             }
             try
             {
@@ -307,25 +315,30 @@ public sealed partial class BybitParser : IFrameParser
         header.Flags |= MarketEventFlags.Snapshot;
     }
 
+    /// <summary>The members of a ticker's data object the parser reads (raw scalar texts; empty when absent).</summary>
+    private ref struct TickerFields
+    {
+        public ReadOnlySpan<byte> Symbol, BidPrice, BidSize, AskPrice, AskSize, Mark, Index, Funding, NextFunding;
+    }
+
     // {"symbol":"BTCUSDT","bid1Price":"65114.20","bid1Size":"6.054","ask1Price":..,"ask1Size":..,"markPrice":..,"indexPrice":..,
     //  "fundingRate":"0.0001","nextFundingTime":"1786320000000",...}
     private RejectReason ParseTicker(ref Utf8JsonReader r, ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output)
     {
         if (r.TokenType != JsonTokenType.StartObject) return RejectReason.UnexpectedShape;
-        ReadOnlySpan<byte> symbol = default, bidPrice = default, bidSize = default, askPrice = default, askSize = default,
-            mark = default, index = default, funding = default, nextFunding = default;
+        var f = new TickerFields();
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
-            ref ReadOnlySpan<byte> target = ref symbol;
-            if (r.ValueTextEquals("symbol"u8)) target = ref symbol;
-            else if (r.ValueTextEquals("bid1Price"u8)) target = ref bidPrice;
-            else if (r.ValueTextEquals("bid1Size"u8)) target = ref bidSize;
-            else if (r.ValueTextEquals("ask1Price"u8)) target = ref askPrice;
-            else if (r.ValueTextEquals("ask1Size"u8)) target = ref askSize;
-            else if (r.ValueTextEquals("markPrice"u8)) target = ref mark;
-            else if (r.ValueTextEquals("indexPrice"u8)) target = ref index;
-            else if (r.ValueTextEquals("fundingRate"u8)) target = ref funding;
-            else if (r.ValueTextEquals("nextFundingTime"u8)) target = ref nextFunding;
+            ref ReadOnlySpan<byte> target = ref f.Symbol;
+            if (r.ValueTextEquals("symbol"u8)) target = ref f.Symbol;
+            else if (r.ValueTextEquals("bid1Price"u8)) target = ref f.BidPrice;
+            else if (r.ValueTextEquals("bid1Size"u8)) target = ref f.BidSize;
+            else if (r.ValueTextEquals("ask1Price"u8)) target = ref f.AskPrice;
+            else if (r.ValueTextEquals("ask1Size"u8)) target = ref f.AskSize;
+            else if (r.ValueTextEquals("markPrice"u8)) target = ref f.Mark;
+            else if (r.ValueTextEquals("indexPrice"u8)) target = ref f.Index;
+            else if (r.ValueTextEquals("fundingRate"u8)) target = ref f.Funding;
+            else if (r.ValueTextEquals("nextFundingTime"u8)) target = ref f.NextFunding;
             else
             {
                 r.Read();
@@ -335,31 +348,40 @@ public sealed partial class BybitParser : IFrameParser
             r.Read();
             if (!VenueJson.TryGetRawScalar(ref r, out target)) return RejectReason.UnexpectedShape;
         }
-        if (symbol.IsEmpty) return RejectReason.MissingField;
-        var reason = ResolveSymbol(symbol, frame, out var instrument);
+        if (f.Symbol.IsEmpty) return RejectReason.MissingField;
+        var reason = ResolveSymbol(f.Symbol, frame, out var instrument);
         if (reason != RejectReason.None) return reason;
+        return TickerEvents(instrument, f, receiveTimeNs, output);
+    }
+
+    /// <summary>Updates the instrument's kept ticker state from <paramref name="f"/> and emits the events (shared by the
+    /// reference path and the fast path, so both emit the same events): the state is written only when every number
+    /// parsed, and nothing is emitted on a reject.</summary>
+    private RejectReason TickerEvents(InstrumentId instrument, scoped in TickerFields f, long receiveTimeNs, MarketEventBatch output)
+    {
+        RejectReason reason;
         var inst = _registry[instrument];
         if ((uint)instrument.Value >= (uint)_tickers.Length) GrowTickersSlow(instrument.Value);
         // Parse everything into a copy first: a rejected frame must leave the kept state untouched.
         var s = _tickers[instrument.Value];
-        if (!bidPrice.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(bidPrice, inst.PriceScale, out s.BidPrice, out s.BidPriceDecimals)) != RejectReason.None) return reason; s.HasBidPrice = true; }
-        if (!bidSize.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(bidSize, inst.QuantityScale, out s.BidSize, out s.BidSizeDecimals)) != RejectReason.None) return reason; s.HasBidSize = true; }
-        if (!askPrice.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(askPrice, inst.PriceScale, out s.AskPrice, out s.AskPriceDecimals)) != RejectReason.None) return reason; s.HasAskPrice = true; }
-        if (!askSize.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(askSize, inst.QuantityScale, out s.AskSize, out s.AskSizeDecimals)) != RejectReason.None) return reason; s.HasAskSize = true; }
-        if (!funding.IsEmpty)
+        if (!f.BidPrice.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(f.BidPrice, inst.PriceScale, out s.BidPrice, out s.BidPriceDecimals)) != RejectReason.None) return reason; s.HasBidPrice = true; }
+        if (!f.BidSize.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(f.BidSize, inst.QuantityScale, out s.BidSize, out s.BidSizeDecimals)) != RejectReason.None) return reason; s.HasBidSize = true; }
+        if (!f.AskPrice.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(f.AskPrice, inst.PriceScale, out s.AskPrice, out s.AskPriceDecimals)) != RejectReason.None) return reason; s.HasAskPrice = true; }
+        if (!f.AskSize.IsEmpty) { if ((reason = VenueJson.ParseUnsigned(f.AskSize, inst.QuantityScale, out s.AskSize, out s.AskSizeDecimals)) != RejectReason.None) return reason; s.HasAskSize = true; }
+        if (!f.Funding.IsEmpty)
         {
-            var status = FixedPoint.TryParse(funding, MarketEvent.FundingRateScale, out s.FundingRate, out _);
+            var status = FixedPoint.TryParse(f.Funding, MarketEvent.FundingRateScale, out s.FundingRate, out _);
             if (status != NumberParseStatus.Ok) return VenueJson.ToReject(status);
             s.HasFunding = true;
         }
-        if (!nextFunding.IsEmpty && !VenueJson.TryParseInt64(nextFunding, out s.NextFundingTimeMs)) return RejectReason.BadNumber;
+        if (!f.NextFunding.IsEmpty && !VenueJson.TryParseInt64(f.NextFunding, out s.NextFundingTimeMs)) return RejectReason.BadNumber;
         long markPrice = 0, indexPrice = 0;
         byte markDecimals = 0, indexDecimals = 0;
-        if (!mark.IsEmpty && (reason = VenueJson.ParseUnsigned(mark, inst.PriceScale, out markPrice, out markDecimals)) != RejectReason.None) return reason;
-        if (!index.IsEmpty && (reason = VenueJson.ParseUnsigned(index, inst.PriceScale, out indexPrice, out indexDecimals)) != RejectReason.None) return reason;
+        if (!f.Mark.IsEmpty && (reason = VenueJson.ParseUnsigned(f.Mark, inst.PriceScale, out markPrice, out markDecimals)) != RejectReason.None) return reason;
+        if (!f.Index.IsEmpty && (reason = VenueJson.ParseUnsigned(f.Index, inst.PriceScale, out indexPrice, out indexDecimals)) != RejectReason.None) return reason;
         _tickers[instrument.Value] = s;
 
-        bool bboChanged = !bidPrice.IsEmpty || !bidSize.IsEmpty || !askPrice.IsEmpty || !askSize.IsEmpty;
+        bool bboChanged = !f.BidPrice.IsEmpty || !f.BidSize.IsEmpty || !f.AskPrice.IsEmpty || !f.AskSize.IsEmpty;
         if (bboChanged && s.HasBidPrice && s.HasBidSize && s.HasAskPrice && s.HasAskSize)
         {
             ref var bid = ref Add(output, MarketEventKind.Bbo, instrument, receiveTimeNs);
@@ -372,19 +394,19 @@ public sealed partial class BybitParser : IFrameParser
             ask.Price = s.AskPrice; ask.PriceDecimals = s.AskPriceDecimals;
             ask.Size = s.AskSize; ask.SizeDecimals = s.AskSizeDecimals;
         }
-        if ((!funding.IsEmpty || !nextFunding.IsEmpty) && s.HasFunding)
+        if ((!f.Funding.IsEmpty || !f.NextFunding.IsEmpty) && s.HasFunding)
         {
-            ref var f = ref Add(output, MarketEventKind.Funding, instrument, receiveTimeNs);
-            f.FundingRate = s.FundingRate;
-            f.NextFundingTimeMs = s.NextFundingTimeMs;
+            ref var fe = ref Add(output, MarketEventKind.Funding, instrument, receiveTimeNs);
+            fe.FundingRate = s.FundingRate;
+            fe.NextFundingTimeMs = s.NextFundingTimeMs;
         }
-        if (!mark.IsEmpty)
+        if (!f.Mark.IsEmpty)
         {
             ref var m = ref Add(output, MarketEventKind.MarkPrice, instrument, receiveTimeNs);
             m.Price = markPrice;
             m.PriceDecimals = markDecimals;
         }
-        if (!index.IsEmpty)
+        if (!f.Index.IsEmpty)
         {
             ref var x = ref Add(output, MarketEventKind.IndexPrice, instrument, receiveTimeNs);
             x.Price = indexPrice;
@@ -439,19 +461,28 @@ public sealed partial class BybitParser : IFrameParser
             if (symbol.IsEmpty || side.IsEmpty || size.IsEmpty || price.IsEmpty) return RejectReason.MissingField;
             var reason = ResolveSymbol(symbol, frame, out var instrument);
             if (reason != RejectReason.None) return reason;
-            var inst = _registry[instrument];
-            ref var e = ref Add(output, MarketEventKind.Trade, instrument, receiveTimeNs);
-            if ((reason = VenueJson.ParseUnsigned(price, inst.PriceScale, out e.Price, out e.PriceDecimals)) != RejectReason.None) return reason;
-            if ((reason = VenueJson.ParseUnsigned(size, inst.QuantityScale, out e.Size, out e.SizeDecimals)) != RejectReason.None) return reason;
-            if (side.SequenceEqual("Buy"u8)) e.Side = Side.Bid;
-            else if (side.SequenceEqual("Sell"u8)) e.Side = Side.Ask;
-            else return RejectReason.UnexpectedShape;
-            e.Sequence = VenueJson.TryParseId(id, out long tradeId) ? tradeId : 0;
-            if (!time.IsEmpty)
-            {
-                if (!VenueJson.TryParseInt64(time, out long ms)) return RejectReason.BadNumber;
-                e.ExchangeTimeNs = ms * 1_000_000;
-            }
+            if ((reason = TradeEvent(instrument, side, size, price, id, time, receiveTimeNs, output)) != RejectReason.None) return reason;
+        }
+        return RejectReason.None;
+    }
+
+    /// <summary>One trade element's event from its raw member texts (shared by the reference path and the fast path).</summary>
+    private RejectReason TradeEvent(InstrumentId instrument, ReadOnlySpan<byte> side, ReadOnlySpan<byte> size, ReadOnlySpan<byte> price,
+        ReadOnlySpan<byte> id, ReadOnlySpan<byte> time, long receiveTimeNs, MarketEventBatch output)
+    {
+        RejectReason reason;
+        var inst = _registry[instrument];
+        ref var e = ref Add(output, MarketEventKind.Trade, instrument, receiveTimeNs);
+        if ((reason = VenueJson.ParseUnsigned(price, inst.PriceScale, out e.Price, out e.PriceDecimals)) != RejectReason.None) return reason;
+        if ((reason = VenueJson.ParseUnsigned(size, inst.QuantityScale, out e.Size, out e.SizeDecimals)) != RejectReason.None) return reason;
+        if (side.SequenceEqual("Buy"u8)) e.Side = Side.Bid;
+        else if (side.SequenceEqual("Sell"u8)) e.Side = Side.Ask;
+        else return RejectReason.UnexpectedShape;
+        e.Sequence = VenueJson.TryParseId(id, out long tradeId) ? tradeId : 0;
+        if (!time.IsEmpty)
+        {
+            if (!VenueJson.TryParseInt64(time, out long ms)) return RejectReason.BadNumber;
+            e.ExchangeTimeNs = ms * 1_000_000;
         }
         return RejectReason.None;
     }
