@@ -283,29 +283,6 @@ public sealed partial class CoinbaseParser
     /// <summary>A JSON number as <c>Utf8JsonReader.TryGetInt64</c> reads a non-negative <c>sequence_num</c>: digits
     /// without fraction or exponent, no leading zero; at most 18 digits (longer: the reference path decides).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
-    {
-        value = 0;
-        int i = pos;
-        if ((uint)i >= (uint)frame.Length) return false;
-        uint d = (uint)(frame[i] - '0');
-        if (d > 9) return false;
-        long v = d;
-        int start = i++;
-        if (d != 0)
-        {
-            int end = Math.Min(frame.Length, start + 18);
-            while (i < end && (d = (uint)(frame[i] - '0')) <= 9)
-            {
-                v = v * 10 + d;
-                i++;
-            }
-        }
-        if ((uint)i >= (uint)frame.Length) return false;
-        byte b = frame[i];
-        if ((uint)(b - '0') <= 9 || b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
-        value = v;
-        pos = i;
-        return true;
-    }
+    private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value) =>
+        SpanScan.UnsignedInteger(frame, ref pos, out value);
 }

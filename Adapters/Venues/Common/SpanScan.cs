@@ -125,6 +125,38 @@ internal static class SpanScan
         return false;
     }
 
+    /// <summary>
+    /// An unsigned integer at <paramref name="pos"/> as JSON writes one: a single 0 or up to 18 digits without a leading
+    /// zero, followed by a byte that does not continue a number (not a digit, '.', 'e' or 'E'); <paramref name="pos"/>
+    /// ends on that byte. False (and <paramref name="pos"/> unchanged) for anything else.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool UnsignedInteger(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
+    {
+        value = 0;
+        int i = pos;
+        if ((uint)i >= (uint)frame.Length) return false;
+        uint d = (uint)(frame[i] - '0');
+        if (d > 9) return false;
+        long v = d;
+        int start = i++;
+        if (d != 0)
+        {
+            int end = Math.Min(frame.Length, start + 18);
+            while (i < end && (d = (uint)(frame[i] - '0')) <= 9)
+            {
+                v = v * 10 + d;
+                i++;
+            }
+        }
+        if ((uint)i >= (uint)frame.Length) return false;
+        byte b = frame[i];
+        if ((uint)(b - '0') <= 9 || b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
+        value = v;
+        pos = i;
+        return true;
+    }
+
     /// <summary>A string of printable ASCII without escapes at <paramref name="pos"/> (its opening quote);
     /// <paramref name="pos"/> ends after the closing quote.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -279,22 +279,10 @@ public sealed partial class OkxParser
         bool quoted = frame[i] == (byte)'"', negative = false;
         if (quoted) i++;
         else if (frame[i] == (byte)'-') { negative = true; i++; }
-        if ((uint)i >= (uint)frame.Length) return false;
-        uint d = (uint)(frame[i] - '0');
-        if (d > 9) return false;
-        long v = d;
-        int start = i++;
-        if (d != 0)
-        {
-            int end = Math.Min(frame.Length, start + 18);
-            while (i < end && (d = (uint)(frame[i] - '0')) <= 9) { v = v * 10 + d; i++; }
-        }
-        if ((uint)i >= (uint)frame.Length) return false;
-        byte b = frame[i];
-        if ((uint)(b - '0') <= 9 || b == (byte)'.' || b == (byte)'e' || b == (byte)'E') return false;
+        if (!SpanScan.UnsignedInteger(frame, ref i, out long v)) return false;
         if (quoted)
         {
-            if (b != (byte)'"') return false;
+            if (frame[i] != (byte)'"') return false;
             i++;
         }
         value = negative ? -v : v;
