@@ -29,6 +29,20 @@ public class DecisionEngineStrategyTests
         engine.OnEvent(ref e, 0);
     }
 
+    /// <summary>The carry tests' market: linear BTC-USDT-PERP on venue Perp bid 50,100 / ask 50,110 and spot BTC-USDT on
+    /// venue Spot bid 50,000 / ask 50,010 (1 BTC each), booked at t0 and t0 + 1 ns; the next funding 4 h after t0.</summary>
+    private static (Instrument Perp, Instrument Spot, DecisionEngine Engine, string Journal, long T0, long NextFundingMs) CarryBooks()
+    {
+        var registry = new InstrumentRegistry();
+        var perp = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 8);
+        var spot = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Spot, priceScale: 2, quantityScale: 8);
+        var (engine, journal) = Create(registry);
+        long t0 = 1_723_100_000_000_000_000;
+        Snapshot(engine, Perp, perp.Id, t0, (Side.Bid, 5_010_000, 100_000_000), (Side.Ask, 5_011_000, 100_000_000));
+        Snapshot(engine, Spot, spot.Id, t0 + 1, (Side.Bid, 5_000_000, 100_000_000), (Side.Ask, 5_001_000, 100_000_000));
+        return (perp, spot, engine, journal, t0, t0 / 1_000_000 + 4 * 3_600_000);
+    }
+
     private static (DecisionEngine, string) Create(InstrumentRegistry registry, DecisionOptions? options = null)
     {
         string journal = Path.Combine(Directory.CreateTempSubdirectory("fe-strategy-").FullName, "intents.fej");
@@ -111,16 +125,9 @@ public class DecisionEngineStrategyTests
     [Fact]
     public void Carry_StableFundingAndBasis_ShortPerpBuySpotOnce()
     {
-        var registry = new InstrumentRegistry();
-        var perp = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 8);
-        var spot = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Spot, priceScale: 2, quantityScale: 8);
-        var (engine, journal) = Create(registry);
-        long t0 = 1_723_100_000_000_000_000;
-        long nextFundingMs = t0 / 1_000_000 + 4 * 3_600_000;
+        var (perp, spot, engine, journal, t0, nextFundingMs) = CarryBooks();
         using (engine)
         {
-            Snapshot(engine, Perp, perp.Id, t0, (Side.Bid, 5_010_000, 100_000_000), (Side.Ask, 5_011_000, 100_000_000));
-            Snapshot(engine, Spot, spot.Id, t0 + 1, (Side.Bid, 5_000_000, 100_000_000), (Side.Ask, 5_001_000, 100_000_000));
             Funding(engine, Perp, perp.Id, t0 + 2, 300_000_000, nextFundingMs);
             Funding(engine, Perp, perp.Id, t0 + 3, 300_000_000, nextFundingMs);
             Assert.Equal(0, engine.Stats.Intents);      // two observations: not yet persistent
@@ -143,16 +150,9 @@ public class DecisionEngineStrategyTests
     [Fact]
     public void Carry_SignFlipped_NoOpportunity()
     {
-        var registry = new InstrumentRegistry();
-        var perp = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 8);
-        var spot = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Spot, priceScale: 2, quantityScale: 8);
-        var (engine, _) = Create(registry);
-        long t0 = 1_723_100_000_000_000_000;
-        long nextFundingMs = t0 / 1_000_000 + 4 * 3_600_000;
+        var (perp, spot, engine, _, t0, nextFundingMs) = CarryBooks();
         using (engine)
         {
-            Snapshot(engine, Perp, perp.Id, t0, (Side.Bid, 5_010_000, 100_000_000), (Side.Ask, 5_011_000, 100_000_000));
-            Snapshot(engine, Spot, spot.Id, t0 + 1, (Side.Bid, 5_000_000, 100_000_000), (Side.Ask, 5_001_000, 100_000_000));
             Funding(engine, Perp, perp.Id, t0 + 2, 300_000_000, nextFundingMs);
             Funding(engine, Perp, perp.Id, t0 + 3, -100_000_000, nextFundingMs);
             Funding(engine, Perp, perp.Id, t0 + 4, 300_000_000, nextFundingMs);
@@ -169,16 +169,9 @@ public class DecisionEngineStrategyTests
     [Fact]
     public void Carry_SpotOnTwoVenues_SpotLegRoutedToCheapest()
     {
-        var registry = new InstrumentRegistry();
-        var perp = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 8);
-        var spot = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Spot, priceScale: 2, quantityScale: 8);
-        var (engine, _) = Create(registry);
-        long t0 = 1_723_100_000_000_000_000;
-        long nextFundingMs = t0 / 1_000_000 + 4 * 3_600_000;
+        var (perp, spot, engine, _, t0, nextFundingMs) = CarryBooks();
         using (engine)
         {
-            Snapshot(engine, Perp, perp.Id, t0, (Side.Bid, 5_010_000, 100_000_000), (Side.Ask, 5_011_000, 100_000_000));
-            Snapshot(engine, Spot, spot.Id, t0 + 1, (Side.Bid, 5_000_000, 100_000_000), (Side.Ask, 5_001_000, 100_000_000));
             Snapshot(engine, V, spot.Id, t0 + 1, (Side.Bid, 4_999_000, 100_000_000), (Side.Ask, 5_000_500, 100_000_000));
             for (int i = 0; i < 3; i++) Funding(engine, Perp, perp.Id, t0 + 2 + i, 300_000_000, nextFundingMs);
 
