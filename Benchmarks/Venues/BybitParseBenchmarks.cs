@@ -66,22 +66,13 @@ public class BybitParseBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]
-    public long FastEngineParseOnly()
-    {
-        long events = 0;
-        var payloads = _frames.Payloads;
-        var connection = _frames.Connection;
-        for (int f = 0; f < payloads.Length; f++)
-        {
-            _batch.Clear();
-            _parseOnlyParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
-            events += _batch.Count;
-        }
-        return events;
-    }
+    public long FastEngineParseOnly() => ParseOnly(_parseOnlyParsers);
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only, Utf8JsonReader path (ForceReference)")]
-    public long FastEngineParseOnlyReference()
+    public long FastEngineParseOnlyReference() => ParseOnly(_referenceParsers);
+
+    /// <summary>Every frame through its connection's parser from <paramref name="parsers"/>, no book.</summary>
+    private long ParseOnly(BybitParser[] parsers)
     {
         long events = 0;
         var payloads = _frames.Payloads;
@@ -89,7 +80,7 @@ public class BybitParseBenchmarks
         for (int f = 0; f < payloads.Length; f++)
         {
             _batch.Clear();
-            _referenceParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
+            parsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
             events += _batch.Count;
         }
         return events;

@@ -105,10 +105,9 @@ public sealed class OrderIntentJournal : IDisposable
         _states = states;
         Recovery = recovery;
         // One-off initialisations the first intent (or the first keep-warm dry run) would otherwise pay after warm-up:
-        // the reference-id path, and the dictionary's default comparer (created on its first lookup: 88 bytes).
+        // the reference-id path, and the index's default comparer (created on the first lookup: 88 bytes).
         ReferenceIds.WarmUp();
         _ = EqualityComparer<ReferenceId>.Default.Equals(default, default);
-        _ = _states.ContainsKey(default);
     }
 
     public string Path { get; }
