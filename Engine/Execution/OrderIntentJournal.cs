@@ -97,6 +97,17 @@ public sealed class OrderIntentJournal : IDisposable
 
     private readonly IRecordWriter _writer;
     private readonly Dictionary<ReferenceId, IntentState> _states;
+    // Reference ids computed ahead of their intents (PrecomputeReferenceId, idle time): slot = (venue, client order id)
+    // hashed into a small table; an append uses a slot only when both match exactly, else hashes as usual.
+    private readonly PrecomputedReferenceId[] _precomputed = new PrecomputedReferenceId[PrecomputedSlots];
+    private const int PrecomputedSlots = 64;
+
+    private struct PrecomputedReferenceId
+    {
+        public VenueId Venue;
+        public ClientOrderId ClientOrderId;
+        public ReferenceId ReferenceId;
+    }
 
     private OrderIntentJournal(string path, IRecordWriter writer, Dictionary<ReferenceId, IntentState> states, JournalRecovery recovery)
     {
@@ -265,7 +276,7 @@ public sealed class OrderIntentJournal : IDisposable
     {
         referenceIdDoneTicks = 0;
         if (_writer.IsFaulted) return JournalAppendResult.Faulted;
-        if (!IsWellFormed(intent) || !ReferenceIds.TryForOrder(intent.Venue, intent.ClientOrderId, out var refId))
+        if (!IsWellFormed(intent) || !TryReferenceId(intent.Venue, intent.ClientOrderId, out var refId))
             return Reject(JournalAppendResult.InvalidIntent);
         if (stamp) referenceIdDoneTicks = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!intent.ReferenceId.IsEmpty && intent.ReferenceId != refId)
@@ -282,6 +293,54 @@ public sealed class OrderIntentJournal : IDisposable
         _states.Add(refId, IntentState.Journaled);
         AppendedCount++;
         return JournalAppendResult.Appended;
+    }
+
+    /// <summary>
+    /// Idle time: computes the reference id an intent for <paramref name="venue"/> with <paramref name="clientOrderId"/> will
+    /// have (SHA-256 of <c>venue:clientOrderId</c>, <see cref="ReferenceIds.TryForOrder"/>) and keeps it, so that intent's
+    /// append takes it from a table instead of hashing on the intent path. The table holds 64 ids (a newer one replaces
+    /// an older one in its slot); an append whose venue and client order id do not both equal a kept entry hashes as
+    /// before, so the journal's content never depends on what was precomputed. Returns true when it hashed, false when
+    /// the id was already kept or the input is not valid. Writer thread only; allocation-free.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool PrecomputeReferenceId(VenueId venue, in ClientOrderId clientOrderId)
+    {
+        ref var slot = ref _precomputed[SlotOf(venue, clientOrderId)];
+        if (!slot.Venue.IsNone && slot.Venue == venue && slot.ClientOrderId == clientOrderId) return false;
+        if (!ReferenceIds.TryForOrder(venue, clientOrderId, out var refId)) return false;
+        slot.Venue = venue;
+        slot.ClientOrderId = clientOrderId;
+        slot.ReferenceId = refId;
+        PrecomputedCount++;
+        return true;
+    }
+
+    /// <summary>Reference ids computed ahead by <see cref="PrecomputeReferenceId"/>.</summary>
+    public long PrecomputedCount { get; private set; }
+    /// <summary>Appends (and keep-warm samples) whose reference id came from the precomputed table.</summary>
+    public long PrecomputedHits { get; private set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReferenceId(VenueId venue, in ClientOrderId clientOrderId, out ReferenceId refId)
+    {
+        ref var slot = ref _precomputed[SlotOf(venue, clientOrderId)];
+        if (!venue.IsNone && slot.Venue == venue && slot.ClientOrderId == clientOrderId)
+        {
+            refId = slot.ReferenceId;
+            PrecomputedHits++;
+            return true;
+        }
+        return ReferenceIds.TryForOrder(venue, clientOrderId, out refId);
+    }
+
+    // The engine's client order ids are decimal intent ids: their last bytes and the venue spread consecutive ids over slots.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotOf(VenueId venue, in ClientOrderId clientOrderId)
+    {
+        var bytes = clientOrderId.AsSpan();
+        int last = bytes.Length == 0 ? 0 : bytes[^1] + (bytes.Length > 1 ? bytes[^2] * 10 : 0);
+        return (last + venue.Value * 7) & (PrecomputedSlots - 1);
     }
 
     /// <summary>

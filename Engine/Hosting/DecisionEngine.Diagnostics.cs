@@ -18,7 +18,7 @@ public enum IntentPathSegment
     JournalWrite = 2,
     /// <summary>Recording receive→intent and signal→intent into the HDR histograms.</summary>
     Histograms = 3,
-    /// <summary>Paper execution against the book.</summary>
+    /// <summary>Paper execution against the book (after every leg of the opportunity was committed).</summary>
     PaperFill = 4,
     /// <summary>Risk exposure release after the fill.</summary>
     RiskRelease = 5,
@@ -26,6 +26,10 @@ public enum IntentPathSegment
     RiskChecks = 6,
     /// <summary>Part of <see cref="BeforeSubmit"/>: signal → risk checks (sizing, intent construction) of a cross-venue pair.</summary>
     Sizing = 7,
+    /// <summary>The triggering book message: its ring stamp (receive) → its events applied to the book (first leg of a signal only).</summary>
+    ReceiveToBook = 8,
+    /// <summary>The triggering book message applied → the signal found (evaluation, opportunity tracking; first leg only).</summary>
+    BookToSignal = 9,
 }
 
 /// <summary>
@@ -37,7 +41,7 @@ public enum IntentPathSegment
 /// </summary>
 public sealed class IntentPathDiagnostics
 {
-    public const int SegmentCount = 8;
+    public const int SegmentCount = 10;
     private readonly long[] _ticks;
     private readonly long[] _faults;
     private int _count;
@@ -61,7 +65,7 @@ public sealed class IntentPathDiagnostics
     /// <summary>Segment duration of leg <paramref name="leg"/>, ns.</summary>
     public long SegmentNs(int leg, IntentPathSegment segment) => TicksToNs(_ticks[leg * SegmentCount + (int)segment]);
 
-    /// <summary>Minor page faults of leg <paramref name="leg"/>: 1 = journal append, 2 = histograms + paper fill, 3 = whole submit (0: unused).</summary>
+    /// <summary>Minor page faults of leg <paramref name="leg"/>: 1 = journal append, 2 = paper fill, 3 = the whole leg, commit and execution (0: unused).</summary>
     public long Faults(int leg, int part) => _faults[leg * 4 + part];
 
     internal int Begin() => _count < Capacity ? _count : -1;
@@ -106,21 +110,40 @@ public sealed partial class DecisionEngine
     private long _lastLegEndTicks;
     // Cross-venue pairs: the risk checks' start and end (diagnostics only).
     private long _riskStartTicks, _riskEndTicks;
+    // The current book message: its ring stamp and when its events were applied (diagnostics only).
+    private long _messageStampTicks, _bookDoneTicks;
 
     /// <summary>The intent path breakdown when <see cref="DecisionOptions.IntentDiagnostics"/> is on, else null.</summary>
     public IntentPathDiagnostics? Diagnostics => _diagnostics;
 
-    /// <summary><see cref="Submit"/> with every segment stamped (diagnostics on only: the normal path stays stamp-free).</summary>
+    /// <summary><see cref="Commit"/> with its segments stamped (diagnostics on only: the normal path stays stamp-free).
+    /// Returns the leg's index for <see cref="ExecuteDiagnosed"/> (-1 past the table's capacity).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void SubmitDiagnosed(ref OrderIntent intent, OrderBook book, long notional, IntentPathDiagnostics d)
+    private int CommitDiagnosed(ref OrderIntent intent, long notional, IntentPathDiagnostics d)
     {
         int leg = d.Begin();
-        if (leg < 0) { SubmitCore(ref intent, book, notional); return; }
+        if (leg < 0)
+        {
+            Stats.Intents++;
+            if (_journal is not null)
+            {
+                var r = _journal.TryAppend(intent);
+                if (r != JournalAppendResult.Appended) return NotAppended(in intent, notional, r);
+                Stats.IntentsJournaled++;
+            }
+            RecordIntentLatency(intent.TickReceiveTimeNs);
+            return -1;
+        }
         // Fault counts are read between the stamps (a getrusage call is ~1 µs: it must not land inside a segment).
         long f0 = d.MinorFaults();
         long start = Stopwatch.GetTimestamp();
         long since = _lastLegEndTicks > _signalTicks ? _lastLegEndTicks : _signalTicks;
         d.Set(leg, IntentPathSegment.BeforeSubmit, since == 0 ? 0 : start - since);
+        if (since == _signalTicks && _messageStampTicks != 0 && _bookDoneTicks >= _messageStampTicks && _signalTicks >= _bookDoneTicks)
+        {
+            d.Set(leg, IntentPathSegment.ReceiveToBook, _bookDoneTicks - _messageStampTicks);
+            d.Set(leg, IntentPathSegment.BookToSignal, _signalTicks - _bookDoneTicks);
+        }
         if (_riskStartTicks > since && _riskEndTicks >= _riskStartTicks)
         {
             d.Set(leg, IntentPathSegment.Sizing, _riskStartTicks - since);
@@ -133,8 +156,8 @@ public sealed partial class DecisionEngine
             var result = _journal.TryAppend(intent, out long hashDoneTicks);
             t2 = Stopwatch.GetTimestamp();
             t1 = hashDoneTicks == 0 ? start : hashDoneTicks;
-            if (result == JournalAppendResult.Appended) Stats.IntentsJournaled++;
-            else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; Risk.OnOrderClosed(intent.Venue, notional); d.End(); return; }
+            if (result != JournalAppendResult.Appended) { d.End(); return NotAppended(in intent, notional, result); }
+            Stats.IntentsJournaled++;
         }
         d.Set(leg, IntentPathSegment.ReferenceId, t1 - start);
         d.Set(leg, IntentPathSegment.JournalWrite, t2 - t1);
@@ -143,6 +166,19 @@ public sealed partial class DecisionEngine
         RecordIntentLatency(intent.TickReceiveTimeNs);
         long t4 = Stopwatch.GetTimestamp();
         d.Set(leg, IntentPathSegment.Histograms, t4 - t3);
+        d.SetFaults(leg, 1, f1 - f0);
+        d.SetFaults(leg, 0, f0);   // the leg's starting count, for the whole-leg figure in ExecuteDiagnosed
+        d.End();
+        _lastLegEndTicks = Stopwatch.GetTimestamp();
+        return leg;
+    }
+
+    /// <summary><see cref="Execute"/> with its segments stamped (after every leg of the opportunity was committed).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExecuteDiagnosed(in OrderIntent intent, OrderBook book, long notional, int leg, IntentPathDiagnostics d)
+    {
+        long f1 = d.MinorFaults();
+        long t4 = Stopwatch.GetTimestamp();
         var report = Broker.Execute(intent, book);
         long t5 = Stopwatch.GetTimestamp();
         d.Set(leg, IntentPathSegment.PaperFill, t5 - t4);
@@ -152,10 +188,8 @@ public sealed partial class DecisionEngine
         long t7 = Stopwatch.GetTimestamp();
         d.Set(leg, IntentPathSegment.RiskRelease, t7 - t6);
         long f3 = d.MinorFaults();
-        d.SetFaults(leg, 1, f1 - f0);
         d.SetFaults(leg, 2, f2 - f1);
-        d.SetFaults(leg, 3, f3 - f0);
-        d.End();
-        _lastLegEndTicks = Stopwatch.GetTimestamp();
+        d.SetFaults(leg, 3, f3 - d.Faults(leg, 0));
+        d.SetFaults(leg, 0, 0);
     }
 }

@@ -11,7 +11,7 @@ namespace FastEngine.Hosting;
 public sealed partial class DecisionEngine
 {
     /// <summary>Steps of one keep-warm dry run (<see cref="KeepWarmStep"/>).</summary>
-    public const int KeepWarmSteps = 4;
+    public const int KeepWarmSteps = 10;
 
     // The pair of books the last cross-venue evaluation ran on: what a dry run works on.
     private ConsolidatedBook? _warmBook;
@@ -32,8 +32,10 @@ public sealed partial class DecisionEngine
     /// the opportunity tracker's lookup); step 1 sizes a pair of legs at the tops, builds both intents (with the id the next
     /// real intent will get, without taking it) and asks <see cref="RiskEngine.Probe"/>; step 2 runs the journal's
     /// <see cref="OrderIntentJournal.KeepWarm"/> (reference id SHA-256, index lookup, encode and frame into a stack scratch,
-    /// fault in the next record's page); step 3 walks the books as the paper fill would (<see cref="PaperBroker.Probe"/>) and
-    /// reads the latency histograms' buckets. Returns false when the run is over (then the caller waits
+    /// fault in the next record's page); steps 3 to 8 compute the reference ids the pair's next intents will have, either way
+    /// round (ids n, n + 1, n + 2 at each of the two venues; <see cref="OrderIntentJournal.PrecomputeReferenceId"/>, one
+    /// SHA-256 per step, none when already kept), so those intents' journal appends do not hash; step 9 walks the books as
+    /// the paper fill would (<see cref="PaperBroker.Probe"/>) and reads the latency histograms' buckets. Returns false when the run is over (then the caller waits
     /// <c>keepWarmMicros</c> before the next). Between steps the caller checks for a waiting event, so a dry run delays a
     /// real event by at most one step.
     /// </summary>
@@ -88,7 +90,18 @@ public sealed partial class DecisionEngine
                 if (_journal is not null && _journal.KeepWarm(_warmBuy)) _warmSink++;
                 else if (_journal is null && ReferenceIds.TryForOrder(_warmBuy.Venue, _warmBuy.ClientOrderId, out var refId)) _warmSink += refId.AsSpan()[0];
                 return true;
-            case 3:
+            case 3: case 4: case 5: case 6: case 7: case 8:
+                // The reference ids the next intents of this pair will have, either way round (ids n, n + 1, n + 2 at each
+                // venue), hashed now instead of on the intent path; one per step, none when already kept.
+                if (!_warmReady) return false;
+                if (_journal is not null)
+                {
+                    int k = step - 3;
+                    var venue = (k & 1) == 0 ? _warmBuy.Venue : _warmSell.Venue;
+                    _journal.PrecomputeReferenceId(venue, ClientOrderId.FromInt64(_warmBuy.IntentId + (k >> 1)));
+                }
+                return true;
+            case 9:
                 if (!_warmReady) return false;
                 _warmSink += Broker.Probe(_warmBuy, _warmBuyBook!);
                 _warmSink += Broker.Probe(_warmSell, _warmSellBook!);

@@ -39,6 +39,7 @@ public sealed partial class DecisionEngine
     private readonly OrderIntent[] _triLegs = new OrderIntent[3];
     private readonly long[] _triNotional = new long[3];
     private readonly OrderBook?[] _triBooks = new OrderBook?[3];
+    private readonly int[] _triCommitted = new int[3];
 
     /// <summary>The top of <paramref name="info"/>'s book moved: evaluate the triangles and carries it is part of.</summary>
     private void OnTopChanged(BookInfo info, long nowNs, long stampTicks)
@@ -169,7 +170,10 @@ public sealed partial class DecisionEngine
             RejectLeg(r);
             return;
         }
-        for (int k = 0; k < 3; k++) Submit(ref _triLegs[k], _triBooks[k]!, _triNotional[k]);
+        // All three legs committed (journaled) before any executes.
+        for (int k = 0; k < 3; k++) _triCommitted[k] = Commit(ref _triLegs[k], _triNotional[k]);
+        for (int k = 0; k < 3; k++)
+            if (_triCommitted[k] != NotCommitted) Execute(in _triLegs[k], _triBooks[k]!, _triNotional[k], _triCommitted[k]);
     }
 
     /// <summary>
@@ -207,8 +211,10 @@ public sealed partial class DecisionEngine
             long spotNotional = NotionalOf(c.Spot.Instrument, spotQuantity, spotLimit);
             var r2 = Risk.Check(RiskIntentOf(spot, spotNotional, age, false, 0), nowNs);
             if (r2 != RiskRejectReason.None) { Risk.OnOrderClosed(perp.Venue, perpNotional); RejectLeg(r2); return; }
-            Submit(ref perp, perpBook, perpNotional);
-            Submit(ref spot, spotBook, spotNotional);
+            int p = Commit(ref perp, perpNotional);
+            int q = Commit(ref spot, spotNotional);
+            if (p != NotCommitted) Execute(in perp, perpBook, perpNotional, p);
+            if (q != NotCommitted) Execute(in spot, spotBook, spotNotional, q);
             return;
         }
         Submit(ref perp, perpBook, perpNotional);

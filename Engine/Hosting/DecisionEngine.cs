@@ -144,6 +144,8 @@ public sealed class DecisionStats
     public long Intents;
     public long IntentsJournaled;
     public long JournalDuplicates;
+    /// <summary>Intents the journal could not take (faulted, I/O error, invalid): not executed (fail closed).</summary>
+    public long JournalRefused;
     public long Fills;
     public long LegsRejected;
     /// <summary>Legs routed by the <see cref="SmartOrderRouter"/> and the child orders they became.</summary>
@@ -255,6 +257,7 @@ public sealed partial class DecisionEngine : IDisposable
         }
         if (!e.IsEndOfMessage) return;
         stats.BookMessages++;
+        if (_diagnostics is not null) { _messageStampTicks = stampTicks; _bookDoneTicks = Stopwatch.GetTimestamp(); }
         if (stampTicks != 0) BookLatency.RecordValue(ElapsedNs(stampTicks));
         var info = InfoFor(e.Venue, e.Instrument);
         info.Book ??= Books.TryGetBook(e.Venue, e.Instrument);   // a perpetual registered by its funding before its book
@@ -326,8 +329,12 @@ public sealed partial class DecisionEngine : IDisposable
             return;
         }
         if (_diagnostics is not null) _riskEndTicks = Stopwatch.GetTimestamp();
-        Submit(ref buy, buyBook, buyNotional);
-        Submit(ref sell, sellBook, sellNotional);
+        // Both legs are committed (journaled) before either executes: the second leg's intent does not wait for the
+        // first leg's fill.
+        int b = Commit(ref buy, buyNotional);
+        int s = Commit(ref sell, sellNotional);
+        if (b != NotCommitted) Execute(in buy, buyBook, buyNotional, b);
+        if (s != NotCommitted) Execute(in sell, sellBook, sellNotional, s);
     }
 
     private void RejectLeg(RiskRejectReason reason)
@@ -336,25 +343,52 @@ public sealed partial class DecisionEngine : IDisposable
         Stats.RiskRejects[(int)reason]++;
     }
 
-    /// <summary>Journals, then executes on paper. The journal append is the intent's commit point: tick-to-intent ends here.</summary>
+    /// <summary>Journals, then executes on paper (one leg). The journal append is the intent's commit point: tick-to-intent ends there.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Submit(ref OrderIntent intent, OrderBook book, long notional)
     {
-        if (_diagnostics is { } d) SubmitDiagnosed(ref intent, book, notional, d);
-        else SubmitCore(ref intent, book, notional);
+        int leg = Commit(ref intent, notional);
+        if (leg != NotCommitted) Execute(in intent, book, notional, leg);
     }
 
+    /// <summary><see cref="Commit"/>'s answer for an intent that must not execute (a duplicate, or the journal refused it).</summary>
+    private const int NotCommitted = -2;
+
+    /// <summary>
+    /// The intent's commit point: journaled (idempotent by its reference id), then its tick-to-intent recorded. Returns
+    /// <see cref="NotCommitted"/> when it must not execute: a duplicate of a journaled intent, or a journal that could not
+    /// take it (faulted, I/O error: fail closed, counted in <see cref="DecisionStats.JournalRefused"/>); its risk
+    /// exposure is released then. Otherwise the diagnostics leg index (-1 without diagnostics) for <see cref="Execute"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void SubmitCore(ref OrderIntent intent, OrderBook book, long notional)
+    private int Commit(ref OrderIntent intent, long notional)
     {
+        if (_diagnostics is { } d) return CommitDiagnosed(ref intent, notional, d);
         Stats.Intents++;
         if (_journal is not null)
         {
             var result = _journal.TryAppend(intent);
-            if (result == JournalAppendResult.Appended) Stats.IntentsJournaled++;
-            else if (result == JournalAppendResult.Duplicate) { Stats.JournalDuplicates++; Risk.OnOrderClosed(intent.Venue, notional); return; }
+            if (result != JournalAppendResult.Appended) return NotAppended(in intent, notional, result);
+            Stats.IntentsJournaled++;
         }
         RecordIntentLatency(intent.TickReceiveTimeNs);
+        return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int NotAppended(in OrderIntent intent, long notional, JournalAppendResult result)
+    {
+        if (result == JournalAppendResult.Duplicate) Stats.JournalDuplicates++;
+        else Stats.JournalRefused++;
+        Risk.OnOrderClosed(intent.Venue, notional);
+        return NotCommitted;
+    }
+
+    /// <summary>Paper execution of a committed intent against <paramref name="book"/>, then the risk release of what did not fill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Execute(in OrderIntent intent, OrderBook book, long notional, int leg)
+    {
+        if (_diagnostics is { } d && leg >= 0) { ExecuteDiagnosed(in intent, book, notional, leg, d); return; }
         var report = Broker.Execute(intent, book);
         AfterFill(in intent, notional, in report);
     }

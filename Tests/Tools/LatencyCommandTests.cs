@@ -104,6 +104,28 @@ public class LatencyCommandTests
             });
     }
 
+    /// <summary>
+    /// <c>--runs 2</c>: two measured paced replays, each a fresh engine; the report's histograms hold both runs' samples
+    /// (twice the replay's 15,141 book messages, twice one run's intents), and each run gets its own line.
+    /// </summary>
+    [Fact]
+    public void Latency_TwoRuns_HistogramsMergeBothRuns()
+    {
+        var dir = TempDir();
+        var r = Run("latency", "--config", RepoFile("config", "latency-demo.json"), "--speed", "100x", "--max-gap-ms", "1", "--warmup-runs", "0", "--runs", "2", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.Error);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "latency.json")))!.AsObject();
+        var stages = json["histograms"]!.AsArray().Select(h => h!.AsObject()).ToDictionary(h => (string)h["name"]!);
+        Assert.Equal(2 * 15_141, (long)stages["receive→book"]["count"]!);
+        var perRun = System.Text.RegularExpressions.Regex.Matches(r.Output, @"run (\d): .* intents (\d+),");
+        Assert.Equal(2, perRun.Count);
+        long first = long.Parse(perRun[0].Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.True(first > 0);
+        Assert.Equal(first, long.Parse(perRun[1].Groups[2].Value, CultureInfo.InvariantCulture));   // deterministic replay
+        Assert.Equal(2 * first, (long)stages["receive→intent"]["count"]!);
+        Assert.Contains("2 measured runs merged", r.Output);
+    }
+
     [Fact]
     public void Latency_BadArguments_ClearErrorsExit2()
     {
@@ -114,6 +136,10 @@ public class LatencyCommandTests
         var gap = Run("latency", "--max-gap-ms", "-5", "--config", RepoFile("config", "default.json"), "--out", TempDir());
         Assert.Equal(2, gap.ExitCode);
         Assert.Contains("--max-gap-ms", gap.Error);
+
+        var runs = Run("latency", "--runs", "0", "--config", RepoFile("config", "default.json"), "--out", TempDir());
+        Assert.Equal(2, runs.ExitCode);
+        Assert.Contains("--runs", runs.Error);
 
         var warmup = Run("latency", "--warmup-runs", "-1", "--config", RepoFile("config", "default.json"), "--out", TempDir());
         Assert.Equal(2, warmup.ExitCode);

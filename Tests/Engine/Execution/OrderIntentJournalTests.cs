@@ -208,6 +208,52 @@ public class OrderIntentJournalTests : IDisposable
         Assert.StartsWith("this is not", File.ReadAllText(path));
     }
 
+    /// <summary>SHA-256 of <c>venue:clientOrderId</c> through the platform's hash: the reference id's definition.</summary>
+    private static ReferenceId PlatformReferenceId(string venue, in ClientOrderId clientOrderId)
+    {
+        var id = default(ReferenceId);
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(venue + ":" + clientOrderId), id.AsWritableSpan());
+        return id;
+    }
+
+    /// <summary>
+    /// Reference ids computed ahead (idle time) are what the append journals and indexes: the recovered records carry
+    /// SHA-256 of <c>venue:clientOrderId</c>, the append counts a hit, a second append of the same key is a duplicate.
+    /// An entry for another client order id in the same slot (900001 and 900065 share one) or another venue is not used:
+    /// those appends hash, and their ids are right too.
+    /// </summary>
+    [Fact]
+    public void PrecomputeReferenceId_AppendUsesItOnlyForTheSameVenueAndClientOrderId()
+    {
+        string path = _dir.File("j.bin");
+        var hit = Intents.Make(1);                        // binance:900001
+        var sameSlot = Intents.Make(65);                  // binance:900065
+        var otherVenue = Intents.Make(2, VenueCatalog.Okx);   // okx:900002
+        using (var journal = OrderIntentJournal.Open(path, NoSync))
+        {
+            Assert.True(journal.PrecomputeReferenceId(hit.Venue, hit.ClientOrderId));
+            Assert.False(journal.PrecomputeReferenceId(hit.Venue, hit.ClientOrderId));   // already kept
+            Assert.True(journal.PrecomputeReferenceId(VenueCatalog.Binance, otherVenue.ClientOrderId));
+            Assert.Equal(2, journal.PrecomputedCount);
+            Assert.False(journal.PrecomputeReferenceId(VenueId.None, hit.ClientOrderId));
+
+            Assert.Equal(JournalAppendResult.Appended, journal.TryAppend(hit));
+            Assert.Equal(1, journal.PrecomputedHits);
+            Assert.Equal(JournalAppendResult.Appended, journal.TryAppend(sameSlot));
+            Assert.Equal(JournalAppendResult.Appended, journal.TryAppend(otherVenue));
+            Assert.Equal(1, journal.PrecomputedHits);
+            var again = hit;
+            again.IntentId = 99;
+            Assert.Equal(JournalAppendResult.Duplicate, journal.TryAppend(again));
+            Assert.Equal(IntentState.Journaled, journal.StateOf(PlatformReferenceId("binance", hit.ClientOrderId)));
+        }
+        var records = OrderIntentJournal.Recover(path).PendingIntents;
+        Assert.Equal(3, records.Count);
+        Assert.Equal(PlatformReferenceId("binance", hit.ClientOrderId), records[0].ReferenceId);
+        Assert.Equal(PlatformReferenceId("binance", sameSlot.ClientOrderId), records[1].ReferenceId);
+        Assert.Equal(PlatformReferenceId("okx", otherVenue.ClientOrderId), records[2].ReferenceId);
+    }
+
     [Fact]
     public void Recover_StatusRecords_PendingAreOnlyNeverDispatchedIntents()
     {

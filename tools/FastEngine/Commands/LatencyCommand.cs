@@ -33,10 +33,11 @@ internal static class LatencyCommand
         var outDir = new Option<string>("--out") { Description = "Directory for the latency report and the intent journal.", DefaultValueFactory = _ => "out/latency" };
         var venue = new Option<string?>("--venue") { Description = "Venue of the files when it cannot be inferred." };
         var format = new Option<string?>("--format") { Description = "Capture format: auto, fecap, legacy, envelope, tsraw, jsonl." };
+        var runs = new Option<int>("--runs") { Description = "Measured paced replays (each a fresh engine after the warm-ups); their histograms are merged, so p99 rests on more samples.", DefaultValueFactory = _ => 1 };
         var diagnostics = new Option<bool>("--diagnostics") { Description = "Also time each segment of the intent path (reference id, journal, histograms, paper fill, risk) and count the decision thread's page faults per leg; adds a few µs per leg." };
         var command = new Command("latency", "Replay captures at recorded pace through the full pipeline and write the latency report (receive→book, receive→signal, receive→intent).")
         {
-            files, config, speed, maxGap, warmup, outDir, venue, format, diagnostics,
+            files, config, speed, maxGap, warmup, runs, outDir, venue, format, diagnostics,
         };
         command.SetAction(parse =>
         {
@@ -60,35 +61,44 @@ internal static class LatencyCommand
                 error.WriteLine($"error: --warmup-runs '{warmupRuns}' is not valid; allowed: 0-100");
                 return 2;
             }
+            int measuredRuns = parse.GetValue(runs);
+            if (measuredRuns is < 1 or > 50)
+            {
+                error.WriteLine($"error: --runs '{measuredRuns}' is not valid; allowed: 1-50");
+                return 2;
+            }
             if (!ReplayArguments.TryResolve(parse.GetValue(config), parse.GetValue(files) ?? [], error, out var cfg, out var inputs)) return 2;
             var dir = parse.GetValue(outDir)!;
-            ReplayResult result;
+            var results = new List<ReplayResult>(measuredRuns);
             try
             {
                 // Warm-up: the same work unmeasured, so the measured run sees tiered-up code (a live engine replays before
                 // trading for the same reason). Its journal and engine are thrown away.
                 for (int i = 0; i < warmupRuns; i++)
                     ReplayRunner.Run(inputs, cfg, ReplaySpeed.Max, Path.Combine(dir, "warmup-intents.fej"), parse.GetValue(venue), parse.GetValue(format));
-                result = ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format), maxGapMs: gapMs,
-                    intentDiagnostics: parse.GetValue(diagnostics));
+                // Each measured run is a fresh engine and journal (the same intents again would be duplicates).
+                for (int i = 0; i < measuredRuns; i++)
+                    results.Add(ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format), maxGapMs: gapMs,
+                        intentDiagnostics: parse.GetValue(diagnostics)));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
                 error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
-            var engine = result.Engine;
+            var result = results[^1];
             (string, LongHistogram)[] histograms =
             [
-                (StageNames[0], engine.BookLatency),
-                (StageNames[1], engine.SignalLatency),
-                (StageNames[2], engine.IntentLatency),
-                (StageNames[3], engine.SignalToIntentLatency),
+                (StageNames[0], Merged(results, e => e.BookLatency)),
+                (StageNames[1], Merged(results, e => e.SignalLatency)),
+                (StageNames[2], Merged(results, e => e.IntentLatency)),
+                (StageNames[3], Merged(results, e => e.SignalToIntentLatency)),
             ];
             string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + one decision thread "
                 + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}";
             var metadata = LatencyReportMetadata.ForThisMachine(
-                $"FastEngine tick-to-intent latency, replay at {speedText} (gaps over {gapMs.ToString(CultureInfo.InvariantCulture)} ms cut, {warmupRuns} warm-up run(s) at max speed before)",
+                $"FastEngine tick-to-intent latency, replay at {speedText} (gaps over {gapMs.ToString(CultureInfo.InvariantCulture)} ms cut, {warmupRuns} warm-up run(s) at max speed before"
+                + (measuredRuns > 1 ? $", {measuredRuns} measured runs merged)" : ")"),
                 DateTimeOffset.UtcNow, result.WaitStrategy, topology);
             IReadOnlyList<string> written;
             try
@@ -100,25 +110,45 @@ internal static class LatencyCommand
                 error.WriteLine($"error: cannot write the report into {dir}: {ex.Message}");
                 return 2;
             }
-            output.WriteLine($"latency: {result.Records:N0} records, {result.Events:N0} events in {result.ElapsedSeconds:F3} s at {speedText}; "
-                + $"intents {engine.Stats.Intents}, handler failures {result.HandlerFailures}; keep-warm "
-                + (engine.Options.KeepWarmMicros > 0 ? $"every {engine.Options.KeepWarmMicros} µs idle ({engine.KeepWarmRuns:N0} dry runs)" : "off"));
+            for (int i = 0; i < results.Count; i++)
+            {
+                var r = results[i];
+                var engine = r.Engine;
+                output.WriteLine((results.Count > 1 ? $"run {i + 1}: " : "latency: ")
+                    + $"{r.Records:N0} records, {r.Events:N0} events in {r.ElapsedSeconds:F3} s at {speedText}; "
+                    + $"intents {engine.Stats.Intents}, handler failures {r.HandlerFailures}; keep-warm "
+                    + (engine.Options.KeepWarmMicros > 0 ? $"every {engine.Options.KeepWarmMicros} µs idle ({engine.KeepWarmRuns:N0} dry runs)" : "off")
+                    + (engine.Journal is { PrecomputedHits: > 0 } j ? $"; reference ids precomputed for {j.PrecomputedHits} of {engine.Stats.IntentsJournaled} intents" : ""));
+                if (results.Count > 1)
+                    output.WriteLine($"  receive→intent (ns): p50 {engine.IntentLatency.GetValueAtPercentile(50)}, max {engine.IntentLatency.GetMaxValue()} ({engine.IntentLatency.TotalCount} samples)");
+            }
+            if (results.Count > 1) output.WriteLine($"latency: {results.Count} measured runs merged");
             foreach (var (name, h) in histograms)
             {
                 output.WriteLine(h.TotalCount == 0
                     ? $"  {name}: no samples"
                     : $"  {name} (ns): p50 {h.GetValueAtPercentile(50)}, p99 {h.GetValueAtPercentile(99)}, p99.9 {h.GetValueAtPercentile(99.9)}, max {h.GetMaxValue()} ({h.TotalCount} samples)");
             }
-            if (engine.Diagnostics is { } d)
+            for (int i = 0; i < results.Count; i++)
             {
+                if (results[i].Engine.Diagnostics is not { } d) continue;
+                if (results.Count > 1) output.WriteLine($"  run {i + 1}:");
                 WriteBreakdown(output, d);
-                try { output.WriteLine(WriteCsv(dir, d)); }
+                try { output.WriteLine(WriteCsv(dir, d, results.Count > 1 ? $"intent-path-run{i + 1}.csv" : "intent-path.csv")); }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { error.WriteLine($"error: cannot write the intent-path table: {ex.Message}"); }
             }
             foreach (var path in written) output.WriteLine(path);
-            return result.HandlerFailures == 0 ? 0 : 1;
+            return results.All(r => r.HandlerFailures == 0) ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>One histogram with every run's samples (HdrHistogram's add).</summary>
+    private static LongHistogram Merged(List<ReplayResult> results, Func<DecisionEngine, LongHistogram> pick)
+    {
+        var merged = new LongHistogram(1, 60_000_000_000, 3);
+        foreach (var r in results) merged.Add(pick(r.Engine));
+        return merged;
     }
 
     /// <summary>Per segment of the intent path: p50 / p90 / max over the measured legs, µs; then page faults per leg.</summary>
@@ -132,7 +162,7 @@ internal static class LatencyCommand
             output.WriteLine($"    {segment,-14} {Summary(values)}");
         }
         if (!d.HasRusage) return;
-        string[] parts = ["", "journal append", "histograms + paper fill", "whole submit"];
+        string[] parts = ["", "journal append", "paper fill", "whole leg"];
         for (int part = 1; part < 4; part++)
         {
             for (int i = 0; i < d.Count; i++) values[i] = d.Faults(i, part) * 1000;   // Summary divides by 1000
@@ -141,11 +171,11 @@ internal static class LatencyCommand
     }
 
     /// <summary>One row per leg (ns and fault counts): intent-path.csv in the report directory.</summary>
-    private static string WriteCsv(string dir, IntentPathDiagnostics d)
+    private static string WriteCsv(string dir, IntentPathDiagnostics d, string fileName)
     {
-        var path = Path.Combine(dir, "intent-path.csv");
+        var path = Path.Combine(dir, fileName);
         using var w = new StreamWriter(path);
-        w.WriteLine("leg," + string.Join(",", Enum.GetNames<IntentPathSegment>()) + ",faults_journal,faults_fill,faults_submit");
+        w.WriteLine("leg," + string.Join(",", Enum.GetNames<IntentPathSegment>()) + ",faults_journal,faults_fill,faults_leg");
         for (int i = 0; i < d.Count; i++)
         {
             w.Write(i.ToString(CultureInfo.InvariantCulture));
