@@ -18,6 +18,8 @@ internal interface IRecordWriter : IDisposable
     /// <summary>Idle-time keep-warm: fault in the pages the next appends write (no content change); a no-op where there
     /// is no mapping.</summary>
     void PrefaultAhead() { }
+    /// <summary>Marks the writer faulted as an I/O error would (tests of the callers' fail-closed paths).</summary>
+    void MarkFaulted(Exception e);
 }
 
 /// <summary>
@@ -223,6 +225,8 @@ internal sealed unsafe class MappedRecordWriter : IRecordWriter
         if (_faulted || _disposed) return;
         Prefault(_position, 2 * PageBytes);
     }
+
+    public void MarkFaulted(Exception e) => Fault(e);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Fault(Exception e)

@@ -133,6 +133,9 @@ public sealed class OrderIntentJournal : IDisposable
     /// <summary>Bytes in the file (header included).</summary>
     public long Length => _writer.Position;
     public bool IsFaulted => _writer.IsFaulted;
+
+    /// <summary>Faults the journal as a failed write would (tests of the engine's fail-closed path).</summary>
+    internal void MarkFaultedForTests(Exception e) => _writer.MarkFaulted(e);
     public Exception? LastError => _writer.LastError;
 
     /// <summary>

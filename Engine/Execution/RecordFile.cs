@@ -246,6 +246,8 @@ internal sealed class RecordFileWriter : IRecordWriter
         }
     }
 
+    public void MarkFaulted(Exception e) => Fault(e);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private RecordWriteStatus Fault(Exception e)
     {

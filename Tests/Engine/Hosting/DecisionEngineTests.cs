@@ -62,6 +62,32 @@ public class DecisionEngineTests
         Assert.Equal(2, recovery.IntentCount);
     }
 
+    /// <summary>
+    /// The journal is the intent's commit point: when it cannot take an intent (here faulted as by a failed write), the
+    /// engine sends nothing. The same crossing as above: two intents refused, counted, no fill, no position, exposure
+    /// released (a later crossing is not blocked by the refused legs' caps).
+    /// </summary>
+    [Fact]
+    public void JournalFaulted_IntentsRefusedNothingExecuted()
+    {
+        var (engine, instrument, _) = Create();
+        using (engine)
+        {
+            engine.Journal!.MarkFaultedForTests(new IOException("disk full (test)"));
+            Snapshot(engine, A, instrument.Id, 1_000, (Side.Ask, 10000, 10), (Side.Bid, 9990, 10));
+            Snapshot(engine, B, instrument.Id, 2_000, (Side.Bid, 10120, 10), (Side.Ask, 10130, 10));
+            Assert.Equal(1, engine.Stats.Opportunities);
+            Assert.Equal(2, engine.Stats.Intents);
+            Assert.Equal(0, engine.Stats.IntentsJournaled);
+            Assert.Equal(2, engine.Stats.JournalRefused);
+            Assert.Equal(0, engine.Stats.Fills);
+            Assert.Equal(0, engine.Broker.GetPosition(A, instrument.Id).Quantity);
+            Assert.Equal(0, engine.Broker.GetPosition(B, instrument.Id).Quantity);
+            Assert.Equal(0, engine.Risk.VenueExposure(A));
+            Assert.Equal(0, engine.Risk.GlobalExposure);
+        }
+    }
+
     [Fact]
     public void StaleVenue_NoSignalNoIntent()
     {
