@@ -59,7 +59,9 @@ public sealed record TopologyConfig
     public string WaitStrategy { get; init; } = "yielding";
     /// <summary>Ring capacity in events, a power of two.</summary>
     public int RingSize { get; init; } = 1 << 16;
-    /// <summary>CPU per stage thread (<c>decision</c>, <c>capture</c>, <c>metrics</c>, <c>execution</c>); -1 or absent = not pinned.</summary>
+    /// <summary>CPU per stage thread (<c>decision</c>, <c>capture</c>, <c>metrics</c>, <c>execution</c>) and, for <c>replay</c>
+    /// and <c>latency</c>, the replay's publishing thread (<c>producer</c>, pinned for the run and released after it); -1
+    /// or absent = not pinned.</summary>
     public Dictionary<string, int> Cpus { get; init; } = new();
 }
 
@@ -244,7 +246,7 @@ public static class EngineConfigLoader
 public static class EngineConfigValidator
 {
     private static readonly string[] _waitStrategies = ["busy-spin", "yielding", "sleeping", "blocking"];
-    private static readonly string[] _stageNames = ["decision", "capture", "metrics", "execution", "book", "signal", "route", "risk"];
+    private static readonly string[] _stageNames = ["decision", "producer", "capture", "metrics", "execution", "book", "signal", "route", "risk"];
 
     public static List<ConfigError> Validate(EngineConfig c, Func<string, bool>? isKnownVenue = null)
     {

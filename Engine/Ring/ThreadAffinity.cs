@@ -58,6 +58,25 @@ public static partial class ThreadAffinity
         return cpus;
     }
 
+    /// <summary>Lets the calling thread run on <paramref name="cpus"/> again (e.g. what <see cref="GetCurrentAffinity"/>
+    /// returned before a temporary pin). False off Linux, with an empty or out-of-range set, or when the call fails.</summary>
+    public static bool TrySetAffinity(IReadOnlyList<int> cpus)
+    {
+        if (!OperatingSystem.IsLinux() || cpus.Count == 0) return false;
+        Span<ulong> mask = stackalloc ulong[MaskWords];
+        mask.Clear();
+        foreach (int cpu in cpus)
+        {
+            if (cpu < 0 || cpu >= MaskWords * 64) return false;
+            mask[cpu / 64] |= 1UL << (cpu % 64);
+        }
+        unsafe
+        {
+            fixed (ulong* pointer = mask)
+                return SchedSetAffinity(0, (nint)(MaskWords * sizeof(ulong)), pointer) == 0;
+        }
+    }
+
     // 1024 CPUs, the glibc cpu_set_t size.
     private const int MaskWords = 16;
 

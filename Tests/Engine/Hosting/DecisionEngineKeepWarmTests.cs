@@ -155,6 +155,35 @@ public class DecisionEngineKeepWarmTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>
+    /// <c>topology.cpus</c> with <c>producer</c> and <c>decision</c>: the replay's publishing thread runs pinned for the run and
+    /// gets its CPU set back after it; the result says where each thread ran; the replay's outcome is the unpinned one's.
+    /// </summary>
+    [Fact]
+    public void Pipeline_ProducerAndDecisionPinned_LayoutReportedAffinityRestoredSameSummary()
+    {
+        var dir = Directory.CreateTempSubdirectory("fe-pinned-").FullName;
+        try
+        {
+            var config = DemoConfig(out var all);
+            string[] files = [all[0]];
+            int last = Environment.ProcessorCount - 1;
+            var pinned = config with { Topology = config.Topology with { Cpus = new() { ["producer"] = 0, ["decision"] = last } } };
+            var before = FastEngine.Ring.ThreadAffinity.GetCurrentAffinity();
+            var a = ReplayRunner.Run(files, config, ReplaySpeed.Max, Path.Combine(dir, "free.fej"));
+            var b = ReplayRunner.Run(files, pinned, ReplaySpeed.Max, Path.Combine(dir, "pinned.fej"));
+            Assert.Equal("producer not pinned, decision not pinned", a.ThreadLayout);
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.Equal($"producer CPU 0, decision CPU {last}", b.ThreadLayout);
+                Assert.Equal(before, FastEngine.Ring.ThreadAffinity.GetCurrentAffinity());
+            }
+            else Assert.Contains("not pinned (", b.ThreadLayout);
+            Assert.Equal(Json(a), Json(b));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     private static string Json(ReplayResult r)
     {
         using var stream = new MemoryStream();

@@ -95,7 +95,7 @@ internal static class LatencyCommand
                 (StageNames[3], Merged(results, e => e.SignalToIntentLatency)),
             ];
             string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + one decision thread "
-                + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}";
+                + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}; {result.ThreadLayout}";
             var metadata = LatencyReportMetadata.ForThisMachine(
                 $"FastEngine tick-to-intent latency, replay at {speedText} (gaps over {gapMs.ToString(CultureInfo.InvariantCulture)} ms cut, {warmupRuns} warm-up run(s) at max speed before"
                 + (measuredRuns > 1 ? $", {measuredRuns} measured runs merged)" : ")"),

@@ -6,6 +6,7 @@ using FastEngine.Execution;
 using FastEngine.Hosting;
 using FastEngine.Metrics;
 using FastEngine.Model;
+using FastEngine.Ring;
 using FastEngine.Risk;
 using FastEngine.Routing;
 
@@ -44,6 +45,8 @@ public sealed class ReplayResult
     public string WaitStrategy { get; init; } = "";
     public string Topology { get; init; } = "fused";
     public long HandlerFailures { get; init; }
+    /// <summary>Where the threads ran: "producer CPU 0, decision CPU 1", "not pinned", with the reason of any pin that failed.</summary>
+    public string ThreadLayout { get; init; } = "not pinned";
     /// <summary>Producer-thread bytes allocated after warm-up outside declared cold paths.</summary>
     public long ProducerAllocatedSteady { get; init; }
     /// <summary>Producer-thread bytes allocated after warm-up on declared cold paths (new connections, instruments, buffer growth).</summary>
@@ -126,10 +129,22 @@ public static class ReplayRunner
         CaptureFeed.ConfigureBooks(engine.Books);
         using var pipeline = new EnginePipeline(engine, config.Topology);
         var producer = new ReplayProducer(speed, maxGapMs) { Progress = progress };
+        // topology.cpus.producer: the publishing thread (this one) runs on that CPU for the replay, then gets its old set back.
+        var previousAffinity = config.Topology.Cpus.TryGetValue("producer", out int producerCpu) && producerCpu >= 0 ? ThreadAffinity.GetCurrentAffinity() : null;
+        string? producerPinError = null;
+        if (previousAffinity is not null && !ThreadAffinity.TryPin(producerCpu, out producerPinError))
+            previousAffinity = null;
         var sw = Stopwatch.StartNew();
-        pipeline.Start();
-        producer.Run(session.Merge, pipeline);
-        pipeline.Halt();
+        try
+        {
+            pipeline.Start();
+            producer.Run(session.Merge, pipeline);
+            pipeline.Halt();
+        }
+        finally
+        {
+            if (previousAffinity is not null) ThreadAffinity.TrySetAffinity(previousAffinity);
+        }
         sw.Stop();
         // The decision thread closed open opportunities at the last event time (OnShutdown → MarkEnd).
         return new ReplayResult
@@ -143,9 +158,18 @@ public static class ReplayRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
+            ThreadLayout = LayoutOf(config.Topology, producerPinError, pipeline.PinError),
             ProducerAllocatedSteady = producer.AllocatedSteady,
             ProducerColdAllocated = producer.ColdAllocated,
         };
+    }
+
+    private static string LayoutOf(TopologyConfig topology, string? producerError, string? decisionError)
+    {
+        static string One(string thread, TopologyConfig t, string? error) =>
+            !t.Cpus.TryGetValue(thread, out int cpu) || cpu < 0 ? $"{thread} not pinned"
+            : error is null ? $"{thread} CPU {cpu}" : $"{thread} not pinned ({error})";
+        return One("producer", topology, producerError) + ", " + One("decision", topology, decisionError);
     }
 
     /// <summary>
