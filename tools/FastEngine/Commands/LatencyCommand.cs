@@ -70,6 +70,8 @@ internal static class LatencyCommand
             if (!ReplayArguments.TryResolve(parse.GetValue(config), parse.GetValue(files) ?? [], error, out var cfg, out var inputs)) return 2;
             var dir = parse.GetValue(outDir)!;
             var results = new List<ReplayResult>(measuredRuns);
+            var jitBefore = new (long Methods, TimeSpan Time)[measuredRuns];
+            var jitAfter = new (long Methods, TimeSpan Time)[measuredRuns];
             try
             {
                 // Warm-up: the same work unmeasured, so the measured run sees tiered-up code (a live engine replays before
@@ -78,8 +80,14 @@ internal static class LatencyCommand
                     ReplayRunner.Run(inputs, cfg, ReplaySpeed.Max, Path.Combine(dir, "warmup-intents.fej"), parse.GetValue(venue), parse.GetValue(format));
                 // Each measured run is a fresh engine and journal (the same intents again would be duplicates).
                 for (int i = 0; i < measuredRuns; i++)
+                {
+                    // Methods the JIT compiled while the measured run went on (tier-1 recompiles of code the warm-ups left
+                    // at tier 0, OSR): each compile takes a core for a while, which a 2-core machine feels in the tail.
+                    jitBefore[i] = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
                     results.Add(ReplayRunner.Run(inputs, cfg, replaySpeed, Path.Combine(dir, "intents.fej"), parse.GetValue(venue), parse.GetValue(format), maxGapMs: gapMs,
                         intentDiagnostics: parse.GetValue(diagnostics)));
+                    jitAfter[i] = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
@@ -95,7 +103,7 @@ internal static class LatencyCommand
                 (StageNames[3], Merged(results, e => e.SignalToIntentLatency)),
             ];
             string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + one decision thread "
-                + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}; {result.ThreadLayout}";
+                + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}; {result.ThreadLayout}; tiered compilation {(TieredCompilationOn() ? "on" : "off")}";
             var metadata = LatencyReportMetadata.ForThisMachine(
                 $"FastEngine tick-to-intent latency, replay at {speedText} (gaps over {gapMs.ToString(CultureInfo.InvariantCulture)} ms cut, {warmupRuns} warm-up run(s) at max speed before"
                 + (measuredRuns > 1 ? $", {measuredRuns} measured runs merged)" : ")"),
@@ -118,7 +126,8 @@ internal static class LatencyCommand
                     + $"{r.Records:N0} records, {r.Events:N0} events in {r.ElapsedSeconds:F3} s at {speedText}; "
                     + $"intents {engine.Stats.Intents}, handler failures {r.HandlerFailures}; keep-warm "
                     + (engine.Options.KeepWarmMicros > 0 ? $"every {engine.Options.KeepWarmMicros} µs idle ({engine.KeepWarmRuns:N0} dry runs)" : "off")
-                    + (engine.Journal is { PrecomputedHits: > 0 } j ? $"; reference ids precomputed for {j.PrecomputedHits} of {engine.Stats.IntentsJournaled} intents" : ""));
+                    + (engine.Journal is { PrecomputedHits: > 0 } j ? $"; reference ids precomputed for {j.PrecomputedHits} of {engine.Stats.IntentsJournaled} intents" : "")
+                    + $"; JIT during the run: {jitAfter[i].Methods - jitBefore[i].Methods} methods, {(jitAfter[i].Time - jitBefore[i].Time).TotalMilliseconds:F1} ms");
                 if (results.Count > 1)
                     output.WriteLine($"  receive→intent (ns): p50 {engine.IntentLatency.GetValueAtPercentile(50)}, max {engine.IntentLatency.GetMaxValue()} ({engine.IntentLatency.TotalCount} samples)");
             }
@@ -141,6 +150,14 @@ internal static class LatencyCommand
             return results.All(r => r.HandlerFailures == 0) ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Whether the runtime tiers (DOTNET_TieredCompilation / the runtimeconfig's System.Runtime.TieredCompilation; on by default).</summary>
+    internal static bool TieredCompilationOn()
+    {
+        string? env = Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? Environment.GetEnvironmentVariable("COMPlus_TieredCompilation");
+        if (env is not null) return env.Trim() != "0";
+        return AppContext.GetData("System.Runtime.TieredCompilation") is not (false or "false" or "False");
     }
 
     /// <summary>One histogram with every run's samples (HdrHistogram's add).</summary>
