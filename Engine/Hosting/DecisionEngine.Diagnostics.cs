@@ -122,18 +122,7 @@ public sealed partial class DecisionEngine
     private int CommitDiagnosed(ref OrderIntent intent, long notional, IntentPathDiagnostics d)
     {
         int leg = d.Begin();
-        if (leg < 0)
-        {
-            Stats.Intents++;
-            if (_journal is not null)
-            {
-                var r = _journal.TryAppend(intent);
-                if (r != JournalAppendResult.Appended) return NotAppended(in intent, notional, r);
-                Stats.IntentsJournaled++;
-            }
-            RecordIntentLatency(intent.TickReceiveTimeNs);
-            return -1;
-        }
+        if (leg < 0) return CommitCore(ref intent, notional);
         // Fault counts are read between the stamps (a getrusage call is ~1 µs: it must not land inside a segment).
         long f0 = d.MinorFaults();
         long start = Stopwatch.GetTimestamp();

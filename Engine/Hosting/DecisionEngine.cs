@@ -361,9 +361,12 @@ public sealed partial class DecisionEngine : IDisposable
     /// exposure is released then. Otherwise the diagnostics leg index (-1 without diagnostics) for <see cref="Execute"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Commit(ref OrderIntent intent, long notional)
+    private int Commit(ref OrderIntent intent, long notional) =>
+        _diagnostics is { } d ? CommitDiagnosed(ref intent, notional, d) : CommitCore(ref intent, notional);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int CommitCore(ref OrderIntent intent, long notional)
     {
-        if (_diagnostics is { } d) return CommitDiagnosed(ref intent, notional, d);
         Stats.Intents++;
         if (_journal is not null)
         {

@@ -36,6 +36,15 @@ public class DecisionEngineTests
         return (new DecisionEngine(registry, options), instrument, journal);
     }
 
+    /// <summary>A asks 100.00×1.0, then B bids 101.20×1.0: one opportunity, two intents (the crossing below).</summary>
+    private static void Cross(DecisionEngine engine, Instrument instrument)
+    {
+        Snapshot(engine, A, instrument.Id, 1_000, (Side.Ask, 10000, 10), (Side.Bid, 9990, 10));
+        Snapshot(engine, B, instrument.Id, 2_000, (Side.Bid, 10120, 10), (Side.Ask, 10130, 10));
+        Assert.Equal(1, engine.Stats.Opportunities);
+        Assert.Equal(2, engine.Stats.Intents);
+    }
+
     /// <summary>
     /// A asks 100.00×1.0; B bids 101.20×1.0; 10 bps taker each: 101.20×0.999 = 101.0988 &gt; 100.1 → one opportunity,
     /// two IOC legs (buy 1.0 on A, sell 1.0 on B), both journaled once, both filled in full.
@@ -46,10 +55,7 @@ public class DecisionEngineTests
         var (engine, instrument, journal) = Create();
         using (engine)
         {
-            Snapshot(engine, A, instrument.Id, 1_000, (Side.Ask, 10000, 10), (Side.Bid, 9990, 10));
-            Snapshot(engine, B, instrument.Id, 2_000, (Side.Bid, 10120, 10), (Side.Ask, 10130, 10));
-            Assert.Equal(1, engine.Stats.Opportunities);
-            Assert.Equal(2, engine.Stats.Intents);
+            Cross(engine, instrument);
             Assert.Equal(2, engine.Stats.IntentsJournaled);
             Assert.Equal(2, engine.Stats.Fills);
             Assert.Equal(10, engine.Broker.GetPosition(A, instrument.Id).Quantity);
@@ -74,10 +80,7 @@ public class DecisionEngineTests
         using (engine)
         {
             engine.Journal!.MarkFaultedForTests(new IOException("disk full (test)"));
-            Snapshot(engine, A, instrument.Id, 1_000, (Side.Ask, 10000, 10), (Side.Bid, 9990, 10));
-            Snapshot(engine, B, instrument.Id, 2_000, (Side.Bid, 10120, 10), (Side.Ask, 10130, 10));
-            Assert.Equal(1, engine.Stats.Opportunities);
-            Assert.Equal(2, engine.Stats.Intents);
+            Cross(engine, instrument);
             Assert.Equal(0, engine.Stats.IntentsJournaled);
             Assert.Equal(2, engine.Stats.JournalRefused);
             Assert.Equal(0, engine.Stats.Fills);
