@@ -9,6 +9,8 @@ if (args.Length > 0 && args[0] == RingFloorProbe.CommandName)
     return RingFloorProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == PipelineProfile.CommandName)
     return PipelineProfile.Run(args[1..]);
+if (args.Length > 0 && args[0] == RecordCostProfile.CommandName)
+    return RecordCostProfile.Run(args[1..]);
 if (args.Length > 0 && args[0] == NormalizedReaderProfile.CommandName)
     return NormalizedReaderProfile.Run(args[1..]);
 if (args.Length > 0 && args[0] == FastEngine.Benchmarks.Venues.VenueRatioProbe.CommandName)

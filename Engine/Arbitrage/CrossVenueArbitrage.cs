@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastEngine.Books;
 using FastEngine.Model;
 using FastEngine.Routing;
@@ -121,9 +122,10 @@ public static class CrossVenueArbitrage
     /// Linear: b(1−fb) &gt; a(1+fa). Inverse: the fee is charged on each leg's coin value N/a and N/b, so the coin
     /// P&amp;L N((1−fa)/a − (1+fb)/b) is positive when b(1−fa) &gt; a(1+fb).
     /// </summary>
+    // Math.BigMul: one 64×64→128 multiply each side (an Int128 product of two widened longs is a library call).
     public static bool MarginalProfits(long ask, long bid, FeeSchedule buyFee, FeeSchedule sellFee, bool inverse) => inverse
-        ? (Int128)bid * (FeeSchedule.PpmDenominator - buyFee.TakerPpm) > (Int128)ask * (FeeSchedule.PpmDenominator + sellFee.TakerPpm)
-        : (Int128)bid * (FeeSchedule.PpmDenominator - sellFee.TakerPpm) > (Int128)ask * (FeeSchedule.PpmDenominator + buyFee.TakerPpm);
+        ? Math.BigMul(bid, FeeSchedule.PpmDenominator - buyFee.TakerPpm) > Math.BigMul(ask, FeeSchedule.PpmDenominator + sellFee.TakerPpm)
+        : Math.BigMul(bid, FeeSchedule.PpmDenominator - sellFee.TakerPpm) > Math.BigMul(ask, FeeSchedule.PpmDenominator + buyFee.TakerPpm);
 
     /// <summary>Top-of-book edge net of both fees, in hundredths of a basis point (negative when fees eat it).</summary>
     public static long EdgeCentiBps(long ask, long bid, FeeSchedule buyFee, FeeSchedule sellFee, bool inverse)
@@ -150,12 +152,8 @@ public static class CrossVenueArbitrage
         return longLeg - shortLeg;
     }
 
-    private static Int128 Pow10(int n)
-    {
-        Int128 r = 1;
-        for (int k = 0; k < n; k++) r *= 10;
-        return r;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Int128 Pow10(int n) => FixedPoint.Pow10Wide(n);
 
     private static Int128 Rescale(Int128 value, int fromScale, int toScale) =>
         fromScale >= toScale ? value / Pow10(fromScale - toScale) : value * Pow10(toScale - fromScale);

@@ -273,18 +273,8 @@ public sealed class TriangularArbitrage
         return book;
     }
 
-    private static readonly Int128[] _pow10 = BuildPow10();
-
-    private static Int128[] BuildPow10()
-    {
-        var p = new Int128[25];
-        p[0] = 1;
-        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
-        return p;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Int128 Pow10(int n) => _pow10[n];
+    private static Int128 Pow10(int n) => FixedPoint.Pow10Wide(n);
 
     /// <summary>Every triangle of three instruments over three currencies, both directions per start currency (cold path).</summary>
     private static (TriangularCycle[], LegSpec[]) Enumerate(Instrument[] instruments, IReadOnlyList<string>? startCurrencies)
