@@ -74,6 +74,11 @@ public sealed record EngineSectionConfig
     /// the busy-spin and yielding waits, off with sleeping and blocking (which would have to wake up for it).</summary>
     public int? KeepWarmMicros { get; init; }
 
+    /// <summary><c>run</c>: replays of the config's <c>replay</c> files at full speed through a throwaway engine before the
+    /// venues connect, so the JIT has compiled the hot paths (parsers, books, decision, intent path) before the first live
+    /// message. 0 (default): none. Needs a non-empty <c>replay</c> list.</summary>
+    public int WarmupRuns { get; init; }
+
     /// <summary>Default of <see cref="KeepWarmMicros"/> when absent.</summary>
     public const int DefaultKeepWarmMicros = 100;
 
@@ -280,6 +285,9 @@ public static class EngineConfigValidator
             if (keepWarm > 0 && c.Topology.WaitStrategy is "sleeping" or "blocking")
                 e.Add(new("engine.keepWarmMicros", keepWarm.ToString(), "0 with the sleeping or blocking wait (keep-warm runs with busy-spin or yielding)"));
         }
+        Range(e, "engine.warmupRuns", c.Engine.WarmupRuns, 0, 100);
+        if (c.Engine.WarmupRuns > 0 && c.Replay.Count == 0)
+            e.Add(new("engine.warmupRuns", c.Engine.WarmupRuns.ToString(), "0 when the config lists no replay files (the warm-up replays them)"));
         foreach (var (stage, cpu) in c.Topology.Cpus)
         {
             if (!_stageNames.Contains(stage)) e.Add(new($"topology.cpus.{stage}", cpu.ToString(), $"stage names: {string.Join(", ", _stageNames)}"));

@@ -28,7 +28,9 @@ public class RunCommandTelemetryTests(ITestOutputHelper output)
               "journal": { "path": "{{Slash(dir.File("intents.fej"))}}", "fsync": "never" },
               "capture": { "enabled": true, "path": "{{Slash(dir.File("run.fecap"))}}", "rotateMb": 0.2 },
               "logging": { "file": "{{Slash(dir.File("logs/run-.json"))}}", "rollingInterval": "infinite" },
-              "telemetry": { "intervalSeconds": 0.3 }
+              "telemetry": { "intervalSeconds": 0.3 },
+              "engine": { "warmupRuns": 1 },
+              "replay": [ "{{Slash(spot)}}" ]
             }
             """);
         var stdout = new StringWriter();
@@ -41,6 +43,11 @@ public class RunCommandTelemetryTests(ITestOutputHelper output)
         Assert.StartsWith("replay: live:binance", stdout.ToString());
         Assert.DoesNotContain("telemetry", stdout.ToString());
         Assert.Contains("connected to", stderr.ToString());
+        // engine.warmupRuns: the replay list went through a throwaway engine before the venue connected.
+        var warm = System.Text.RegularExpressions.Regex.Match(stderr.ToString(), @"warm-up: 1 replay\(s\) of 1 file\(s\), ([0-9,]+) events");
+        Assert.True(warm.Success, "no warm-up line");
+        Assert.True(stderr.ToString().IndexOf("warm-up:", StringComparison.Ordinal) < stderr.ToString().IndexOf("connected to", StringComparison.Ordinal));
+        Assert.False(File.Exists(dir.File("intents.fej.warmup")));
         Assert.Contains("telemetry (final): binance", stderr.ToString());
 
         var lines = File.ReadAllLines(Directory.GetFiles(dir.File("logs")).Single()).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();

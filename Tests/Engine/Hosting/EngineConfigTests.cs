@@ -43,6 +43,9 @@ public class EngineConfigTests
     [InlineData("""{"routing":{"minHealthPct":101}}""", "routing.minHealthPct", "101", "from 0 to 100")]
     [InlineData("""{"engine":{"keepWarmMicros":-1}}""", "engine.keepWarmMicros", "-1", "from 0 to 1000000")]
     [InlineData("""{"topology":{"waitStrategy":"blocking"},"engine":{"keepWarmMicros":50}}""", "engine.keepWarmMicros", "50", "busy-spin or yielding")]
+    [InlineData("""{"engine":{"warmupRuns":101},"replay":["a.jsonl"]}""", "engine.warmupRuns", "101", "from 0 to 100")]
+    [InlineData("""{"engine":{"warmupRuns":2}}""", "engine.warmupRuns", "2", "no replay files")]
+    [InlineData("""{"topology":{"cpus":{"producre":0}}}""", "topology.cpus.producre", "0", "producer")]
     public void Validate_BadValue_NamesKeyValueAndRange(string json, string key, string value, string allowedFragment)
     {
         var error = Assert.Single(Load(json));

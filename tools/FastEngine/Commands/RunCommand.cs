@@ -67,6 +67,7 @@ internal static class RunCommand
                     Duration = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
                     Stop = stop.Token,
                     Log = EngineLogging.AsLineLog(logger),
+                    WarmupFiles = cfg.Replay.Select(f => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, f))).ToList(),
                     OnStarted = cfg.Telemetry.Enabled
                         ? context => new TelemetryReporter(new TelemetrySampler(context.Venues, context.Engine, context.Capture), logger, interval)
                         : null,
