@@ -46,6 +46,10 @@ public sealed partial class BinanceParser
             if (!frame.Slice(pos).StartsWith(",\"data\":{"u8)) return false;
             pos += 8; // on the data object's '{'
             wrapped = true;
+            // Spot bookTicker (three frames in four on a BTCUSDT feed): one exact shape read straight through; any
+            // deviation continues with the general scan below, which decides as before.
+            if (frame.Slice(11, q).EndsWith("@bookTicker"u8) && TryBookTicker(frame, pos, receiveTimeNs, output))
+                return true;
         }
         else
         {
@@ -80,13 +84,108 @@ public sealed partial class BinanceParser
             f.Instrument = id;
         }
         if (Emit(ref ctx, ref f, wrapped, out status) != RejectReason.None || status != FrameStatus.Data) return false;
-        // Committed: what ResolveEvent records on the reference path.
-        if (_connectionInstrument != f.Instrument)
+        Commit(f.Instrument);
+        return true;
+    }
+
+    /// <summary>A frame was accepted: what ResolveEvent records on the reference path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Commit(InstrumentId instrument)
+    {
+        if (_connectionInstrument != instrument)
         {
-            if (_connectionInstrument.IsNone) _connectionInstrument = f.Instrument;
+            if (_connectionInstrument.IsNone) _connectionInstrument = instrument;
             else _connectionAmbiguous = true;
         }
-        if ((uint)f.Instrument.Value >= (uint)_carried.Length || !_carried[f.Instrument.Value]) MarkCarriedSlow(f.Instrument);
+        if ((uint)instrument.Value >= (uint)_carried.Length || !_carried[instrument.Value]) MarkCarriedSlow(instrument);
+    }
+
+    /// <summary>
+    /// The spot bookTicker data object exactly as Binance writes it, <c>{"u":N,"s":"SYM","b":"px","B":"qty","a":"px","A":"qty"}}</c>
+    /// to the frame's end, at <paramref name="pos"/> (its '{'): two Bbo events as <see cref="EmitBbo"/> makes them
+    /// (exchange time 0: spot bookTicker carries none). Nothing is written unless the whole frame matched and its
+    /// symbol is known; false leaves the frame to the general scan.
+    /// </summary>
+    private bool TryBookTicker(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!frame.Slice(pos).StartsWith("{\"u\":"u8)) return false;
+        pos += 5;
+        if (!SpanScan.UnsignedInteger(frame, ref pos, out long last) || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8)) return false;
+        // The symbol: printable ASCII without escapes up to its quote.
+        int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
+        while (pos < limit)
+        {
+            byte b = frame[pos];
+            if (b == (byte)'"') break;
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            pos++;
+        }
+        if (pos >= limit || pos == symbolStart) return false;
+        var symbol = frame.Slice(symbolStart, pos - symbolStart);
+        pos++;
+        if (!TryCachedSymbol(symbol, out var instrument)) return false;
+        if (instrument != _cachedId) CacheScales(instrument);
+        int priceScale = _cachedPriceScale, quantityScale = _cachedQuantityScale;
+        var ctx = new Context(frame, null, receiveTimeNs, output);
+        if (!SpanScan.Expect(frame, ref pos, ",\"b\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, priceScale, out long bid, out byte bidDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"B\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long bidSize, out byte bidSizeDecimals, positive: false)
+            || !SpanScan.Expect(frame, ref pos, ",\"a\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, priceScale, out long ask, out byte askDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"A\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long askSize, out byte askSizeDecimals, positive: false)
+            || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
+            return false;
+        var venue = _venue;
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Bbo;
+        e.Venue = venue;
+        e.Instrument = instrument;
+        e.Side = Side.Bid;
+        e.Price = bid; e.PriceDecimals = bidDecimals;
+        e.Size = bidSize; e.SizeDecimals = bidSizeDecimals;
+        e.Sequence = last;
+        e.Flags = MarketEventFlags.HasSequence;
+        e.ReceiveTimeNs = receiveTimeNs;
+        ref var a = ref output.Add();
+        a.Kind = MarketEventKind.Bbo;
+        a.Venue = venue;
+        a.Instrument = instrument;
+        a.Side = Side.Ask;
+        a.Price = ask; a.PriceDecimals = askDecimals;
+        a.Size = askSize; a.SizeDecimals = askSizeDecimals;
+        a.Sequence = last;
+        a.Flags = MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage;
+        a.ReceiveTimeNs = receiveTimeNs;
+        Commit(instrument);
+        return true;
+    }
+
+    // The last symbol the registry resolved (the registry never remaps a symbol, so the answer stays valid).
+    private readonly byte[] _lastSymbol = new byte[MaxSymbolBytes];
+    private int _lastSymbolLength = -1;
+    private InstrumentId _lastSymbolId = InstrumentId.None;
+
+    /// <summary>The registry's instrument for <paramref name="symbol"/>, remembering the last answer (one compare
+    /// instead of a hash and probe for a connection's repeated symbol). Registers nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryCachedSymbol(ReadOnlySpan<byte> symbol, out InstrumentId instrument)
+    {
+        if (symbol.Length == _lastSymbolLength && symbol.SequenceEqual(_lastSymbol.AsSpan(0, symbol.Length)))
+        {
+            instrument = _lastSymbolId;
+            return true;
+        }
+        return TryCachedSymbolSlow(symbol, out instrument);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryCachedSymbolSlow(ReadOnlySpan<byte> symbol, out InstrumentId instrument)
+    {
+        if (!_registry.TryGet(_venue, symbol, out instrument)) return false;
+        if (symbol.Length <= _lastSymbol.Length)
+        {
+            symbol.CopyTo(_lastSymbol);
+            _lastSymbolLength = symbol.Length;
+            _lastSymbolId = instrument;
+        }
         return true;
     }
 
