@@ -40,15 +40,29 @@ public sealed partial class BinanceParser
         bool wrapped;
         if (frame.StartsWith("{\"stream\":\""u8))
         {
-            int q = frame.Slice(11).IndexOf((byte)'"');
-            if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
+            // The stream name: printable ASCII without escapes up to its quote, checked in the pass that finds it.
+            int q = -1;
+            for (int i = 11, limit = Math.Min(frame.Length, 11 + 64); i < limit; i++)
+            {
+                byte b = frame[i];
+                if (b == (byte)'"') { q = i - 11; break; }
+                if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            }
+            if (q < 0)
+            {
+                q = frame.Slice(11).IndexOf((byte)'"');
+                if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
+            }
             pos = 11 + q + 1;
             if (!frame.Slice(pos).StartsWith(",\"data\":{"u8)) return false;
             pos += 8; // on the data object's '{'
             wrapped = true;
             // Spot bookTicker (three frames in four on a BTCUSDT feed): one exact shape read straight through; any
             // deviation continues with the general scan below, which decides as before.
-            if (frame.Slice(11, q).EndsWith("@bookTicker"u8) && TryBookTicker(frame, pos, receiveTimeNs, output))
+            var stream = frame.Slice(11, q);
+            if (stream.EndsWith("@bookTicker"u8) && TryBookTicker(frame, pos, receiveTimeNs, output))
+                return true;
+            if (stream.EndsWith("@trade"u8) && TryTrade(frame, pos, receiveTimeNs, output))
                 return true;
         }
         else
@@ -154,6 +168,62 @@ public sealed partial class BinanceParser
         a.Sequence = last;
         a.Flags = MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage;
         a.ReceiveTimeNs = receiveTimeNs;
+        Commit(instrument);
+        return true;
+    }
+
+    /// <summary>
+    /// The trade data object exactly as Binance writes it,
+    /// <c>{"e":"trade","E":N,"s":"SYM","t":N,"p":"px","q":"qty","T":N,"m":bool,"M":bool}}</c> to the frame's end, at
+    /// <paramref name="pos"/> (its '{'): one Trade event as <see cref="EmitTrade"/> makes it. Nothing is written unless
+    /// the whole frame matched and its symbol is known; false leaves the frame to the general scan.
+    /// </summary>
+    private bool TryTrade(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{\"e\":\"trade\",\"E\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out _)
+            || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8))
+            return false;
+        int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
+        while (pos < limit)
+        {
+            byte b = frame[pos];
+            if (b == (byte)'"') break;
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            pos++;
+        }
+        if (pos >= limit || pos == symbolStart) return false;
+        var symbol = frame.Slice(symbolStart, pos - symbolStart);
+        pos++;
+        if (!TryCachedSymbol(symbol, out var instrument)) return false;
+        if (instrument != _cachedId) CacheScales(instrument);
+        var ctx = new Context(frame, null, receiveTimeNs, output);
+        if (!SpanScan.Expect(frame, ref pos, ",\"t\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out long tradeId)
+            || !SpanScan.Expect(frame, ref pos, ",\"p\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, _cachedPriceScale, out long price, out byte priceDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"q\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, _cachedQuantityScale, out long size, out byte sizeDecimals, positive: false)
+            || !SpanScan.Expect(frame, ref pos, ",\"T\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out long transactMs)
+            || (ulong)transactMs > long.MaxValue / 1_000_000
+            || !SpanScan.Expect(frame, ref pos, ",\"m\":"u8))
+            return false;
+        bool buyerIsMaker;
+        if (SpanScan.Expect(frame, ref pos, "true"u8)) buyerIsMaker = true;
+        else if (SpanScan.Expect(frame, ref pos, "false"u8)) buyerIsMaker = false;
+        else return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"M\":"u8) || !(SpanScan.Expect(frame, ref pos, "true"u8) || SpanScan.Expect(frame, ref pos, "false"u8))
+            || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
+            return false;
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        // "m": the buyer is the maker, so the seller was the aggressor.
+        e.Side = buyerIsMaker ? Side.Ask : Side.Bid;
+        e.Price = price; e.PriceDecimals = priceDecimals;
+        e.Size = size; e.SizeDecimals = sizeDecimals;
+        e.Sequence = tradeId;
+        e.PrevSequence = -1;
+        e.ExchangeTimeNs = transactMs * 1_000_000;
+        e.ReceiveTimeNs = receiveTimeNs;
+        e.Flags = MarketEventFlags.EndOfMessage;
         Commit(instrument);
         return true;
     }
