@@ -34,10 +34,7 @@ public sealed partial class BinanceParser
     private bool TryFast(ReadOnlySpan<byte> frame, string? url, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
-        var ctx = new Context(frame, url, receiveTimeNs, output);
-        var f = new Fields { HeaderIndex = -1, Instrument = InstrumentId.None };
-        int pos;
-        bool wrapped;
+        int dataPos = -1;
         if (frame.StartsWith("{\"stream\":\""u8))
         {
             // The stream name: printable ASCII without escapes up to its quote, checked in the pass that finds it.
@@ -53,24 +50,32 @@ public sealed partial class BinanceParser
                 q = frame.Slice(11).IndexOf((byte)'"');
                 if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
             }
-            pos = 11 + q + 1;
-            if (!frame.Slice(pos).StartsWith(",\"data\":{"u8)) return false;
-            pos += 8; // on the data object's '{'
-            wrapped = true;
-            // Spot bookTicker (three frames in four on a BTCUSDT feed): one exact shape read straight through; any
-            // deviation continues with the general scan below, which decides as before.
+            dataPos = 11 + q + 1;
+            if (!frame.Slice(dataPos).StartsWith(",\"data\":{"u8)) return false;
+            dataPos += 8; // on the data object's '{'
+            // Spot bookTicker (three frames in four on a BTCUSDT feed) and trades: one exact shape each, read straight
+            // through; any deviation continues with the general scan, which decides as before.
             var stream = frame.Slice(11, q);
-            if (stream.EndsWith("@bookTicker"u8) && TryBookTicker(frame, pos, receiveTimeNs, output))
+            if (stream.EndsWith("@bookTicker"u8) && TryBookTicker(frame, dataPos, receiveTimeNs, output))
                 return true;
-            if (stream.EndsWith("@trade"u8) && TryTrade(frame, pos, receiveTimeNs, output))
+            if (stream.EndsWith("@trade"u8) && TryTrade(frame, dataPos, receiveTimeNs, output))
                 return true;
         }
-        else
-        {
-            if (frame[0] != (byte)'{') return false;
-            pos = 0;
-            wrapped = false;
-        }
+        else if (frame[0] != (byte)'{') return false;
+        return TryScan(frame, dataPos, url, receiveTimeNs, output, out status);
+    }
+
+    /// <summary>The general scan of the event object (at <paramref name="dataPos"/>, the combined stream's data object,
+    /// or the whole frame when -1). A method of its own: its large per-frame state (field spans, deferred readers) is
+    /// zeroed only for the frames that need it, not for those the exact-shape readers take.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryScan(ReadOnlySpan<byte> frame, int dataPos, string? url, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        status = FrameStatus.Data;
+        var ctx = new Context(frame, url, receiveTimeNs, output);
+        var f = new Fields { HeaderIndex = -1, Instrument = InstrumentId.None };
+        bool wrapped = dataPos >= 0;
+        int pos = wrapped ? dataPos : 0;
         if (!ScanEvent(frame, ref pos, ref ctx, ref f, wrapped)) return false;
         if (wrapped)
         {
