@@ -224,7 +224,7 @@ public sealed class BookKeeper
 
     /// <summary>Pending BBO probes per book: a feed that leads the diff stream (Binance bookTicker vs 100 ms depth
     /// batches) queues at most this many probes before the oldest is dropped (unchecked, never miscounted).</summary>
-    private const int BboQueueSize = 256;
+    private const int BboQueueSize = 256; // a power of two: ring indexes wrap with a mask
 
     private struct BboProbe
     {
@@ -420,8 +420,8 @@ public sealed class BookKeeper
     private static void EnqueueBbo(BookState st, in BboProbe probe)
     {
         var queue = st.BboQueue;
-        if (st.BboCount == queue.Length) { st.BboHead = (st.BboHead + 1) % queue.Length; st.BboCount--; }
-        queue[(st.BboHead + st.BboCount) % queue.Length] = probe;
+        if (st.BboCount == queue.Length) { st.BboHead = (st.BboHead + 1) & (BboQueueSize - 1); st.BboCount--; }
+        queue[(st.BboHead + st.BboCount) & (BboQueueSize - 1)] = probe;
         st.BboCount++;
     }
 
@@ -435,7 +435,7 @@ public sealed class BookKeeper
             ref readonly var probe = ref queue[st.BboHead];
             if (probe.Sequence > last) return;
             if (probe.Sequence == last) CompareBbo(st, in probe);
-            st.BboHead = (st.BboHead + 1) % queue.Length;
+            st.BboHead = (st.BboHead + 1) & (BboQueueSize - 1);
             st.BboCount--;
         }
     }

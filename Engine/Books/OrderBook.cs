@@ -53,6 +53,9 @@ public sealed class BookSide
     private readonly long _flip;
     /// <summary>Keys for sorting an out-of-order snapshot image (cold; allocated on first use).</summary>
     private long[]? _sortKeys;
+    /// <summary>Array index of the level the last <see cref="Set"/> touched (or its nearest better neighbour): where
+    /// <see cref="Search"/> starts. Only a hint: checked against the window and the keys, never trusted.</summary>
+    private int _hint = -1;
 
     public BookSide(Side side, int initialCapacity = 256)
     {
@@ -117,6 +120,7 @@ public sealed class BookSide
                 RemoveAt(index);
                 return LevelChange.Removed;
             }
+            _hint = index;
             ref var level = ref _levels[index];
             level.Size = size;
             level.SizeDecimals = sizeDecimals;
@@ -124,7 +128,11 @@ public sealed class BookSide
             level.ChecksumTextLength = 0; // the level's checksum text changed
             return LevelChange.Updated;
         }
-        if (size == 0) return LevelChange.RemovedMissing;
+        if (size == 0)
+        {
+            _hint = ~index; // the nearest better level
+            return LevelChange.RemovedMissing;
+        }
         InsertAt(~index) = new BookLevel { Price = price, Size = size, PriceDecimals = priceDecimals, SizeDecimals = sizeDecimals };
         return LevelChange.Inserted;
     }
@@ -139,11 +147,13 @@ public sealed class BookSide
         {
             if (better > 0) levels.AsSpan(index + 1, better).CopyTo(levels.AsSpan(index, better));
             _end--;
+            _hint = index; // the nearest better level moved into the gap
         }
         else
         {
             levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start + 1, worse));
             _start++;
+            _hint = index + 1; // the nearest better level stayed
         }
     }
 
@@ -159,6 +169,7 @@ public sealed class BookSide
             var levels = _levels;
             if (better > 0) levels.AsSpan(index, better).CopyTo(levels.AsSpan(index + 1, better));
             _end++;
+            _hint = index;
             return ref levels[index];
         }
         else
@@ -167,6 +178,7 @@ public sealed class BookSide
             var levels = _levels;
             if (worse > 0) levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start - 1, worse));
             _start--;
+            _hint = index - 1;
             return ref levels[index - 1];
         }
     }
@@ -291,6 +303,9 @@ public sealed class BookSide
         return true;
     }
 
+    /// <summary>Levels <see cref="Search"/> scans below its start before it bisects.</summary>
+    private const int ScanLevels = 16;
+
     /// <summary>Array index of <paramref name="key"/>'s level, or the bitwise complement of the index it would be inserted before.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Search(long key)
@@ -301,9 +316,28 @@ public sealed class BookSide
         ref BookLevel levels = ref MemoryMarshal.GetArrayDataReference(_levels);
         long top = Key(Unsafe.Add(ref levels, end - 1).Price);
         if (key >= top) return key == top ? end - 1 : ~end;
+        // Venues list a message's levels best-first, and most land a few levels below the previous one (Binance spot
+        // diffs: half within 4 levels, three in four within 16); the first of a message is usually just below the best.
+        // So: narrow the range with the last touched level, scan the next levels down from its top, and bisect only
+        // when that fails. Every step compares keys: the hint only changes where the search starts.
+        int lo = start, hi = end - 2;
+        int hint = _hint;
+        if ((uint)(hint - start) < (uint)(end - 1 - start))
+        {
+            long h = Key(Unsafe.Add(ref levels, hint).Price);
+            if (h == key) return hint;
+            if (h < key) lo = hint + 1; else hi = hint - 1;
+        }
+        // Level hi + 1 sorts above the key (the best level, or the hint's).
+        int stop = Math.Max(lo, hi - (ScanLevels - 1));
+        for (int i = hi; i >= stop; i--)
+        {
+            long k = Key(Unsafe.Add(ref levels, i).Price);
+            if (k <= key) return k == key ? i : ~(i + 1);
+        }
+        hi = stop - 1;
         // A branching binary search: measured faster here than a branch-free lower bound (cmov chain), whose every probe
         // waits for the previous compare, while a predicted branch lets the next probes' loads start early.
-        int lo = start, hi = end - 2;
         while (lo <= hi)
         {
             int mid = (int)((uint)(lo + hi) >> 1);

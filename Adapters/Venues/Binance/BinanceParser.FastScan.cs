@@ -34,25 +34,48 @@ public sealed partial class BinanceParser
     private bool TryFast(ReadOnlySpan<byte> frame, string? url, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {
         status = FrameStatus.Data;
-        var ctx = new Context(frame, url, receiveTimeNs, output);
-        var f = new Fields { HeaderIndex = -1, Instrument = InstrumentId.None };
-        int pos;
-        bool wrapped;
+        int dataPos = -1;
         if (frame.StartsWith("{\"stream\":\""u8))
         {
-            int q = frame.Slice(11).IndexOf((byte)'"');
-            if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
-            pos = 11 + q + 1;
-            if (!frame.Slice(pos).StartsWith(",\"data\":{"u8)) return false;
-            pos += 8; // on the data object's '{'
-            wrapped = true;
+            // The stream name: printable ASCII without escapes up to its quote, checked in the pass that finds it.
+            int q = -1;
+            for (int i = 11, limit = Math.Min(frame.Length, 11 + 64); i < limit; i++)
+            {
+                byte b = frame[i];
+                if (b == (byte)'"') { q = i - 11; break; }
+                if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            }
+            if (q < 0)
+            {
+                q = frame.Slice(11).IndexOf((byte)'"');
+                if (q < 0 || !PlainText(frame.Slice(11, q))) return false;
+            }
+            dataPos = 11 + q + 1;
+            if (!frame.Slice(dataPos).StartsWith(",\"data\":{"u8)) return false;
+            dataPos += 8; // on the data object's '{'
+            // Spot bookTicker (three frames in four on a BTCUSDT feed) and trades: one exact shape each, read straight
+            // through; any deviation continues with the general scan, which decides as before.
+            var stream = frame.Slice(11, q);
+            if (stream.EndsWith("@bookTicker"u8) && TryBookTicker(frame, dataPos, receiveTimeNs, output))
+                return true;
+            if (stream.EndsWith("@trade"u8) && TryTrade(frame, dataPos, receiveTimeNs, output))
+                return true;
         }
-        else
-        {
-            if (frame[0] != (byte)'{') return false;
-            pos = 0;
-            wrapped = false;
-        }
+        else if (frame[0] != (byte)'{') return false;
+        return TryScan(frame, dataPos, url, receiveTimeNs, output, out status);
+    }
+
+    /// <summary>The general scan of the event object (at <paramref name="dataPos"/>, the combined stream's data object,
+    /// or the whole frame when -1). A method of its own: its large per-frame state (field spans, deferred readers) is
+    /// zeroed only for the frames that need it, not for those the exact-shape readers take.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryScan(ReadOnlySpan<byte> frame, int dataPos, string? url, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
+    {
+        status = FrameStatus.Data;
+        var ctx = new Context(frame, url, receiveTimeNs, output);
+        var f = new Fields { HeaderIndex = -1, Instrument = InstrumentId.None };
+        bool wrapped = dataPos >= 0;
+        int pos = wrapped ? dataPos : 0;
         if (!ScanEvent(frame, ref pos, ref ctx, ref f, wrapped)) return false;
         if (wrapped)
         {
@@ -80,13 +103,164 @@ public sealed partial class BinanceParser
             f.Instrument = id;
         }
         if (Emit(ref ctx, ref f, wrapped, out status) != RejectReason.None || status != FrameStatus.Data) return false;
-        // Committed: what ResolveEvent records on the reference path.
-        if (_connectionInstrument != f.Instrument)
+        Commit(f.Instrument);
+        return true;
+    }
+
+    /// <summary>A frame was accepted: what ResolveEvent records on the reference path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Commit(InstrumentId instrument)
+    {
+        if (_connectionInstrument != instrument)
         {
-            if (_connectionInstrument.IsNone) _connectionInstrument = f.Instrument;
+            if (_connectionInstrument.IsNone) _connectionInstrument = instrument;
             else _connectionAmbiguous = true;
         }
-        if ((uint)f.Instrument.Value >= (uint)_carried.Length || !_carried[f.Instrument.Value]) MarkCarriedSlow(f.Instrument);
+        if ((uint)instrument.Value >= (uint)_carried.Length || !_carried[instrument.Value]) MarkCarriedSlow(instrument);
+    }
+
+    /// <summary>
+    /// The spot bookTicker data object exactly as Binance writes it, <c>{"u":N,"s":"SYM","b":"px","B":"qty","a":"px","A":"qty"}}</c>
+    /// to the frame's end, at <paramref name="pos"/> (its '{'): two Bbo events as <see cref="EmitBbo"/> makes them
+    /// (exchange time 0: spot bookTicker carries none). Nothing is written unless the whole frame matched and its
+    /// symbol is known; false leaves the frame to the general scan.
+    /// </summary>
+    private bool TryBookTicker(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!frame.Slice(pos).StartsWith("{\"u\":"u8)) return false;
+        pos += 5;
+        if (!SpanScan.UnsignedInteger(frame, ref pos, out long last) || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8)) return false;
+        // The symbol: printable ASCII without escapes up to its quote.
+        int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
+        while (pos < limit)
+        {
+            byte b = frame[pos];
+            if (b == (byte)'"') break;
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            pos++;
+        }
+        if (pos >= limit || pos == symbolStart) return false;
+        var symbol = frame.Slice(symbolStart, pos - symbolStart);
+        pos++;
+        if (!TryCachedSymbol(symbol, out var instrument)) return false;
+        if (instrument != _cachedId) CacheScales(instrument);
+        int priceScale = _cachedPriceScale, quantityScale = _cachedQuantityScale;
+        var ctx = new Context(frame, null, receiveTimeNs, output);
+        if (!SpanScan.Expect(frame, ref pos, ",\"b\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, priceScale, out long bid, out byte bidDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"B\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long bidSize, out byte bidSizeDecimals, positive: false)
+            || !SpanScan.Expect(frame, ref pos, ",\"a\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, priceScale, out long ask, out byte askDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"A\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long askSize, out byte askSizeDecimals, positive: false)
+            || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
+            return false;
+        var venue = _venue;
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Bbo;
+        e.Venue = venue;
+        e.Instrument = instrument;
+        e.Side = Side.Bid;
+        e.Price = bid; e.PriceDecimals = bidDecimals;
+        e.Size = bidSize; e.SizeDecimals = bidSizeDecimals;
+        e.Sequence = last;
+        e.Flags = MarketEventFlags.HasSequence;
+        e.ReceiveTimeNs = receiveTimeNs;
+        ref var a = ref output.Add();
+        a.Kind = MarketEventKind.Bbo;
+        a.Venue = venue;
+        a.Instrument = instrument;
+        a.Side = Side.Ask;
+        a.Price = ask; a.PriceDecimals = askDecimals;
+        a.Size = askSize; a.SizeDecimals = askSizeDecimals;
+        a.Sequence = last;
+        a.Flags = MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage;
+        a.ReceiveTimeNs = receiveTimeNs;
+        Commit(instrument);
+        return true;
+    }
+
+    /// <summary>
+    /// The trade data object exactly as Binance writes it,
+    /// <c>{"e":"trade","E":N,"s":"SYM","t":N,"p":"px","q":"qty","T":N,"m":bool,"M":bool}}</c> to the frame's end, at
+    /// <paramref name="pos"/> (its '{'): one Trade event as <see cref="EmitTrade"/> makes it. Nothing is written unless
+    /// the whole frame matched and its symbol is known; false leaves the frame to the general scan.
+    /// </summary>
+    private bool TryTrade(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{\"e\":\"trade\",\"E\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out _)
+            || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8))
+            return false;
+        int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
+        while (pos < limit)
+        {
+            byte b = frame[pos];
+            if (b == (byte)'"') break;
+            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
+            pos++;
+        }
+        if (pos >= limit || pos == symbolStart) return false;
+        var symbol = frame.Slice(symbolStart, pos - symbolStart);
+        pos++;
+        if (!TryCachedSymbol(symbol, out var instrument)) return false;
+        if (instrument != _cachedId) CacheScales(instrument);
+        var ctx = new Context(frame, null, receiveTimeNs, output);
+        if (!SpanScan.Expect(frame, ref pos, ",\"t\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out long tradeId)
+            || !SpanScan.Expect(frame, ref pos, ",\"p\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, _cachedPriceScale, out long price, out byte priceDecimals, positive: true)
+            || !SpanScan.Expect(frame, ref pos, ",\"q\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, _cachedQuantityScale, out long size, out byte sizeDecimals, positive: false)
+            || !SpanScan.Expect(frame, ref pos, ",\"T\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out long transactMs)
+            || (ulong)transactMs > long.MaxValue / 1_000_000
+            || !SpanScan.Expect(frame, ref pos, ",\"m\":"u8))
+            return false;
+        bool buyerIsMaker;
+        if (SpanScan.Expect(frame, ref pos, "true"u8)) buyerIsMaker = true;
+        else if (SpanScan.Expect(frame, ref pos, "false"u8)) buyerIsMaker = false;
+        else return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"M\":"u8) || !(SpanScan.Expect(frame, ref pos, "true"u8) || SpanScan.Expect(frame, ref pos, "false"u8))
+            || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
+            return false;
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        // "m": the buyer is the maker, so the seller was the aggressor.
+        e.Side = buyerIsMaker ? Side.Ask : Side.Bid;
+        e.Price = price; e.PriceDecimals = priceDecimals;
+        e.Size = size; e.SizeDecimals = sizeDecimals;
+        e.Sequence = tradeId;
+        e.PrevSequence = -1;
+        e.ExchangeTimeNs = transactMs * 1_000_000;
+        e.ReceiveTimeNs = receiveTimeNs;
+        e.Flags = MarketEventFlags.EndOfMessage;
+        Commit(instrument);
+        return true;
+    }
+
+    // The last symbol the registry resolved (the registry never remaps a symbol, so the answer stays valid).
+    private readonly byte[] _lastSymbol = new byte[MaxSymbolBytes];
+    private int _lastSymbolLength = -1;
+    private InstrumentId _lastSymbolId = InstrumentId.None;
+
+    /// <summary>The registry's instrument for <paramref name="symbol"/>, remembering the last answer (one compare
+    /// instead of a hash and probe for a connection's repeated symbol). Registers nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryCachedSymbol(ReadOnlySpan<byte> symbol, out InstrumentId instrument)
+    {
+        if (symbol.Length == _lastSymbolLength && symbol.SequenceEqual(_lastSymbol.AsSpan(0, symbol.Length)))
+        {
+            instrument = _lastSymbolId;
+            return true;
+        }
+        return TryCachedSymbolSlow(symbol, out instrument);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryCachedSymbolSlow(ReadOnlySpan<byte> symbol, out InstrumentId instrument)
+    {
+        if (!_registry.TryGet(_venue, symbol, out instrument)) return false;
+        if (symbol.Length <= _lastSymbol.Length)
+        {
+            symbol.CopyTo(_lastSymbol);
+            _lastSymbolLength = symbol.Length;
+            _lastSymbolId = instrument;
+        }
         return true;
     }
 

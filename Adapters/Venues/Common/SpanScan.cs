@@ -23,10 +23,11 @@ internal static class SpanScan
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryPlainDecimalToQuote(ReadOnlySpan<byte> frame, int start, int scale, out long value, out byte decimals, out int end)
     {
-        // Eight digits at a time where 17 bytes can be read (every number but one at a frame's very end): the usual
-        // venue number ("61837.63000000", "0.00123000") is at most seven integer digits, '.', at most eight fraction
-        // digits and the quote, read as two 8-byte words instead of a multiply-add chain per character.
-        if (start >= 0 && frame.Length - start >= 17 && TryPlainDecimalSwar(frame, start, out ulong swar, out int fraction, out int close)
+        // Eight digits at a time: the usual venue number ("61837.63000000", "0.00123000") is at most seven integer
+        // digits, '.', at most eight fraction digits and the quote, read as two 8-byte words instead of a multiply-add
+        // chain per character. Each word is read only where the frame has its bytes (a frame's last number, such as
+        // bookTicker's "A", usually still has them).
+        if (start >= 0 && frame.Length - start >= 8 && TryPlainDecimalSwar(frame, start, out ulong swar, out int fraction, out int close)
             && Scale(swar, fraction, scale, close, out value, out decimals, out end))
             return true;
 
@@ -37,8 +38,9 @@ internal static class SpanScan
     /// <summary>
     /// The SWAR form of <see cref="TryPlainDecimalToQuote"/> for 1–7 integer digits, optionally '.' and 1–8 fraction
     /// digits, then '"': the value of all digits, the fraction digit count and the quote's index. False for any other
-    /// shape (longer parts, a lone or leading '.', no quote), which the scalar loop then decides. Needs 17 readable
-    /// bytes from <paramref name="start"/> (the caller checks).
+    /// shape (longer parts, a lone or leading '.', no quote), which the scalar loop then decides. Needs 8 readable
+    /// bytes from <paramref name="start"/> (the caller checks); false, undecided, when fewer than 10 bytes are left
+    /// from the '.' (the fraction word and the quote after eight fraction digits).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryPlainDecimalSwar(ReadOnlySpan<byte> frame, int start, out ulong value, out int fraction, out int close)
@@ -60,12 +62,12 @@ internal static class SpanScan
             return true;
         }
 
-        if (c != (byte)'.')
+        if (c != (byte)'.' || frame.Length - k < 10)
             return false;
 
         int fractionDigits = Digits8(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, k + 1)), out ulong part);
         k += 1 + fractionDigits;
-        // k <= start + 16 here, inside the 17 bytes the caller checked.
+        // k <= the dot's index + 9 here, inside the 10 bytes checked above.
         if (fractionDigits == 0 || Unsafe.Add(ref first, k) != (byte)'"')
             return false;
 

@@ -12,7 +12,7 @@ namespace FastEngine.Tests.Engine.Books;
 /// </summary>
 public class BookSideTests
 {
-    private enum OpKind { Set, Truncate, Bulk, Clear }
+    private enum OpKind { Set, Truncate, Bulk, Clear, Diff }
 
     private sealed record Op(OpKind Kind, long Price, long Size, byte Decimals, int Depth, (long Price, long Size)[] Image, int Order);
 
@@ -28,8 +28,16 @@ public class BookSideTests
         from order in Gen.Choose(0, 3)
         select new Op(OpKind.Bulk, 0, 0, 0, 0, prices.Distinct().Select((p, i) => ((long)p, (long)sizes[i % sizes.Length])).ToArray(), order);
 
+    // One diff's levels set one after the other, best first as venues list them (distinct prices, inserts, removals
+    // and updates interleaved): the order BookSide.Search's scan from the last touched level is built for.
+    private static readonly Gen<Op> DiffOp =
+        from prices in Gen.ListOf(Gen.Choose(1, 400))
+        from sizes in Gen.ArrayOf(Gen.Frequency((1, Gen.Constant(0)), (3, Gen.Choose(1, 1000))), 400)
+        select new Op(OpKind.Diff, 0, 0, 0, 0, prices.Distinct().Select((p, i) => ((long)p, (long)sizes[i % sizes.Length])).ToArray(), 0);
+
     private static readonly Gen<Op> AnyOp = Gen.Frequency(
         (40, SetOp),
+        (8, DiffOp),
         (2, Gen.Choose(0, 60).Select(d => new Op(OpKind.Truncate, 0, 0, 0, d, [], 0))),
         (2, BulkOp),
         (1, Gen.Constant(new Op(OpKind.Clear, 0, 0, 0, 0, [], 0))));
@@ -51,6 +59,8 @@ public class BookSideTests
             if (r < 3) longRun.Add(new Op(OpKind.Truncate, 0, 0, 0, rng.Next(0, 300), [], 0));
             else if (r < 5) longRun.Add(new Op(OpKind.Bulk, 0, 0, 0, 0,
                 Enumerable.Range(0, rng.Next(0, 900)).Select(_ => (long)rng.Next(1, 2000)).Distinct().Select(p => (p, (long)rng.Next(0, 50))).ToArray(), rng.Next(4)));
+            else if (r < 60) longRun.Add(new Op(OpKind.Diff, 0, 0, 0, 0,
+                Enumerable.Range(0, rng.Next(1, 80)).Select(_ => (long)rng.Next(1, 2000)).Distinct().Select(p => (p, rng.Next(3) == 0 ? 0L : rng.Next(1, 1000))).ToArray(), 0));
             else longRun.Add(new Op(OpKind.Set, rng.Next(1, 2000), rng.Next(4) == 0 ? 0 : rng.Next(1, 1000), (byte)rng.Next(9), 0, [], 0));
         }
         Assert.True(Check(Side.Bid, 4, longRun));
@@ -83,6 +93,20 @@ public class BookSideTests
                     book.Clear();
                     model.Clear();
                     break;
+                case OpKind.Diff:
+                {
+                    var diff = op.Image.ToList();
+                    diff.Sort((a, b) => model.Comparer.Compare(a.Price, b.Price)); // best first
+                    foreach (var (price, size) in diff)
+                    {
+                        var expected = model.ContainsKey(price)
+                            ? (size == 0 ? LevelChange.Removed : LevelChange.Updated)
+                            : (size == 0 ? LevelChange.RemovedMissing : LevelChange.Inserted);
+                        if (book.Set(price, size, 4, 4) != expected) return false;
+                        if (size == 0) model.Remove(price); else model[price] = (size, 4);
+                    }
+                    break;
+                }
                 case OpKind.Bulk:
                 {
                     // Orders: 0 best first (how venues send images), 1 worst first, 2 shuffled, 3 worst first with

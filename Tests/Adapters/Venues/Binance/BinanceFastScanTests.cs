@@ -145,6 +145,56 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WrappedBookTickerAndTrade_ExactShapesAndNearMisses_EqualReference()
+    {
+        // The combined-stream bookTicker and trade frames have their own exact-shape readers: the shapes they take, and
+        // near misses that must leave the frame to the general scan or the reference path (same events either way).
+        string[] frames =
+        [
+            """{"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1.00000000","B":"2.00000000","a":"1.10000000","A":"3.00000000"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"0.00000000"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239213,"s":"BTCUSDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239214, "s":"BTCUSDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239215,"s":"BTCUSDT","b":"0","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239216,"s":"BTCUSDT","b":"61837.63","B":"-3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239217,"s":"BTCUSDT","b":"6.1e4","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":050093239218,"s":"BTCUSDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239219,"s":"ETHUSDT","b":"3000.1","B":"3","a":"3000.2","A":"1.5"}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239220,"s":"BTCUSDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5","x":1}}""",
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239221,"s":"BTCUSDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5"}} """,
+            """{"stream":"btcusdt@bookTicker","data":{"u":50093239222,"s":"BTC\u0055SDT","b":"61837.63","B":"3","a":"61837.64","A":"1.5"}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683260,"p":"61837.63","q":"0","T":1723161255342,"m":false,"M":false}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683261,"p":"61837.63","q":"1","T":999999999999999999,"m":true,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":01,"s":"BTCUSDT","t":3735683262,"p":"61837.63","q":"1","T":1723161255342,"m":true,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683263,"p":"61837.63","q":"1","T":1723161255342,"m":null,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683264,"p":"0.0","q":"1","T":1723161255342,"m":true,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683265,"p":"61837.63","q":"1","T":1723161255342,"m":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"aggTrade","E":1723161255343,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":false,"M":true}}""",
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683266,"p":"61837.63","q":"1","T":1723161255342,"m":true,"M":true}}}""",
+        ];
+        var pair = new Pair(VenueCatalog.Binance);
+        var f0 = new RawFrame(0, "recv", null, [], "0", 1);
+        // Registers BTCUSDT (a symbol's first sighting goes to the reference path).
+        pair.Check(f0, System.Text.Encoding.UTF8.GetBytes(frames[0]), "registration");
+        var data = new List<int>();
+        var fast = new List<int>();
+        for (int i = 0; i < frames.Length; i++)
+        {
+            long before = pair.Fast.FastFallbacks;
+            var result = pair.Check(f0, System.Text.Encoding.UTF8.GetBytes(frames[i]), $"frame {i}");
+            if (result.Status == FrameStatus.Data) data.Add(i);
+            if (pair.Fast.FastFallbacks == before) fast.Add(i);
+            output.WriteLine($"{i}: {result} {(pair.Fast.FastFallbacks == before ? "fast" : "reference")} {pair.Fast.LastRejectDetail}");
+        }
+        // Rejected by the reference path: a zero bid, a negative size, a leading zero, an escaped symbol, a 999...ms
+        // trade time, a null "m", a zero trade price, trailing data; ETHUSDT registers and is data; the rest are data.
+        Assert.Equal([0, 1, 2, 3, 6, 8, 9, 10, 12, 13, 18, 19], data);
+        // The exact shapes never reach the reference path.
+        Assert.Subset(fast.ToHashSet(), new HashSet<int> { 0, 1, 2, 12, 13 });
+    }
+
+    [Fact]
     public void HandWrittenShapes_FastPathEqualsReference()
     {
         // Spot bookTicker without e/E, key orders the fast path declines, escapes, whitespace, an ack, errors, an
