@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
@@ -219,33 +220,62 @@ public sealed partial class OkxParser
 
     /// <summary><c>[["px","sz","0","n"],...]</c> at <paramref name="pos"/> into BookLevel events; the fields after the
     /// size must be plain strings.</summary>
+    /// <remarks>The position is a local (a <c>ref</c> parameter would be read and written through memory at every step)
+    /// and the usual tail <c>,"0","digits"]</c> is matched as one 6-byte word and a digit run.</remarks>
     private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, Side side, long receiveTimeNs, MarketEventBatch output)
     {
-        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-        pos++;
-        if (frame[pos] == (byte)']') { pos++; return true; }
+        int p = pos;
+        if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+        p++;
+        if (frame[p] == (byte)']') { pos = p + 1; return true; }
         int priceScale = instrument.PriceScale, quantityScale = instrument.QuantityScale;
+        var id = instrument.Id;
         while (true)
         {
-            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-            pos++;
-            if (!NumberString(frame, ref pos, priceScale, out long price, out byte priceDecimals)) return false;
-            if (!SpanScan.Expect(frame, ref pos, ","u8)) return false;
-            if (!NumberString(frame, ref pos, quantityScale, out long size, out byte sizeDecimals)) return false;
+            if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+            p++;
+            if (!NumberString(frame, ref p, priceScale, out long price, out byte priceDecimals)) return false;
+            if ((uint)p >= (uint)frame.Length || frame[p] != (byte)',') return false;
+            p++;
+            if (!NumberString(frame, ref p, quantityScale, out long size, out byte sizeDecimals)) return false;
             if (price <= 0 || size < 0) return false;
-            while (true)
-            {
-                if ((uint)pos >= (uint)frame.Length) return false;
-                byte c = frame[pos++];
-                if (c == (byte)']') break;
-                if (c != (byte)',' || !SpanScan.PlainString(frame, ref pos, out _)) return false;
-            }
-            AddLevel(output, instrument.Id, side, price, priceDecimals, size, sizeDecimals, receiveTimeNs);
-            if ((uint)pos >= (uint)frame.Length) return false;
-            byte next = frame[pos++];
+            if (!LevelTail(frame, ref p)) return false;
+            AddLevel(output, id, side, price, priceDecimals, size, sizeDecimals, receiveTimeNs);
+            if ((uint)p >= (uint)frame.Length) return false;
+            byte next = frame[p++];
             if (next == (byte)',') continue;
+            pos = p;
             return next == (byte)']';
         }
+    }
+
+    /// <summary>The level's fields after the size up to and past its ']': plain strings, usually <c>,"0","n"]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool LevelTail(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        int p = pos;
+        // ,"0"," read as one little-endian word: 2C 22 30 22 2C 22.
+        const ulong ZeroThenQuote = 0x222C2230222CUL;
+        if (p <= frame.Length - 8 && p >= 0
+            && (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), p)) & 0xFFFF_FFFF_FFFFUL) == ZeroThenQuote)
+        {
+            int q = p + 6;
+            while ((uint)q < (uint)frame.Length && (uint)(frame[q] - '0') <= 9) q++;
+            if ((uint)(q + 1) < (uint)frame.Length && frame[q] == (byte)'"' && frame[q + 1] == (byte)']')
+            {
+                pos = q + 2;
+                return true;
+            }
+        }
+        while (true)
+        {
+            if ((uint)p >= (uint)frame.Length) return false;
+            byte c = frame[p++];
+            if (c == (byte)']') break;
+            if (c != (byte)',' || !SpanScan.PlainString(frame, ref p, out _)) return false;
+        }
+        pos = p;
+        return true;
     }
 
     /// <summary>A string number at <paramref name="pos"/> ('"') parsed by <see cref="VenueNumbers.Parse"/> exactly as
