@@ -145,20 +145,22 @@ public static class BookChecksum
         ref BookLevel bestAsk = ref asks > 0 ? ref askSide.LevelAt(0) : ref Unsafe.NullRef<BookLevel>();
         // Pieces first, and the text's length (a text longer than the power table takes the general form). No call in
         // these loops nor in the summing one: a call would spill their registers (the vector accumulators are caller-saved).
-        int total = 0, missing = 0;
+        // A level changed since its piece was cached has length 0: remember the deepest one per side (-1: none).
+        int total = 0, deepestBid = -1, deepestAsk = -1;
         for (int i = 0; i < bids; i++)
         {
             int length = Unsafe.Subtract(ref bestBid, i).ChecksumTextLength;
-            missing |= length - 1; // negative only for 0: a level changed since its piece was cached
+            if (length == 0) deepestBid = i;
             total += length;
         }
         for (int i = 0; i < asks; i++)
         {
             int length = Unsafe.Subtract(ref bestAsk, i).ChecksumTextLength;
-            missing |= length - 1;
+            if (length == 0) deepestAsk = i;
             total += length;
         }
-        if (missing < 0) total = CachePiecesSlow(ref bestBid, bids, ref bestAsk, asks, priceScale, quantityScale);
+        if (Math.Max(deepestBid, deepestAsk) >= 0)
+            total += CachePiecesSlow(ref bestBid, deepestBid + 1, priceScale, quantityScale) + CachePiecesSlow(ref bestAsk, deepestAsk + 1, priceScale, quantityScale);
         if (total > PowerTableSize) return InterleavedColonLongSlow(book, depth, priceScale, quantityScale);
         ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
         Vector128<ulong> askSum = default, bidSum = default;
@@ -186,25 +188,21 @@ public static class BookChecksum
         return ReduceProduct((askSum ^ bidSum).ToScalar());
     }
 
-    /// <summary>Formats the pieces of the levels that changed since their last checksum; returns the sum of the levels'
-    /// <see cref="BookLevel.ChecksumTextLength"/>. Not inlined: keeps the call out of the summing method's loops.</summary>
+    /// <summary>Formats the pieces of the levels that changed since their last checksum among the best
+    /// <paramref name="count"/> of a side; returns the sum of their new <see cref="BookLevel.ChecksumTextLength"/>s.
+    /// Not inlined: keeps the call out of the summing method's loops.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int CachePiecesSlow(ref BookLevel bestBid, int bids, ref BookLevel bestAsk, int asks, int priceScale, int quantityScale)
+    private static int CachePiecesSlow(ref BookLevel best, int count, int priceScale, int quantityScale)
     {
-        int total = 0;
-        for (int i = 0; i < bids; i++)
+        int added = 0;
+        for (int i = 0; i < count; i++)
         {
-            ref BookLevel level = ref Unsafe.Subtract(ref bestBid, i);
-            if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
-            total += level.ChecksumTextLength;
+            ref BookLevel level = ref Unsafe.Subtract(ref best, i);
+            if (level.ChecksumTextLength != 0) continue;
+            CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+            added += level.ChecksumTextLength;
         }
-        for (int i = 0; i < asks; i++)
-        {
-            ref BookLevel level = ref Unsafe.Subtract(ref bestAsk, i);
-            if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
-            total += level.ChecksumTextLength;
-        }
-        return total;
+        return added;
     }
 
     /// <summary>The summed form for texts longer than the power table (very long number texts): each piece through

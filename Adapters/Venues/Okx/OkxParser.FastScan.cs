@@ -169,53 +169,88 @@ public sealed partial class OkxParser
     }
 
     /// <summary>One book message object at <paramref name="pos"/> ('{'): header, levels, completion.</summary>
+    /// <remarks>The position is a local; the usual keys are recognised by their first letter and one literal compare
+    /// (<see cref="BookKey"/>), any other key by the general string scan.</remarks>
     private bool FastBook(ReadOnlySpan<byte> frame, ref int pos, Instrument instrument, bool snapshot, long receiveTimeNs, MarketEventBatch output)
     {
-        if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'{') return false;
-        pos++;
+        int p = pos;
+        if ((uint)p >= (uint)frame.Length || frame[p] != (byte)'{') return false;
+        p++;
         int headerIndex = AddBookHeader(output, instrument.Id, snapshot, receiveTimeNs);
         long checksum = 0, seqId = 0, prevSeqId = -1, tsMs = 0;
         int seen = 0;
-        if ((uint)pos >= (uint)frame.Length) return false;
-        if (frame[pos] != (byte)'}')
+        if ((uint)p >= (uint)frame.Length) return false;
+        if (frame[p] != (byte)'}')
         {
             while (true)
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var key) || !SpanScan.Expect(frame, ref pos, ":"u8)) return false;
-                int bit;
-                if (key.SequenceEqual("asks"u8) || key.SequenceEqual("bids"u8))
+                int bit = BookKey(frame, ref p);
+                if (bit < 0) return false;
+                if (bit == KeyAsks || bit == KeyBids)
                 {
-                    var side = key[0] == (byte)'a' ? Side.Ask : Side.Bid;
-                    bit = side == Side.Ask ? KeyAsks : KeyBids;
+                    var side = bit == KeyAsks ? Side.Ask : Side.Bid;
                     int first = output.Count;
-                    if (!FastLevels(frame, ref pos, instrument, side, receiveTimeNs, output)) return false;
+                    if (!FastLevels(frame, ref p, instrument, side, receiveTimeNs, output)) return false;
                     if (snapshot) output.Events[first..].Reverse();
                 }
-                else if (key.SequenceEqual("ts"u8)) { bit = KeyTs; if (!Integer(frame, ref pos, out tsMs)) return false; }
-                else if (key.SequenceEqual("checksum"u8))
+                else if (bit == KeyTs) { if (!Integer(frame, ref p, out tsMs)) return false; }
+                else if (bit == KeyChecksum)
                 {
-                    bit = KeyChecksum;
-                    if (!Integer(frame, ref pos, out checksum) || checksum < int.MinValue || checksum > int.MaxValue) return false;
+                    if (!Integer(frame, ref p, out checksum) || checksum < int.MinValue || checksum > int.MaxValue) return false;
                 }
-                else if (key.SequenceEqual("seqId"u8)) { bit = KeySeq; if (!Integer(frame, ref pos, out seqId)) return false; }
-                else if (key.SequenceEqual("prevSeqId"u8)) { bit = KeyPrev; if (!Integer(frame, ref pos, out prevSeqId)) return false; }
+                else if (bit == KeySeq) { if (!Integer(frame, ref p, out seqId)) return false; }
+                else if (bit == KeyPrev) { if (!Integer(frame, ref p, out prevSeqId)) return false; }
                 else
                 {
-                    bit = 0; // unused key (books5 repeats instId here): a plain string, skipped as the reference path does
-                    if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
+                    // unused key (books5 repeats instId here): a plain string, skipped as the reference path does
+                    if (!SpanScan.PlainString(frame, ref p, out _)) return false;
                 }
                 if ((seen & bit) != 0) return false;
                 seen |= bit;
-                if ((uint)pos >= (uint)frame.Length) return false;
-                byte c = frame[pos];
-                if (c == (byte)',') { pos++; continue; }
+                if ((uint)p >= (uint)frame.Length) return false;
+                byte c = frame[p];
+                if (c == (byte)',') { p++; continue; }
                 if (c != (byte)'}') return false;
                 break;
             }
         }
-        pos++;
+        pos = p + 1;
         CompleteBookHeader(output, headerIndex, snapshot, tsMs, checksum, (seen & KeySeq) != 0, seqId, (seen & KeyPrev) != 0, prevSeqId);
         return true;
+    }
+
+    /// <summary>
+    /// A book object's key and its ':' at <paramref name="pos"/>: the Key* bit of asks, bids, ts, checksum, seqId or
+    /// prevSeqId, 0 for any other plain key, -1 when no plain key and ':' are there. The known keys are matched by
+    /// their first letter and one literal compare; anything else (another key, a key sharing a prefix) takes the
+    /// general scan, which gives the same answer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BookKey(ReadOnlySpan<byte> frame, scoped ref int pos)
+    {
+        int p = pos;
+        if ((uint)(p + 1) < (uint)frame.Length && frame[p] == (byte)'"')
+        {
+            var rest = frame.Slice(p);
+            switch (frame[p + 1])
+            {
+                case (byte)'a': if (rest.StartsWith("\"asks\":"u8)) { pos = p + 7; return KeyAsks; } break;
+                case (byte)'b': if (rest.StartsWith("\"bids\":"u8)) { pos = p + 7; return KeyBids; } break;
+                case (byte)'t': if (rest.StartsWith("\"ts\":"u8)) { pos = p + 5; return KeyTs; } break;
+                case (byte)'c': if (rest.StartsWith("\"checksum\":"u8)) { pos = p + 11; return KeyChecksum; } break;
+                case (byte)'s': if (rest.StartsWith("\"seqId\":"u8)) { pos = p + 8; return KeySeq; } break;
+                case (byte)'p': if (rest.StartsWith("\"prevSeqId\":"u8)) { pos = p + 12; return KeyPrev; } break;
+            }
+        }
+        if (!SpanScan.PlainString(frame, ref p, out var key) || !SpanScan.Expect(frame, ref p, ":"u8)) return -1;
+        pos = p;
+        if (key.SequenceEqual("asks"u8)) return KeyAsks;
+        if (key.SequenceEqual("bids"u8)) return KeyBids;
+        if (key.SequenceEqual("ts"u8)) return KeyTs;
+        if (key.SequenceEqual("checksum"u8)) return KeyChecksum;
+        if (key.SequenceEqual("seqId"u8)) return KeySeq;
+        if (key.SequenceEqual("prevSeqId"u8)) return KeyPrev;
+        return 0;
     }
 
     /// <summary><c>[["px","sz","0","n"],...]</c> at <paramref name="pos"/> into BookLevel events; the fields after the
@@ -307,7 +342,19 @@ public sealed partial class OkxParser
         int i = pos;
         if ((uint)i >= (uint)frame.Length) return false;
         bool quoted = frame[i] == (byte)'"', negative = false;
-        if (quoted) i++;
+        if (quoted)
+        {
+            // The usual quoted time ("1646003668391"): eight digits per step up to the quote. Same texts as the loop
+            // below: 1 to 18 digits, no leading zero unless the only digit.
+            if (SpanScan.TryDigitsToQuote(frame, i + 1, out ulong digitsValue, out int digits, out int end)
+                && digits <= 18 && (digits == 1 || frame[i + 1] != (byte)'0'))
+            {
+                value = (long)digitsValue;
+                pos = end;
+                return true;
+            }
+            i++;
+        }
         else if (frame[i] == (byte)'-') { negative = true; i++; }
         if (!SpanScan.UnsignedInteger(frame, ref i, out long v)) return false;
         if (quoted)
