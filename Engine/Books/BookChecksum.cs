@@ -129,87 +129,9 @@ public static class BookChecksum
         }
     }
 
-    /// <summary>
-    /// OKX's summed form. Backward over bid1, ask1, bid2, ask2, ...: each piece ":px:sz" is multiplied by x^(8 × the bytes
-    /// after it). The levels are walked by reference from each side's best (no bounds check or field reload per level),
-    /// and the unreduced products are XORed in two vector accumulators (asks, bids) that stay in registers: the
-    /// loop-carried work per level is one XOR, the multiplies are independent.
-    /// </summary>
     private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale)
     {
-        BookSide bidSide = book.Bids, askSide = book.Asks;
-        int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
-        if (bids <= 0 && asks <= 0) return 0;
-        // LevelAt(i) is the level i places before the best one in the side's array: walk from the best by reference.
-        ref BookLevel bestBid = ref bids > 0 ? ref bidSide.LevelAt(0) : ref Unsafe.NullRef<BookLevel>();
-        ref BookLevel bestAsk = ref asks > 0 ? ref askSide.LevelAt(0) : ref Unsafe.NullRef<BookLevel>();
-        // Pieces first, and the text's length (a text longer than the power table takes the general form). No call in
-        // these loops nor in the summing one: a call would spill their registers (the vector accumulators are caller-saved).
-        // A level changed since its piece was cached has length 0: remember the deepest one per side (-1: none).
-        int total = 0, deepestBid = -1, deepestAsk = -1;
-        for (int i = 0; i < bids; i++)
-        {
-            int length = Unsafe.Subtract(ref bestBid, i).ChecksumTextLength;
-            if (length == 0) deepestBid = i;
-            total += length;
-        }
-        for (int i = 0; i < asks; i++)
-        {
-            int length = Unsafe.Subtract(ref bestAsk, i).ChecksumTextLength;
-            if (length == 0) deepestAsk = i;
-            total += length;
-        }
-        if (Math.Max(deepestBid, deepestAsk) >= 0)
-            total += CachePiecesSlow(ref bestBid, deepestBid + 1, priceScale, quantityScale) + CachePiecesSlow(ref bestAsk, deepestAsk + 1, priceScale, quantityScale);
-        if (total > PowerTableSize) return InterleavedColonLongSlow(book, depth, priceScale, quantityScale);
-        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
-        Vector128<ulong> askSum = default, bidSum = default;
-        int suffix = 0;
-        int common = Math.Min(bids, asks);
-        // The longer side's levels past the shorter side's depth continue alone at the end of the text.
-        for (int i = Math.Max(bids, asks) - 1; i >= common; i--)
-        {
-            ref BookLevel level = ref bids > asks ? ref Unsafe.Subtract(ref bestBid, i) : ref Unsafe.Subtract(ref bestAsk, i);
-            bidSum ^= CarrylessProduct(level.ChecksumTextCrc, Unsafe.Add(ref powers, suffix));
-            suffix += level.ChecksumTextLength - 1;
-        }
-        for (int i = common - 1; i >= 0; i--)
-        {
-            ref BookLevel ask = ref Unsafe.Subtract(ref bestAsk, i);
-            ref BookLevel bid = ref Unsafe.Subtract(ref bestBid, i);
-            askSum ^= CarrylessProduct(ask.ChecksumTextCrc, Unsafe.Add(ref powers, suffix));
-            suffix += ask.ChecksumTextLength - 1;
-            bidSum ^= CarrylessProduct(bid.ChecksumTextCrc, Unsafe.Add(ref powers, suffix));
-            suffix += bid.ChecksumTextLength - 1;
-        }
-        // suffix = the text's length + 1 (< PowerTableSize). The text starts without the first piece's ':':
-        // CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
-        askSum ^= CarrylessProduct(ColonCrc, Unsafe.Add(ref powers, suffix - 1));
-        return ReduceProduct((askSum ^ bidSum).ToScalar());
-    }
-
-    /// <summary>Formats the pieces of the levels that changed since their last checksum among the best
-    /// <paramref name="count"/> of a side; returns the sum of their new <see cref="BookLevel.ChecksumTextLength"/>s.
-    /// Not inlined: keeps the call out of the summing method's loops.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int CachePiecesSlow(ref BookLevel best, int count, int priceScale, int quantityScale)
-    {
-        int added = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ref BookLevel level = ref Unsafe.Subtract(ref best, i);
-            if (level.ChecksumTextLength != 0) continue;
-            CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
-            added += level.ChecksumTextLength;
-        }
-        return added;
-    }
-
-    /// <summary>The summed form for texts longer than the power table (very long number texts): each piece through
-    /// <see cref="PieceSum"/>, which shifts the far pieces the general way. The pieces are cached.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static uint InterleavedColonLongSlow(OrderBook book, int depth, int priceScale, int quantityScale)
-    {
+        // Backward over bid1, ask1, bid2, ask2, ...: each piece ":px:sz" is multiplied by x^(8 × the bytes after it).
         BookSide bidSide = book.Bids, askSide = book.Asks;
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
         var sum = new PieceSum();
@@ -219,36 +141,22 @@ public static class BookChecksum
             if (i < asks)
             {
                 ref var level = ref askSide.LevelAt(i);
+                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
             if (i < bids)
             {
                 ref var level = ref bidSide.LevelAt(i);
+                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
         }
+        if (suffix == 0) return 0;
+        // The text starts without the first piece's ':': CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
         sum.Add(ColonCrc, suffix - 1);
         return sum.Result();
-    }
-
-    /// <summary>The unreduced carry-less product of two reflected 32-bit values (see <see cref="ReduceProduct"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> CarrylessProduct(uint crc, uint power) =>
-        Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)crc), Vector128.CreateScalarUnsafe((ulong)power), 0x00);
-
-    /// <summary>A sum of <see cref="CarrylessProduct"/>s mod P: shifted left once it is the reflected 64-bit product, whose
-    /// low half (coefficients of x^63..x^32) the four slice lookups reduce (as <see cref="PieceSum.Result"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint ReduceProduct(ulong sum)
-    {
-        ulong product = sum << 1;
-        uint low = (uint)product;
-        ref uint t = ref MemoryMarshal.GetArrayDataReference(_reduceTable);
-        return (uint)(product >> 32)
-            ^ Unsafe.Add(ref t, 3 * 256 + (int)(low & 0xff)) ^ Unsafe.Add(ref t, 2 * 256 + (int)((low >> 8) & 0xff))
-            ^ Unsafe.Add(ref t, 256 + (int)((low >> 16) & 0xff)) ^ Unsafe.Add(ref t, (int)(low >> 24));
     }
 
     private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale)

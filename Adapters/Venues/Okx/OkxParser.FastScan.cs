@@ -25,28 +25,24 @@ public sealed partial class OkxParser
     {
         status = FrameStatus.Data;
         if (frame.StartsWith("{\"event\":"u8)) return FastAck(frame, ref status);
-        if (!frame.StartsWith("{\"arg\":{\"channel\":\""u8)) return false;
-        int pos = 18; // on the channel's opening quote
-        if (!SpanScan.PlainString(frame, ref pos, out var channel)) return false;
-        var kind = Classify(channel);
-        if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
-            or OkxChannel.Tickers or OkxChannel.Trades)) return false;
-        if (!SpanScan.Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out var instId)) return false;
-        if (!SpanScan.Expect(frame, ref pos, "},"u8)) return false;
-        bool needsAction = NeedsAction(kind), snapshot = kind == OkxChannel.Books5;
-        if (SpanScan.Expect(frame, ref pos, "\"action\":"u8))
+        OkxChannel kind;
+        bool snapshot;
+        int pos;
+        ReadOnlySpan<byte> instId;
+        Instrument? instrument;
+        if (frame.StartsWith("{\"arg\":{\"channel\":\"books-l2-tbt\",\"instId\":\""u8))
         {
-            if (!SpanScan.PlainString(frame, ref pos, out var action) || !SpanScan.Expect(frame, ref pos, ","u8)) return false;
-            if (needsAction)
-            {
-                if (action.SequenceEqual("snapshot"u8)) snapshot = true;
-                else if (!action.SequenceEqual("update"u8)) return false;
-            }
+            // The usual book push: channel and key checked as one literal, then "update" or "snapshot" as one literal each.
+            pos = 42; // on the instId's opening quote
+            if (!SpanScan.PlainString(frame, ref pos, out instId)) return false;
+            kind = OkxChannel.BooksL2Tbt;
+            if (SpanScan.Expect(frame, ref pos, "},\"action\":\"update\",\"data\":["u8)) snapshot = false;
+            else if (SpanScan.Expect(frame, ref pos, "},\"action\":\"snapshot\",\"data\":["u8)) snapshot = true;
+            else return false;
         }
-        else if (needsAction) return false;
-        if (!SpanScan.Expect(frame, ref pos, "\"data\":["u8)) return false;
-        if (!_registry.TryGet(_venue, instId, out var id)) return false;
-        var instrument = _registry[id];
+        else if (!TryFastHead(frame, out kind, out snapshot, out pos, out instId)) return false;
+        instrument = CachedInstrument(instId);
+        if (instrument is null) return false;
         while (true)
         {
             bool ok = kind switch
@@ -64,6 +60,75 @@ public sealed partial class OkxParser
         if (pos + 1 != frame.Length || frame[pos] != (byte)'}') return false;
         if (kind == OkxChannel.Trades) output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
         return true;
+    }
+
+    /// <summary>The push's head in general form: channel (one the fast path reads), instId, the action books need, up
+    /// to and past <c>"data":[</c>.</summary>
+    private static bool TryFastHead(ReadOnlySpan<byte> frame, out OkxChannel kind, out bool snapshot, out int pos, out ReadOnlySpan<byte> instId)
+    {
+        kind = OkxChannel.Unknown;
+        snapshot = false;
+        instId = default;
+        pos = 18; // on the channel's opening quote
+        if (!frame.StartsWith("{\"arg\":{\"channel\":\""u8)) return false;
+        if (!SpanScan.PlainString(frame, ref pos, out var channel)) return false;
+        kind = Classify(channel);
+        if (kind is not (OkxChannel.Books or OkxChannel.BooksL2Tbt or OkxChannel.Books50L2Tbt or OkxChannel.Books5
+            or OkxChannel.Tickers or OkxChannel.Trades)) return false;
+        if (!SpanScan.Expect(frame, ref pos, ",\"instId\":"u8) || !SpanScan.PlainString(frame, ref pos, out instId)) return false;
+        if (!SpanScan.Expect(frame, ref pos, "},"u8)) return false;
+        bool needsAction = NeedsAction(kind);
+        snapshot = kind == OkxChannel.Books5;
+        if (SpanScan.Expect(frame, ref pos, "\"action\":"u8))
+        {
+            if (!SpanScan.PlainString(frame, ref pos, out var action) || !SpanScan.Expect(frame, ref pos, ","u8)) return false;
+            if (needsAction)
+            {
+                if (action.SequenceEqual("snapshot"u8)) snapshot = true;
+                else if (!action.SequenceEqual("update"u8)) return false;
+            }
+        }
+        else if (needsAction) return false;
+        return SpanScan.Expect(frame, ref pos, "\"data\":["u8);
+    }
+
+    private const int SymbolCacheSlots = 16, SymbolCacheKeyBytes = 32;
+    /// <summary>Recently seen instIds (a venue symbol maps to one instrument for good: the registry refuses a remap), so
+    /// a push skips the registry's hash lookup: direct-mapped slots of key bytes, their lengths and instruments.</summary>
+    private readonly byte[] _symbolKeys = new byte[SymbolCacheSlots * SymbolCacheKeyBytes];
+    private readonly byte[] _symbolLengths = new byte[SymbolCacheSlots];
+    private readonly Instrument?[] _symbolInstruments = new Instrument?[SymbolCacheSlots];
+
+    /// <summary>The instrument <paramref name="instId"/> is mapped to, from the slot cache or the registry (then cached);
+    /// null when unknown (its first sighting is the reference path's to register).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Instrument? CachedInstrument(ReadOnlySpan<byte> instId)
+    {
+        int length = instId.Length;
+        if ((uint)(length - 1) < SymbolCacheKeyBytes)
+        {
+            int slot = (length * 7 + instId[length - 1] * 3 + instId[length >> 1]) & (SymbolCacheSlots - 1);
+            if (_symbolLengths[slot] == length && instId.SequenceEqual(_symbolKeys.AsSpan(slot * SymbolCacheKeyBytes, length)))
+                return _symbolInstruments[slot];
+        }
+        return LookUpInstrument(instId);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Instrument? LookUpInstrument(ReadOnlySpan<byte> instId)
+    {
+        if (!_registry.TryGet(_venue, instId, out var id)) return null;
+        var instrument = _registry[id];
+        int length = instId.Length;
+        if ((uint)(length - 1) < SymbolCacheKeyBytes)
+        {
+            int slot = (length * 7 + instId[length - 1] * 3 + instId[length >> 1]) & (SymbolCacheSlots - 1);
+            _symbolLengths[slot] = 0; // never a half-written slot for a reader of the same thread: key first, then length
+            instId.CopyTo(_symbolKeys.AsSpan(slot * SymbolCacheKeyBytes));
+            _symbolInstruments[slot] = instrument;
+            _symbolLengths[slot] = (byte)length;
+        }
+        return instrument;
     }
 
     /// <summary><c>{"event":"subscribe"}</c> or <c>{"event":"subscribe","arg":{"channel":"c","instId":"X"}}</c>: control
