@@ -92,9 +92,9 @@ public sealed partial class OkxParser
         return SpanScan.Expect(frame, ref pos, "\"data\":["u8);
     }
 
-    private const int SymbolCacheSlots = 16, SymbolCacheKeyBytes = 32;
+    private const int SymbolCacheSlots = 64, SymbolCacheKeyBytes = 32;
     /// <summary>Recently seen instIds (a venue symbol maps to one instrument for good: the registry refuses a remap), so
-    /// a push skips the registry's hash lookup: direct-mapped slots of key bytes, their lengths and instruments.</summary>
+    /// a push skips the registry's hash lookup: two-way slots of key bytes, their lengths and instruments.</summary>
     private readonly byte[] _symbolKeys = new byte[SymbolCacheSlots * SymbolCacheKeyBytes];
     private readonly byte[] _symbolLengths = new byte[SymbolCacheSlots];
     private readonly Instrument?[] _symbolInstruments = new Instrument?[SymbolCacheSlots];
@@ -107,11 +107,34 @@ public sealed partial class OkxParser
         int length = instId.Length;
         if ((uint)(length - 1) < SymbolCacheKeyBytes)
         {
-            int slot = (length * 7 + instId[length - 1] * 3 + instId[length >> 1]) & (SymbolCacheSlots - 1);
+            // Two-way: a symbol lives in its slot or the slot's neighbour (two symbols sharing a slot do not evict each other).
+            int slot = SymbolSlot(instId);
+            if (_symbolLengths[slot] == length && instId.SequenceEqual(_symbolKeys.AsSpan(slot * SymbolCacheKeyBytes, length)))
+                return _symbolInstruments[slot];
+            slot ^= 1;
             if (_symbolLengths[slot] == length && instId.SequenceEqual(_symbolKeys.AsSpan(slot * SymbolCacheKeyBytes, length)))
                 return _symbolInstruments[slot];
         }
         return LookUpInstrument(instId);
+    }
+
+    /// <summary>The cache slot of a 1–32 byte instId: its first and last eight bytes (or all of a shorter one) and its
+    /// length mixed by one multiply (OKX symbols share long prefixes and suffixes: "ETH-USD-220325-8800-P").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SymbolSlot(ReadOnlySpan<byte> instId)
+    {
+        int length = instId.Length;
+        ulong mix;
+        ref byte first = ref MemoryMarshal.GetReference(instId);
+        if (length >= 8)
+            mix = Unsafe.ReadUnaligned<ulong>(ref first) ^ System.Numerics.BitOperations.RotateLeft(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, length - 8)), 29);
+        else
+        {
+            mix = 0;
+            for (int i = 0; i < length; i++) mix = mix << 8 | Unsafe.Add(ref first, i);
+        }
+        mix = (mix ^ (ulong)length) * 0x9E3779B97F4A7C15UL;
+        return (int)(mix >> 58); // 64 slots
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -122,7 +145,8 @@ public sealed partial class OkxParser
         int length = instId.Length;
         if ((uint)(length - 1) < SymbolCacheKeyBytes)
         {
-            int slot = (length * 7 + instId[length - 1] * 3 + instId[length >> 1]) & (SymbolCacheSlots - 1);
+            int slot = SymbolSlot(instId);
+            if (_symbolLengths[slot] != 0 && _symbolLengths[slot ^ 1] == 0) slot ^= 1; // the free one of the two
             _symbolLengths[slot] = 0; // never a half-written slot for a reader of the same thread: key first, then length
             instId.CopyTo(_symbolKeys.AsSpan(slot * SymbolCacheKeyBytes));
             _symbolInstruments[slot] = instrument;

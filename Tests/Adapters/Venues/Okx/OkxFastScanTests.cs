@@ -176,15 +176,16 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
         Assert.True(ok);
         Assert.Equal((mantissa, decimals, number.Length + 2), (value, (int)actualDecimals, end));
     }
+
     /// <summary>
-    /// Forty instruments (more than the parser's sixteen symbol slots, so slots are shared and overwritten) interleaved:
+    /// 200 instruments (more than the parser's 64 symbol slots, so slots are shared and overwritten) interleaved:
     /// after each symbol's first sighting (the reference path registers it) every push takes the fast path and gets the
     /// same events as the reference path, i.e. the right instrument; a symbol never registered still falls back.
     /// </summary>
     [Fact]
     public void ManySymbols_SlotCacheSharedSlots_FastPathEqualsReference()
     {
-        var symbols = Enumerable.Range(0, 40).Select(i => $"C{i}{(char)('A' + i % 26)}-USDT").ToArray();
+        var symbols = Enumerable.Range(0, 200).Select(i => $"C{i}{(char)('A' + i % 26)}-USDT").ToArray();
         var frames = new List<string>();
         foreach (var s in symbols)
             frames.Add($$"""{"arg":{"channel":"books-l2-tbt","instId":"{{s}}"},"action":"snapshot","data":[{"asks":[["2.5","1","0","1"]],"bids":[["1.5","2","0","1"]],"ts":"1","checksum":0}]}""");
