@@ -123,4 +123,83 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
         var fast = pair.FastFrames(frames, output);
         Assert.Equal([1, 2, 3, 4, 5, 17, 19, 20, 21, 22], fast);
     }
+    /// <summary>
+    /// OKX's eight-bytes-per-step number reader against the shared one-pass reader it stands in front of
+    /// (<see cref="FastEngine.Adapters.Venues.Common.SpanScan.TryPlainDecimalToQuote"/>): every text it accepts gets that
+    /// reader's value, decimals and end, at every scale. Texts: 0 to 20 integer digits, none or a '.' with 0 to 20
+    /// fraction digits, leading zeros, OKX's long ELON-USDT forms, followed by the level's tail or the frame's end.
+    /// </summary>
+    [Fact]
+    public void TryNumberWords_RandomTexts_SameAnswerAsSpanScan()
+    {
+        var random = new Random(20261122);
+        int accepted = 0, compared = 0;
+        for (int n = 0; n < 20_000; n++)
+        {
+            var text = new StringBuilder("\"");
+            int integerDigits = random.Next(0, 21), fractionDigits = random.Next(0, 21);
+            for (int i = 0; i < integerDigits; i++) text.Append((char)('0' + (random.Next(3) == 0 ? 0 : random.Next(10))));
+            if (random.Next(4) != 0) text.Append('.');
+            for (int i = 0; i < fractionDigits; i++) text.Append((char)('0' + random.Next(10)));
+            if (random.Next(20) == 0) text.Append('x');
+            text.Append(random.Next(3) switch { 0 => "\",\"0\",\"1\"]],\"bids\":[]}]}", 1 => "\"}", _ => "\",\"1\",\"0\",\"12\"],[\"2\",\"3\",\"0\",\"1\"]]" });
+            byte[] frame = Encoding.ASCII.GetBytes(text.ToString());
+            for (int scale = 0; scale <= 18; scale++)
+            {
+                bool ours = OkxParser.TryNumberWords(frame, 1, scale, out long value, out byte decimals, out int end);
+                compared++;
+                if (!ours) continue;
+                accepted++;
+                Assert.True(FastEngine.Adapters.Venues.Common.SpanScan.TryPlainDecimalToQuote(frame, 1, scale, out long expected, out byte expectedDecimals, out int expectedEnd),
+                    $"{Encoding.ASCII.GetString(frame)} scale {scale}: accepted only by the word reader");
+                Assert.Equal((expected, expectedDecimals, expectedEnd), (value, decimals, end));
+            }
+        }
+        output.WriteLine($"{compared} text/scale pairs, {accepted} accepted by the word reader");
+        Assert.True(accepted > compared / 20); // the generator does reach the accepted forms (about 9 %)
+    }
+
+    [Theory]
+    [InlineData("0.00000074717", 11, 74717L, 11)]
+    [InlineData("4038943392", 8, 403894339200000000L, 0)]
+    [InlineData("41006.8", 8, 4100680000000L, 1)]
+    [InlineData("123456789012345.1234", 4, 0L, -1)] // 20 characters: not this reader's text
+    public void TryNumberWords_OkxTexts_DocumentedValues(string number, int scale, long mantissa, int decimals)
+    {
+        byte[] frame = Encoding.ASCII.GetBytes("\"" + number + "\",\"0\",\"1\"]],\"ts\":\"1\"}]}");
+        bool ok = OkxParser.TryNumberWords(frame, 1, scale, out long value, out byte actualDecimals, out int end);
+        if (decimals < 0)
+        {
+            Assert.False(ok);
+            return;
+        }
+        Assert.True(ok);
+        Assert.Equal((mantissa, decimals, number.Length + 2), (value, (int)actualDecimals, end));
+    }
+
+    /// <summary>
+    /// 200 instruments (more than the parser's 64 symbol slots, so slots are shared and overwritten) interleaved:
+    /// after each symbol's first sighting (the reference path registers it) every push takes the fast path and gets the
+    /// same events as the reference path, i.e. the right instrument; a symbol never registered still falls back.
+    /// </summary>
+    [Fact]
+    public void ManySymbols_SlotCacheSharedSlots_FastPathEqualsReference()
+    {
+        var symbols = Enumerable.Range(0, 200).Select(i => $"C{i}{(char)('A' + i % 26)}-USDT").ToArray();
+        var frames = new List<string>();
+        foreach (var s in symbols)
+            frames.Add($$"""{"arg":{"channel":"books-l2-tbt","instId":"{{s}}"},"action":"snapshot","data":[{"asks":[["2.5","1","0","1"]],"bids":[["1.5","2","0","1"]],"ts":"1","checksum":0}]}""");
+        var expectedFast = new List<int>();
+        for (int round = 0; round < 3; round++)
+            for (int i = 0; i < symbols.Length; i++)
+            {
+                int k = (i * 7 + round) % symbols.Length;
+                expectedFast.Add(frames.Count);
+                frames.Add($$"""{"arg":{"channel":"books-l2-tbt","instId":"{{symbols[k]}}"},"action":"update","data":[{"asks":[["2.{{k}}","3","0","1"]],"bids":[],"ts":"2","checksum":0}]}""");
+            }
+        frames.Add("""{"arg":{"channel":"books-l2-tbt","instId":"NEVER-SEEN"},"action":"update","data":[{"asks":[],"bids":[],"ts":"2","checksum":0}]}""");
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output);
+        Assert.Equal(expectedFast, fast);
+    }
 }
