@@ -306,52 +306,95 @@ public sealed partial class BybitParser
 
     /// <summary><c>[["price","qty"],...]</c> at <paramref name="pos"/> into BookLevel events; false on any other shape or
     /// a number the reference path would reject.</summary>
+    /// <remarks>Not inlined into <see cref="TryFastBook"/>, and the position is a local: inside that large method the
+    /// position lived on the stack (a load and store per byte checked) and the level loop competed for registers with the
+    /// header's state.</remarks>
     private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, MarketEventBatch output, InstrumentId instrument,
         int priceScale, int quantityScale, Side side, long receiveTimeNs)
     {
-        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-        pos++;
-        if (frame[pos] == (byte)']') { pos++; return true; }
+        int p = pos;
+        if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+        p++;
+        if (frame[p] == (byte)']')
+        {
+            pos = p + 1;
+            return true;
+        }
         var venue = _venue;
         while (true)
         {
-            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-            pos++;
+            if ((uint)p >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+            p++;
             ref var e = ref output.Add();
-            if (!LevelNumber(frame, ref pos, priceScale, out e.Price, out e.PriceDecimals)) return false;
-            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)',') return false;
-            pos++;
-            if (!LevelNumber(frame, ref pos, quantityScale, out e.Size, out e.SizeDecimals)) return false;
-            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)']') return false;
+            if (!LevelNumber(frame, p, priceScale, out e.Price, out e.PriceDecimals, out p)) return false;
+            if ((uint)p >= (uint)frame.Length || frame[p] != (byte)',') return false;
+            p++;
+            if (!LevelNumber(frame, p, quantityScale, out e.Size, out e.SizeDecimals, out p)) return false;
+            if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)']') return false;
             e.Kind = MarketEventKind.BookLevel;
             e.Side = side;
             e.Venue = venue;
             e.Instrument = instrument;
             e.ReceiveTimeNs = receiveTimeNs;
-            byte c = frame[pos + 1];
-            pos += 2;
+            byte c = frame[p + 1];
+            p += 2;
             if (c == (byte)',') continue;
+            pos = p;
             return c == (byte)']';
         }
     }
 
     /// <summary>
     /// The quoted number at <paramref name="pos"/> (its opening quote; <paramref name="pos"/> ends after the closing
-    /// quote), accepted exactly as <see cref="VenueJson.ParseUnsigned"/> accepts it. Plain unsigned decimals of at most 19
-    /// characters are read in the pass that finds the quote, with the arithmetic of FixedPoint.TryParse's fast path; any
-    /// other text goes through <see cref="PlainString"/> and ParseUnsigned itself.
+    /// quote), accepted exactly as <see cref="VenueJson.ParseUnsigned"/> accepts it. Plain unsigned decimals of 1–7
+    /// integer and 0–8 fraction digits (what Bybit sends) are read by <see cref="SpanScan.TryPlainDecimalSwar"/> and scaled
+    /// here with a tabled overflow bound (<see cref="SpanScan.TryPlainDecimalToQuote"/> divides long.MaxValue by the
+    /// power of ten for that check: a 64-bit division per number); any other text goes through TryPlainDecimalToQuote,
+    /// then <see cref="SpanScan.PlainString"/> and ParseUnsigned itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
+    private static bool LevelNumber(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
+    {
+        // The position goes in by value and comes out as end: a position passed by reference to the (not inlined) slow
+        // path would keep the caller's position in memory for the whole level loop.
+        int start = pos + 1;
+        if ((uint)start < (uint)frame.Length && frame[pos] == (byte)'"' && frame.Length - start >= 17
+            && SpanScan.TryPlainDecimalSwar(frame, start, out ulong digits, out int fraction, out int close))
+        {
+            int shift = scale - fraction;
+            if ((uint)shift < (uint)_maxBeforeScaling.Length && digits <= _maxBeforeScaling[shift])
+            {
+                value = (long)(digits * (ulong)FixedPoint.Pow10(shift));
+                decimals = (byte)fraction;
+                end = close + 1;
+                return true;
+            }
+        }
+        bool ok = LevelNumberSlow(frame, pos, scale, out value, out decimals, out int slowEnd);
+        end = slowEnd;
+        return ok;
+    }
+
+    /// <summary>The texts <see cref="LevelNumber"/>'s SWAR read does not decide, exactly as before it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool LevelNumberSlow(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
     {
         if ((uint)(pos + 1) < (uint)frame.Length && frame[pos] == (byte)'"'
-            && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out int end))
-        {
-            pos = end;
+            && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out end))
             return true;
-        }
-        if (!SpanScan.PlainString(frame, ref pos, out var text)) { value = 0; decimals = 0; return false; }
+        end = pos;
+        if (!SpanScan.PlainString(frame, ref end, out var text)) { value = 0; decimals = 0; return false; }
         return VenueJson.ParseUnsigned(text, scale, out value, out decimals) == RejectReason.None;
+    }
+
+    /// <summary>long.MaxValue / 10^k for k = 0..18: the largest digit value that 10^k scales without overflow.</summary>
+    private static readonly ulong[] _maxBeforeScaling = BuildMaxBeforeScaling();
+
+    private static ulong[] BuildMaxBeforeScaling()
+    {
+        var bounds = new ulong[19];
+        for (int k = 0; k < bounds.Length; k++) bounds[k] = (ulong)long.MaxValue / (ulong)FixedPoint.Pow10(k);
+        return bounds;
     }
 
     /// <summary>A JSON integer without sign, fraction or exponent of at most 18 digits, followed by a non-digit.</summary>
