@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
@@ -400,6 +401,43 @@ public sealed partial class BybitParser
     /// <summary>A JSON integer without sign, fraction or exponent of at most 18 digits, followed by a non-digit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
+    {
+        // Bybit's integers are 13-digit millisecond times and 8–11 digit sequence numbers: read eight digits per load
+        // (SWAR) instead of a dependent multiply-add per digit, where 24 bytes are readable (all but a frame's last integer).
+        int at = pos;
+        if ((uint)at < (uint)frame.Length && frame.Length - at >= 24)
+        {
+            ref byte origin = ref MemoryMarshal.GetReference(frame);
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at));
+            int n = FixedPoint.LeadingDigits(word);
+            if (n == 0 || (n > 1 && (byte)word == (byte)'0'))
+            {
+                value = 0;
+                return false;
+            }
+            ulong v = FixedPoint.DigitsValue(word, n);
+            int digits = n;
+            while (n == 8)
+            {
+                word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + digits));
+                n = FixedPoint.LeadingDigits(word);
+                if (digits + n > 18)
+                {
+                    value = 0;
+                    return false; // 19 digits or more: as the scalar read, not taken
+                }
+                if (n != 0) v = v * (ulong)FixedPoint.Pow10(n) + FixedPoint.DigitsValue(word, n);
+                digits += n;
+            }
+            value = (long)v;
+            pos = at + digits;
+            return true;
+        }
+        return IntegerScalar(frame, ref pos, out value);
+    }
+
+    /// <summary><see cref="Integer"/> one digit at a time (near the frame's end).</summary>
+    private static bool IntegerScalar(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
     {
         value = 0;
         int i = pos;
