@@ -44,7 +44,7 @@ public sealed partial class BybitParser
     {
         int pos = 9; // the topic value's opening quote
         if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
-        if (ClassifyTopic(topicText, out int depth, out var symbol) != Topic.Book) return false;
+        if (!TryBookTopic(frame, topicText, out int depth, out var instrument, out int priceScale, out int quantityScale)) return false;
         int type = 0;
         long tsMs = 0;
         bool sawTs = false;
@@ -71,9 +71,6 @@ public sealed partial class BybitParser
         if (!frame.Slice(pos).StartsWith(",\"data\":{\"s\":"u8)) return false;
         pos += 13;
         if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
-        if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
-        var inst = _registry[instrument];
-        int priceScale = inst.PriceScale, quantityScale = inst.QuantityScale;
 
         int headerIndex = output.Count;
         output.Add();
@@ -113,6 +110,83 @@ public sealed partial class BybitParser
         if (type == 1 || depth == 1) h.Flags |= MarketEventFlags.Snapshot;
         else if (u == 1) RestartSlow(ref h);
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return true;
+    }
+
+    /// <summary>An orderbook topic seen before (its text, at most 32 bytes, as four masked words) and what it maps to.</summary>
+    private struct BookTopicEntry
+    {
+        public ulong A, B, C, D;
+        public int Length;
+        public int Depth;
+        public InstrumentId Instrument;
+        public int PriceScale, QuantityScale;
+    }
+
+    /// <summary>Direct-mapped cache of <see cref="ClassifyTopic"/> + <see cref="InstrumentRegistry.TryGet"/> for orderbook
+    /// topics (a topic's depth and symbol mapping never change once the symbol is registered): four word compares instead
+    /// of two IndexOf calls, the depth's integer parse and the registry's hash of the symbol on every book frame.</summary>
+    private readonly BookTopicEntry[] _bookTopics = new BookTopicEntry[8];
+
+    /// <summary>Masks keeping the first n bytes of four 8-byte words, n = 0..32 (entry n at index 4n).</summary>
+    private static readonly ulong[] _topicKeyMasks = BuildTopicKeyMasks();
+
+    private static ulong[] BuildTopicKeyMasks()
+    {
+        var masks = new ulong[33 * 4];
+        for (int n = 0; n <= 32; n++)
+            for (int w = 0; w < 4; w++)
+            {
+                int keep = Math.Clamp(n - 8 * w, 0, 8);
+                masks[4 * n + w] = keep == 8 ? ulong.MaxValue : (1UL << (8 * keep)) - 1;
+            }
+        return masks;
+    }
+
+    /// <summary>The depth, instrument and scales of the orderbook topic <paramref name="topic"/> (a slice of
+    /// <paramref name="frame"/>); false when it is not an orderbook topic of a registered symbol.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryBookTopic(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> topic, out int depth, out InstrumentId instrument, out int priceScale,
+        out int quantityScale)
+    {
+        int length = topic.Length;
+        int start = 10; // after {"topic":"
+        if ((uint)(length - 1) < 32u && frame.Length - start >= 32)
+        {
+            ref byte text = ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), start);
+            ref ulong mask = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_topicKeyMasks), 4 * length);
+            ulong a = Unsafe.ReadUnaligned<ulong>(ref text) & mask;
+            ulong b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 8)) & Unsafe.Add(ref mask, 1);
+            ulong c = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 16)) & Unsafe.Add(ref mask, 2);
+            ulong d = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 24)) & Unsafe.Add(ref mask, 3);
+            ref var entry = ref _bookTopics[(int)(((a ^ b ^ c ^ d) * 0x9E3779B97F4A7C15UL) >> 61)];
+            if (entry.Length == length && entry.A == a && entry.B == b && entry.C == c && entry.D == d)
+            {
+                depth = entry.Depth;
+                instrument = entry.Instrument;
+                priceScale = entry.PriceScale;
+                quantityScale = entry.QuantityScale;
+                return true;
+            }
+            if (!BookTopicSlow(topic, out depth, out instrument, out priceScale, out quantityScale)) return false;
+            entry = new BookTopicEntry
+            {
+                A = a, B = b, C = c, D = d, Length = length, Depth = depth, Instrument = instrument, PriceScale = priceScale, QuantityScale = quantityScale,
+            };
+            return true;
+        }
+        return BookTopicSlow(topic, out depth, out instrument, out priceScale, out quantityScale);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool BookTopicSlow(ReadOnlySpan<byte> topic, out int depth, out InstrumentId instrument, out int priceScale, out int quantityScale)
+    {
+        instrument = default;
+        priceScale = quantityScale = 0;
+        if (ClassifyTopic(topic, out depth, out var symbol) != Topic.Book || !_registry.TryGet(_venue, symbol, out instrument)) return false;
+        var inst = _registry[instrument];
+        priceScale = inst.PriceScale;
+        quantityScale = inst.QuantityScale;
         return true;
     }
 
