@@ -161,7 +161,56 @@ public static class BookChecksum
 
     private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale)
     {
-        // Asks then bids: backward, the bids come first.
+        // The sum runs in a loop without calls, so the JIT keeps its state in registers (a call in the loop, to format a
+        // changed level, spilled the running suffix and sum to the stack: a store and reload per level). Levels that
+        // changed since the last checksum (usually none or one of the twenty) are formatted first, outside it.
+        if (TrySumDigitsCached(book, depth, out uint crc)) return crc;
+        CacheDigitsPieces(book.Asks, depth, priceScale, quantityScale);
+        CacheDigitsPieces(book.Bids, depth, priceScale, quantityScale);
+        return TrySumDigitsCached(book, depth, out crc) ? crc : ConcatenatedDigitsSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary>The summed Kraken checksum when every level's piece is cached and the text is shorter than the power
+    /// table (4,096 bytes; Kraken's 10 + 10 levels are a few hundred); false otherwise, with nothing changed.</summary>
+    private static bool TrySumDigitsCached(OrderBook book, int depth, out uint crc)
+    {
+        // Kraken: asks then bids, so backward the bids come first.
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        BookSide side = book.Bids;
+        for (int pass = 0; pass < 2; pass++, side = book.Asks)
+        {
+            for (int i = Math.Min(depth, side.Count) - 1; i >= 0; i--)
+            {
+                ref var level = ref side.LevelAt(i);
+                int length = level.ChecksumTextLength;
+                if (length == 0 || (uint)suffix >= PowerTableSize) return false;
+                product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                    Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+                suffix += length - 1;
+            }
+        }
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Formats the pieces of the levels that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheDigitsPieces(BookSide side, int depth, int priceScale, int quantityScale)
+    {
+        for (int i = Math.Min(depth, side.Count) - 1; i >= 0; i--)
+        {
+            ref var level = ref side.LevelAt(i);
+            if (level.ChecksumTextLength == 0) CacheDigitsPiece(ref level, priceScale, quantityScale);
+        }
+    }
+
+    /// <summary>Texts longer than the power table: the general piece sum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint ConcatenatedDigitsSummedLong(OrderBook book, int depth, int priceScale, int quantityScale)
+    {
         var sum = new PieceSum();
         int suffix = SumDigitsSide(ref sum, 0, book.Bids, depth, priceScale, quantityScale);
         SumDigitsSide(ref sum, suffix, book.Asks, depth, priceScale, quantityScale);
@@ -173,11 +222,116 @@ public static class BookChecksum
         for (int i = Math.Min(depth, side.Count) - 1; i >= 0; i--)
         {
             ref var level = ref side.LevelAt(i);
-            if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: true);
+            if (level.ChecksumTextLength == 0) CacheDigitsPiece(ref level, priceScale, quantityScale);
             sum.Add(level.ChecksumTextCrc, suffix);
             suffix += level.ChecksumTextLength - 1;
         }
         return suffix;
+    }
+
+    /// <summary>A sum of carry-less products of reflected 32-bit values, mod P (as <see cref="PieceSum.Result"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint ReduceProduct(ulong product)
+    {
+        product <<= 1;
+        uint low = (uint)product;
+        ref uint t = ref MemoryMarshal.GetArrayDataReference(_reduceTable);
+        return (uint)(product >> 32)
+            ^ Unsafe.Add(ref t, 3 * 256 + (int)(low & 0xff)) ^ Unsafe.Add(ref t, 2 * 256 + (int)((low >> 8) & 0xff))
+            ^ Unsafe.Add(ref t, 256 + (int)((low >> 16) & 0xff)) ^ Unsafe.Add(ref t, (int)(low >> 24));
+    }
+
+    /// <summary>
+    /// Kraken's piece for one level: the price's digits then the size's, '.' removed and leading zeros stripped. That text
+    /// is the decimal form of the number written with its venue decimal count as an integer (<c>"0.05005"</c> is 5005),
+    /// so it is that integer's digits: one division by a power of ten and a digit-pair table instead of formatting
+    /// both numbers with their dots and stripping. Anything the integer form does not cover exactly (a negative value,
+    /// dropped digits that are not zero, more than 19 digits) goes through <see cref="CachePiece"/>.
+    /// </summary>
+    private static void CacheDigitsPiece(ref BookLevel level, int priceScale, int quantityScale)
+    {
+        if (!TryWrittenInteger(level.Price, priceScale, level.PriceDecimals, out ulong price)
+            || !TryWrittenInteger(level.Size, quantityScale, level.SizeDecimals, out ulong size))
+        {
+            CachePiece(ref level, priceScale, quantityScale, digitsOnly: true);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[48]; // two numbers of at most 20 digits, written backward from the end
+        int start = buffer.Length;
+        WriteDigitsBackward(size, buffer, ref start);
+        WriteDigitsBackward(price, buffer, ref start);
+        level.ChecksumTextCrc = Crc32.Compute(buffer[start..]);
+        level.ChecksumTextLength = (ushort)(buffer.Length - start + 1);
+    }
+
+    /// <summary><paramref name="mantissa"/> × 10^-<paramref name="scale"/> written with <paramref name="decimals"/>
+    /// fractional digits, read as an integer without its dot; false when that drops a non-zero digit or overflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryWrittenInteger(long mantissa, int scale, int decimals, out ulong value)
+    {
+        value = 0;
+        if (mantissa < 0) return false;
+        if (decimals <= scale)
+        {
+            if (decimals == scale)
+            {
+                value = (ulong)mantissa;
+                return true;
+            }
+            ulong divisor = (ulong)FixedPoint.Pow10(scale - decimals);
+            ulong quotient = (ulong)mantissa / divisor;
+            if (quotient * divisor != (ulong)mantissa) return false;
+            value = quotient;
+            return true;
+        }
+        int up = decimals - scale;
+        if (up > 18) return mantissa == 0; // 0 stays 0 (empty text); anything else would need more than 19 digits
+        long factor = FixedPoint.Pow10(up);
+        if (mantissa > long.MaxValue / factor) return false;
+        value = (ulong)(mantissa * factor);
+        return true;
+    }
+
+    /// <summary>"00".."99" as byte pairs.</summary>
+    private static readonly byte[] _digitPairs = BuildDigitPairs();
+
+    private static byte[] BuildDigitPairs()
+    {
+        var pairs = new byte[200];
+        for (int i = 0; i < 100; i++)
+        {
+            pairs[2 * i] = (byte)('0' + i / 10);
+            pairs[2 * i + 1] = (byte)('0' + i % 10);
+        }
+        return pairs;
+    }
+
+    /// <summary>The decimal digits of <paramref name="value"/> without leading zeros (nothing for 0), ending at
+    /// <paramref name="start"/>, which moves back over them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteDigitsBackward(ulong value, Span<byte> buffer, ref int start)
+    {
+        ref byte pairs = ref MemoryMarshal.GetArrayDataReference(_digitPairs);
+        ref byte b = ref MemoryMarshal.GetReference(buffer);
+        int pos = start;
+        while (value >= 100)
+        {
+            ulong q = value / 100;
+            int r = (int)(value - q * 100);
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * r)));
+            value = q;
+        }
+        if (value >= 10)
+        {
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * (int)value)));
+        }
+        else if (value > 0)
+        {
+            Unsafe.Add(ref b, --pos) = (byte)('0' + (int)value);
+        }
+        start = pos;
     }
 
     // ------------------------------------------------------------------ chained form
@@ -247,7 +401,7 @@ public static class BookChecksum
         for (int i = 0; i < n; i++)
         {
             ref var level = ref side.LevelAt(i);
-            if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: true);
+            if (level.ChecksumTextLength == 0) CacheDigitsPiece(ref level, priceScale, quantityScale);
             crc = Crc32.Combine(crc, level.ChecksumTextCrc, level.ChecksumTextLength - 1);
         }
         return crc;

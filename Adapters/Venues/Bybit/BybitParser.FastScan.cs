@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastEngine.Adapters.Venues.Common;
 using FastEngine.Model;
 
@@ -43,7 +44,7 @@ public sealed partial class BybitParser
     {
         int pos = 9; // the topic value's opening quote
         if (!SpanScan.PlainString(frame, ref pos, out var topicText)) return false;
-        if (ClassifyTopic(topicText, out int depth, out var symbol) != Topic.Book) return false;
+        if (!TryBookTopic(frame, topicText, out int depth, out var instrument, out int priceScale, out int quantityScale)) return false;
         int type = 0;
         long tsMs = 0;
         bool sawTs = false;
@@ -70,9 +71,6 @@ public sealed partial class BybitParser
         if (!frame.Slice(pos).StartsWith(",\"data\":{\"s\":"u8)) return false;
         pos += 13;
         if (!SpanScan.PlainString(frame, ref pos, out _)) return false;
-        if (!_registry.TryGet(_venue, symbol, out var instrument)) return false;
-        var inst = _registry[instrument];
-        int priceScale = inst.PriceScale, quantityScale = inst.QuantityScale;
 
         int headerIndex = output.Count;
         output.Add();
@@ -112,6 +110,83 @@ public sealed partial class BybitParser
         if (type == 1 || depth == 1) h.Flags |= MarketEventFlags.Snapshot;
         else if (u == 1) RestartSlow(ref h);
         output[output.Count - 1].Flags |= MarketEventFlags.EndOfMessage;
+        return true;
+    }
+
+    /// <summary>An orderbook topic seen before (its text, at most 32 bytes, as four masked words) and what it maps to.</summary>
+    private struct BookTopicEntry
+    {
+        public ulong A, B, C, D;
+        public int Length;
+        public int Depth;
+        public InstrumentId Instrument;
+        public int PriceScale, QuantityScale;
+    }
+
+    /// <summary>Direct-mapped cache of <see cref="ClassifyTopic"/> + <see cref="InstrumentRegistry.TryGet"/> for orderbook
+    /// topics (a topic's depth and symbol mapping never change once the symbol is registered): four word compares instead
+    /// of two IndexOf calls, the depth's integer parse and the registry's hash of the symbol on every book frame.</summary>
+    private readonly BookTopicEntry[] _bookTopics = new BookTopicEntry[8];
+
+    /// <summary>Masks keeping the first n bytes of four 8-byte words, n = 0..32 (entry n at index 4n).</summary>
+    private static readonly ulong[] _topicKeyMasks = BuildTopicKeyMasks();
+
+    private static ulong[] BuildTopicKeyMasks()
+    {
+        var masks = new ulong[33 * 4];
+        for (int n = 0; n <= 32; n++)
+            for (int w = 0; w < 4; w++)
+            {
+                int keep = Math.Clamp(n - 8 * w, 0, 8);
+                masks[4 * n + w] = keep == 8 ? ulong.MaxValue : (1UL << (8 * keep)) - 1;
+            }
+        return masks;
+    }
+
+    /// <summary>The depth, instrument and scales of the orderbook topic <paramref name="topic"/> (a slice of
+    /// <paramref name="frame"/>); false when it is not an orderbook topic of a registered symbol.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryBookTopic(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> topic, out int depth, out InstrumentId instrument, out int priceScale,
+        out int quantityScale)
+    {
+        int length = topic.Length;
+        int start = 10; // after {"topic":"
+        if ((uint)(length - 1) < 32u && frame.Length - start >= 32)
+        {
+            ref byte text = ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), start);
+            ref ulong mask = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_topicKeyMasks), 4 * length);
+            ulong a = Unsafe.ReadUnaligned<ulong>(ref text) & mask;
+            ulong b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 8)) & Unsafe.Add(ref mask, 1);
+            ulong c = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 16)) & Unsafe.Add(ref mask, 2);
+            ulong d = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, 24)) & Unsafe.Add(ref mask, 3);
+            ref var entry = ref _bookTopics[(int)(((a ^ b ^ c ^ d) * 0x9E3779B97F4A7C15UL) >> 61)];
+            if (entry.Length == length && entry.A == a && entry.B == b && entry.C == c && entry.D == d)
+            {
+                depth = entry.Depth;
+                instrument = entry.Instrument;
+                priceScale = entry.PriceScale;
+                quantityScale = entry.QuantityScale;
+                return true;
+            }
+            if (!BookTopicSlow(topic, out depth, out instrument, out priceScale, out quantityScale)) return false;
+            entry = new BookTopicEntry
+            {
+                A = a, B = b, C = c, D = d, Length = length, Depth = depth, Instrument = instrument, PriceScale = priceScale, QuantityScale = quantityScale,
+            };
+            return true;
+        }
+        return BookTopicSlow(topic, out depth, out instrument, out priceScale, out quantityScale);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool BookTopicSlow(ReadOnlySpan<byte> topic, out int depth, out InstrumentId instrument, out int priceScale, out int quantityScale)
+    {
+        instrument = default;
+        priceScale = quantityScale = 0;
+        if (ClassifyTopic(topic, out depth, out var symbol) != Topic.Book || !_registry.TryGet(_venue, symbol, out instrument)) return false;
+        var inst = _registry[instrument];
+        priceScale = inst.PriceScale;
+        quantityScale = inst.QuantityScale;
         return true;
     }
 
@@ -306,57 +381,137 @@ public sealed partial class BybitParser
 
     /// <summary><c>[["price","qty"],...]</c> at <paramref name="pos"/> into BookLevel events; false on any other shape or
     /// a number the reference path would reject.</summary>
+    /// <remarks>Not inlined into <see cref="TryFastBook"/>, and the position is a local: inside that large method the
+    /// position lived on the stack (a load and store per byte checked) and the level loop competed for registers with the
+    /// header's state.</remarks>
     private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, MarketEventBatch output, InstrumentId instrument,
         int priceScale, int quantityScale, Side side, long receiveTimeNs)
     {
-        if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-        pos++;
-        if (frame[pos] == (byte)']') { pos++; return true; }
+        int p = pos;
+        if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+        p++;
+        if (frame[p] == (byte)']')
+        {
+            pos = p + 1;
+            return true;
+        }
         var venue = _venue;
         while (true)
         {
-            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)'[') return false;
-            pos++;
+            if ((uint)p >= (uint)frame.Length || frame[p] != (byte)'[') return false;
+            p++;
             ref var e = ref output.Add();
-            if (!LevelNumber(frame, ref pos, priceScale, out e.Price, out e.PriceDecimals)) return false;
-            if ((uint)pos >= (uint)frame.Length || frame[pos] != (byte)',') return false;
-            pos++;
-            if (!LevelNumber(frame, ref pos, quantityScale, out e.Size, out e.SizeDecimals)) return false;
-            if ((uint)(pos + 1) >= (uint)frame.Length || frame[pos] != (byte)']') return false;
+            if (!LevelNumber(frame, p, priceScale, out e.Price, out e.PriceDecimals, out p)) return false;
+            if ((uint)p >= (uint)frame.Length || frame[p] != (byte)',') return false;
+            p++;
+            if (!LevelNumber(frame, p, quantityScale, out e.Size, out e.SizeDecimals, out p)) return false;
+            if ((uint)(p + 1) >= (uint)frame.Length || frame[p] != (byte)']') return false;
             e.Kind = MarketEventKind.BookLevel;
             e.Side = side;
             e.Venue = venue;
             e.Instrument = instrument;
             e.ReceiveTimeNs = receiveTimeNs;
-            byte c = frame[pos + 1];
-            pos += 2;
+            byte c = frame[p + 1];
+            p += 2;
             if (c == (byte)',') continue;
+            pos = p;
             return c == (byte)']';
         }
     }
 
     /// <summary>
     /// The quoted number at <paramref name="pos"/> (its opening quote; <paramref name="pos"/> ends after the closing
-    /// quote), accepted exactly as <see cref="VenueJson.ParseUnsigned"/> accepts it. Plain unsigned decimals of at most 19
-    /// characters are read in the pass that finds the quote, with the arithmetic of FixedPoint.TryParse's fast path; any
-    /// other text goes through <see cref="PlainString"/> and ParseUnsigned itself.
+    /// quote), accepted exactly as <see cref="VenueJson.ParseUnsigned"/> accepts it. Plain unsigned decimals of 1–7
+    /// integer and 0–8 fraction digits (what Bybit sends) are read by <see cref="SpanScan.TryPlainDecimalSwar"/> and scaled
+    /// here with a tabled overflow bound (<see cref="SpanScan.TryPlainDecimalToQuote"/> divides long.MaxValue by the
+    /// power of ten for that check: a 64-bit division per number); any other text goes through TryPlainDecimalToQuote,
+    /// then <see cref="SpanScan.PlainString"/> and ParseUnsigned itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool LevelNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
+    private static bool LevelNumber(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
+    {
+        // The position goes in by value and comes out as end: a position passed by reference to the (not inlined) slow
+        // path would keep the caller's position in memory for the whole level loop.
+        int start = pos + 1;
+        if ((uint)start < (uint)frame.Length && frame[pos] == (byte)'"' && frame.Length - start >= 17
+            && SpanScan.TryPlainDecimalSwar(frame, start, out ulong digits, out int fraction, out int close))
+        {
+            int shift = scale - fraction;
+            if ((uint)shift < (uint)_maxBeforeScaling.Length && digits <= _maxBeforeScaling[shift])
+            {
+                value = (long)(digits * (ulong)FixedPoint.Pow10(shift));
+                decimals = (byte)fraction;
+                end = close + 1;
+                return true;
+            }
+        }
+        bool ok = LevelNumberSlow(frame, pos, scale, out value, out decimals, out int slowEnd);
+        end = slowEnd;
+        return ok;
+    }
+
+    /// <summary>The texts <see cref="LevelNumber"/>'s SWAR read does not decide, exactly as before it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool LevelNumberSlow(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
     {
         if ((uint)(pos + 1) < (uint)frame.Length && frame[pos] == (byte)'"'
-            && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out int end))
-        {
-            pos = end;
+            && SpanScan.TryPlainDecimalToQuote(frame, pos + 1, scale, out value, out decimals, out end))
             return true;
-        }
-        if (!SpanScan.PlainString(frame, ref pos, out var text)) { value = 0; decimals = 0; return false; }
+        end = pos;
+        if (!SpanScan.PlainString(frame, ref end, out var text)) { value = 0; decimals = 0; return false; }
         return VenueJson.ParseUnsigned(text, scale, out value, out decimals) == RejectReason.None;
+    }
+
+    /// <summary>long.MaxValue / 10^k for k = 0..18: the largest digit value that 10^k scales without overflow.</summary>
+    private static readonly ulong[] _maxBeforeScaling = BuildMaxBeforeScaling();
+
+    private static ulong[] BuildMaxBeforeScaling()
+    {
+        var bounds = new ulong[19];
+        for (int k = 0; k < bounds.Length; k++) bounds[k] = (ulong)long.MaxValue / (ulong)FixedPoint.Pow10(k);
+        return bounds;
     }
 
     /// <summary>A JSON integer without sign, fraction or exponent of at most 18 digits, followed by a non-digit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Integer(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
+    {
+        // Bybit's integers are 13-digit millisecond times and 8–11 digit sequence numbers: read eight digits per load
+        // (SWAR) instead of a dependent multiply-add per digit, where 24 bytes are readable (all but a frame's last integer).
+        int at = pos;
+        if ((uint)at < (uint)frame.Length && frame.Length - at >= 24)
+        {
+            ref byte origin = ref MemoryMarshal.GetReference(frame);
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at));
+            int n = FixedPoint.LeadingDigits(word);
+            if (n == 0 || (n > 1 && (byte)word == (byte)'0'))
+            {
+                value = 0;
+                return false;
+            }
+            ulong v = FixedPoint.DigitsValue(word, n);
+            int digits = n;
+            while (n == 8)
+            {
+                word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, at + digits));
+                n = FixedPoint.LeadingDigits(word);
+                if (digits + n > 18)
+                {
+                    value = 0;
+                    return false; // 19 digits or more: as the scalar read, not taken
+                }
+                if (n != 0) v = v * (ulong)FixedPoint.Pow10(n) + FixedPoint.DigitsValue(word, n);
+                digits += n;
+            }
+            value = (long)v;
+            pos = at + digits;
+            return true;
+        }
+        return IntegerScalar(frame, ref pos, out value);
+    }
+
+    /// <summary><see cref="Integer"/> one digit at a time (near the frame's end).</summary>
+    private static bool IntegerScalar(ReadOnlySpan<byte> frame, scoped ref int pos, out long value)
     {
         value = 0;
         int i = pos;

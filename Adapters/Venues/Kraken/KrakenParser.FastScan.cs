@@ -224,42 +224,60 @@ public sealed partial class KrakenParser
     }
 
     /// <summary><c>[["price","volume","timestamp"(,"r")],...]</c> at <paramref name="pos"/>; extra elements must be plain strings.</summary>
+    /// <remarks>Compiled on its own, with the position in a local: inlined (through the guarded devirtualization of
+    /// TryFast into the shared Parse) the whole fast path became one method too large for the JIT's inlining budget, so
+    /// <see cref="At"/>, the number reads and their digit helpers were calls and the position lived on the stack.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool FastLevels(ReadOnlySpan<byte> frame, ref int pos, Side side, Instrument instrument, long receiveTimeNs, MarketEventBatch output,
         ref BookMessageState state)
     {
-        if (At(frame, pos) != (byte)'[') return false;
-        pos++;
-        if (At(frame, pos) == (byte)']')
+        int p = pos;
+        if (At(frame, p) != (byte)'[') return false;
+        p++;
+        if (At(frame, p) == (byte)']')
         {
-            pos++;
+            pos = p + 1;
             return true;
         }
         int priceScale = instrument.PriceScale, quantityScale = instrument.QuantityScale;
         var id = instrument.Id;
+        long latest = state.LatestLevelTimeNs;
         while (true)
         {
-            if (At(frame, pos) != (byte)'[') return false;
-            pos++;
-            if (!FastNumber(frame, ref pos, priceScale, out long price, out byte priceDecimals) || At(frame, pos) != (byte)',') return false;
-            pos++;
-            if (!FastNumber(frame, ref pos, quantityScale, out long size, out byte sizeDecimals) || At(frame, pos) != (byte)',') return false;
-            pos++;
+            if (At(frame, p) != (byte)'[') return false;
+            p++;
+            if (!FastNumberAt(frame, p, priceScale, out long price, out byte priceDecimals, out p) || At(frame, p) != (byte)',') return false;
+            p++;
+            if (!FastNumberAt(frame, p, quantityScale, out long size, out byte sizeDecimals, out p) || At(frame, p) != (byte)',') return false;
+            p++;
             if (price <= 0 || size < 0) return false;
-            if (!FastNumber(frame, ref pos, 9, out long timeNs, out _)) return false;
-            if (timeNs > state.LatestLevelTimeNs) state.LatestLevelTimeNs = timeNs;
+            if (!FastNumberAt(frame, p, 9, out long timeNs, out _, out p)) return false;
+            if (timeNs > latest) latest = timeNs;
             bool republish = false;
             byte c;
-            while ((c = At(frame, pos++)) == (byte)',')
+            while ((c = At(frame, p++)) == (byte)',')
             {
-                if (!SpanScan.PlainString(frame, ref pos, out var extra)) return false;
-                if (extra.Length == 1 && extra[0] == (byte)'r') republish = true;
+                if (!ExtraString(frame, p, out p, out bool isR)) return false;
+                if (isR) republish = true;
             }
             if (c != (byte)']') return false;
             AddLevel(output, id, side, price, priceDecimals, size, sizeDecimals, timeNs, receiveTimeNs, republish);
-            c = At(frame, pos++);
+            c = At(frame, p++);
             if (c == (byte)',') continue;
+            state.LatestLevelTimeNs = latest;
+            pos = p;
             return c == (byte)']';
         }
+    }
+
+    /// <summary>A level's extra element (a plain string) at <paramref name="pos"/>; <paramref name="isR"/> when it is "r".</summary>
+    private static bool ExtraString(ReadOnlySpan<byte> frame, int pos, out int end, out bool isR)
+    {
+        int q = pos; // by reference to PlainString: a copy, so the caller's position stays in a register
+        bool ok = SpanScan.PlainString(frame, ref q, out var extra);
+        isR = ok && extra.Length == 1 && extra[0] == (byte)'r';
+        end = q;
+        return ok;
     }
 
     /// <summary><c>[["price","volume","time","b"|"s",...plain strings],...]</c> (at least one trade).</summary>
@@ -358,25 +376,38 @@ public sealed partial class KrakenParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastNumber(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
     {
-        if (At(frame, pos) == (byte)'"' && SpanScan.TryPlainDecimalToQuoteWide(frame, pos + 1, scale, out value, out decimals, out int end))
+        if (!FastNumberAt(frame, pos, scale, out value, out decimals, out int end)) return false;
+        pos = end;
+        return true;
+    }
+
+    /// <summary><see cref="FastNumber"/> with the position in and out by value (<paramref name="end"/>: after the closing
+    /// quote), so a caller's position is never passed by reference to the slow path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastNumberAt(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
+    {
+        if (At(frame, pos) == (byte)'"' && SpanScan.TryPlainDecimalToQuoteWide(frame, pos + 1, scale, out value, out decimals, out int e))
         {
-            pos = end;
+            end = e;
             return true;
         }
-        return FastNumberSlow(frame, ref pos, scale, out value, out decimals);
+        bool ok = FastNumberSlow(frame, pos, scale, out value, out decimals, out int slowEnd);
+        end = slowEnd;
+        return ok;
     }
 
     /// <summary>Texts the plain read does not decide (more decimals than the scale, long texts): the general parse.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool FastNumberSlow(ReadOnlySpan<byte> frame, scoped ref int pos, int scale, out long value, out byte decimals)
+    private static bool FastNumberSlow(ReadOnlySpan<byte> frame, int pos, int scale, out long value, out byte decimals, out int end)
     {
         value = 0;
         decimals = 0;
+        end = pos;
         if (At(frame, pos) != (byte)'"') return false;
         int q = frame.Slice(pos + 1).IndexOf((byte)'"');
         if (q < 0) return false;
         if (KrakenNumbers.Parse(frame.Slice(pos + 1, q), scale, out value, out decimals) != RejectReason.None) return false;
-        pos += q + 2;
+        end = pos + q + 2;
         return true;
     }
 

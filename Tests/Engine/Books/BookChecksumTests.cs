@@ -108,6 +108,87 @@ public class BookChecksumTests
     }
 
     [Fact]
+    public void Compute_KrakenTextsOfAnyScaleAndDecimals_EqualsCrcOfStrippedText()
+    {
+        // Kraken's pieces are formatted from the integer the text reads as without its dot: random venue texts (0-19
+        // integer digits, 0-20 decimals, leading and trailing zeros) parsed at random scales 0-18, so the cached piece
+        // covers fewer decimals than the scale (division), more (multiplication, overflow) and zero values; the expected
+        // CRC is built from the texts themselves.
+        var rng = new Random(20261122);
+        int checkedBooks = 0;
+        for (int round = 0; round < 4_000; round++)
+        {
+            int priceScale = rng.Next(0, 19), quantityScale = rng.Next(0, 19);
+            var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+            var bids = new List<(string Px, string Sz)>();
+            var asks = new List<(string Px, string Sz)>();
+            var prices = new HashSet<(Side, long)>();
+            for (int i = 0; i < 3; i++)
+            {
+                foreach (var (side, list) in new[] { (Side.Bid, bids), (Side.Ask, asks) })
+                {
+                    string px = RandomText(rng), sz = RandomText(rng);
+                    if (FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                        || FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+                        || p <= 0 || q <= 0 || !prices.Add((side, p)))
+                        continue;
+                    Assert.Equal(LevelChange.Inserted, book.Set(side, p, q, pd, qd));
+                    list.Add((px, sz));
+                }
+            }
+            // Best first, as the book orders them.
+            bids.Sort((a, b) => Value(b.Px, priceScale).CompareTo(Value(a.Px, priceScale)));
+            asks.Sort((a, b) => Value(a.Px, priceScale).CompareTo(Value(b.Px, priceScale)));
+            if (bids.Count + asks.Count == 0) continue;
+            uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Digits(asks) + Digits(bids)));
+            Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeChained(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
+            checkedBooks++;
+        }
+        Assert.True(checkedBooks > 1_000, $"only {checkedBooks} books had levels");
+    }
+
+    [Fact]
+    public void Compute_KrakenLevelsWithDigitsBeyondTheirDecimals_EqualsTextPath()
+    {
+        // Levels set directly with fewer decimals than their mantissa holds (no parse produces them): the cached piece must
+        // not drop those digits, it must give what the whole-text path (FixedPoint.TryFormat, which never loses one) gives.
+        var rng = new Random(7);
+        for (int round = 0; round < 2_000; round++)
+        {
+            var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+            for (int i = 0; i < 4; i++)
+            {
+                book.Set(Side.Bid, rng.NextInt64(1, 1L << 50), rng.NextInt64(1, 1L << 40), (byte)rng.Next(0, 12), (byte)rng.Next(0, 12));
+                book.Set(Side.Ask, rng.NextInt64(1, 1L << 50), rng.NextInt64(1, 1L << 40), (byte)rng.Next(0, 12), (byte)rng.Next(0, 12));
+            }
+            uint expected = BookChecksum.ComputeFromText(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, PriceScale, QuantityScale);
+            Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, PriceScale, QuantityScale));
+        }
+    }
+
+    private static long Value(string text, int scale)
+    {
+        Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(text), scale, out long mantissa, out _));
+        return mantissa;
+    }
+
+    private static string RandomText(Random rng)
+    {
+        int integerDigits = rng.Next(0, 4) == 0 ? rng.Next(0, 20) : rng.Next(0, 6);
+        int decimals = rng.Next(0, 4) == 0 ? rng.Next(0, 21) : rng.Next(0, 10);
+        var text = new StringBuilder();
+        for (int i = 0; i < integerDigits; i++) text.Append((char)('0' + (rng.Next(3) == 0 ? 0 : rng.Next(10))));
+        if (integerDigits == 0) text.Append('0');
+        if (decimals > 0)
+        {
+            text.Append('.');
+            for (int i = 0; i < decimals; i++) text.Append((char)('0' + (rng.Next(3) == 0 ? 0 : rng.Next(10))));
+        }
+        return text.ToString();
+    }
+
+    [Fact]
     public void BookLevel_WithChecksumCache_StillTwentyFourBytes()
     {
         // The cache lives in the padding after the two decimal counts: the book's arrays do not grow.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using FastEngine.Adapters.Venues;
 using FastEngine.Adapters.Venues.Bybit;
@@ -176,6 +177,36 @@ public sealed class BybitFastScanTests(ITestOutputHelper output)
         // frames took the fast path.
         Assert.Equal([0, 1, 2, 3, 4, 17, 18, 20, 21, 24], fast);
         Assert.True(pair.For(venue).Fast.Restarts > 0);
+    }
+
+    [Fact]
+    public void IntegersOfEveryLengthAndLeadingZero_FastPathEqualsReference()
+    {
+        // The fast path reads integers eight digits per load: 1-18 digits are taken, 19 or more and zero-led ones ("01")
+        // go to the reference path, which decides them; a lone 0 is an integer. Each frame is compared event for event
+        // with the Utf8JsonReader path, and the frames the fast path took are the expected ones.
+        VenueCatalog.EnsureRegistered();
+        var pair = new Pair();
+        var venue = VenueCatalog.BybitLinear;
+        const string Frame = """{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":@TS,"data":{"s":"BTCUSDT","b":[["65114.00","0.5"]],"a":[],"u":@U,"seq":@SEQ},"cts":1786310818030}""";
+        pair.Check(venue, Encoding.UTF8.GetBytes(Frame.Replace("@TS", "1").Replace("@U", "1").Replace("@SEQ", "1")), "warm-up");
+        var expectedFast = new List<string>();
+        var fast = new List<string>();
+        long u = 2;
+        foreach (string digits in new[] { "0", "7", "10", "12345678", "123456789", "1234567890123456", "12345678901234567", "123456789012345678",
+                     "1234567890123456789", "12345678901234567890", "01", "00000000", "012345678", "0000000000000000001" })
+        {
+            bool taken = digits.Length <= 18 && (digits.Length == 1 || digits[0] != '0');
+            foreach (string field in new[] { "@TS", "@SEQ" })
+            {
+                string text = Frame.Replace(field, digits).Replace("@TS", "1786310818000").Replace("@SEQ", "5").Replace("@U", (u++).ToString(CultureInfo.InvariantCulture));
+                long before = pair.FastFallbacks;
+                pair.Check(venue, Encoding.UTF8.GetBytes(text), $"{field}={digits}");
+                if (pair.FastFallbacks == before) fast.Add($"{field}={digits}");
+                if (taken) expectedFast.Add($"{field}={digits}");
+            }
+        }
+        Assert.Equal(expectedFast, fast);
     }
 
     [Fact]
