@@ -85,16 +85,12 @@ internal static class SpanScan
     private static bool Scale(ulong acc, int fraction, int scale, int close, out long value, out byte decimals, out int end)
     {
         int shift = scale - fraction;
-        if ((uint)shift <= 18u)
+        if ((uint)shift <= 18u && acc <= MaxBeforeScaling[shift])   // a table, not a 64-bit division per number
         {
-            ulong p = (ulong)FixedPoint.Pow10(shift);
-            if (acc <= (ulong)long.MaxValue / p)
-            {
-                value = (long)(acc * p);
-                decimals = (byte)fraction;
-                end = close + 1;
-                return true;
-            }
+            value = (long)(acc * (ulong)FixedPoint.Pow10(shift));
+            decimals = (byte)fraction;
+            end = close + 1;
+            return true;
         }
 
         value = 0;
