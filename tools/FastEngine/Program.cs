@@ -30,6 +30,7 @@ public static class Program
         yield return SimCommand.Create();
         yield return RunCommand.Create();
         yield return LatencyCommand.Create();
+        yield return HiccupCommand.Create();
         yield return CaptureCommand.Create();
     }
 }

@@ -76,8 +76,13 @@ internal static class LatencyCommand
             {
                 // Warm-up: the same work unmeasured, so the measured run sees tiered-up code (a live engine replays before
                 // trading for the same reason). Its journal and engine are thrown away.
+                // Each warm-up is followed by a pause until the JIT is quiet (JitSettle): tier-1 recompiles happen there,
+                // not in the measured runs.
                 for (int i = 0; i < warmupRuns; i++)
+                {
                     ReplayRunner.Run(inputs, cfg, ReplaySpeed.Max, Path.Combine(dir, "warmup-intents.fej"), parse.GetValue(venue), parse.GetValue(format));
+                    JitSettle.WaitForQuiet();
+                }
                 // Each measured run is a fresh engine and journal (the same intents again would be duplicates).
                 for (int i = 0; i < measuredRuns; i++)
                 {

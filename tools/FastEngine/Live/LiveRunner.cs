@@ -108,6 +108,7 @@ public static class LiveRunner
             {
                 var r = ReplayRunner.Run(files, config, ReplaySpeed.Max, journalPath);
                 events += r.Events;
+                JitSettle.WaitForQuiet();   // tier-1 recompiles now, not after the venues connect
             }
         }
         finally
