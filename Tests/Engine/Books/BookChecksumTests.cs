@@ -60,6 +60,7 @@ public class BookChecksumTests
             if (remove) dict.Remove(price); else dict[price] = (px, sz);
             Set(book, side, px, sz);
             if (step % 500 == 250) { book.Bids.Truncate(20); book.Asks.Truncate(20); Trim(bids, 20, best: b => -b); Trim(asks, 20, best: a => a); }
+            if (step % 700 == 350) Reload(book, bids, asks, shuffle: rng);   // a snapshot: the same levels loaded in bulk
 
             var bidText = bids.OrderByDescending(p => p.Key).Take(depth).Select(p => p.Value).ToList();
             var askText = asks.OrderBy(p => p.Key).Take(depth).Select(p => p.Value).ToList();
@@ -200,6 +201,23 @@ public class BookChecksumTests
         Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), PriceScale, out long p, out byte pd));
         Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), QuantityScale, out long s, out byte sd));
         book.Set(side, p, s, pd, sd);
+    }
+
+    /// <summary>Clears the book and loads the model's levels as a snapshot (<see cref="BookSide.AppendUnsorted"/> in a shuffled
+    /// order, then <see cref="BookSide.CompleteBulk"/>).</summary>
+    private static void Reload(OrderBook book, SortedDictionary<decimal, (string Px, string Sz)> bids, SortedDictionary<decimal, (string Px, string Sz)> asks, Random shuffle)
+    {
+        book.Clear();
+        foreach (var (side, levels) in new[] { (book.Bids, bids), (book.Asks, asks) })
+        {
+            foreach (var (px, sz) in levels.Values.OrderBy(_ => shuffle.Next()))
+            {
+                Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), PriceScale, out long p, out byte pd));
+                Assert.Equal(NumberParseStatus.Ok, FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), QuantityScale, out long q, out byte sd));
+                side.AppendUnsorted(p, q, pd, sd);
+            }
+            side.CompleteBulk();
+        }
     }
 
     private static void Trim(SortedDictionary<decimal, (string, string)> side, int depth, Func<decimal, decimal> best)
