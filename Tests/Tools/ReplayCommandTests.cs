@@ -41,7 +41,7 @@ public class ReplayCommandTests
         Assert.Equal(0, second.ExitCode);
         var a = JsonNode.Parse(first.Output)!.AsObject();
         var b = JsonNode.Parse(second.Output)!.AsObject();
-        foreach (var key in new[] { "events", "events_per_s", "gaps", "opportunities", "intents", "fills", "rejects", "allocated_bytes_steady", "latency_ns" })
+        foreach (var key in new[] { "events", "events_per_s", "gaps", "opportunities", "intents", "intents_journaled", "intents_duplicate", "intents_refused_by_journal", "fills", "rejects", "allocated_bytes_steady", "latency_ns" })
             Assert.True(a.ContainsKey(key), key);
         foreach (var key in new[] { "p50", "p99", "p999", "p9999" }) Assert.True(a["latency_ns"]!.AsObject().ContainsKey(key), key);
         foreach (var key in ReplaySummary.TimingKeys) { a.Remove(key); b.Remove(key); }

@@ -58,6 +58,8 @@ public static class ReplaySummary
         w.WriteEndObject();
         w.WriteNumber("intents", engine.Stats.Intents);
         w.WriteNumber("intents_journaled", engine.Stats.IntentsJournaled);
+        w.WriteNumber("intents_duplicate", engine.Stats.JournalDuplicates);
+        w.WriteNumber("intents_refused_by_journal", engine.Stats.JournalRefused);
         w.WriteNumber("fills", engine.Stats.Fills);
         WritePnl(w, engine);
         w.WriteStartObject("rejects");
@@ -113,7 +115,7 @@ public static class ReplaySummary
         o.WriteLine($"  opportunities {e.Stats.Opportunities}: " + string.Join(", ", Enumerable.Range(0, global::FastEngine.Hosting.OpportunityKinds.Count)
             .Select(k => $"{(global::FastEngine.Hosting.OpportunityKinds.NameOf((global::FastEngine.Hosting.OpportunityKind)k))} {e.Stats.OpportunitiesByKind[k]}")));
         o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
-        o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}), fills {e.Stats.Fills}");
+        o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}, duplicates {e.Stats.JournalDuplicates}, refused by the journal {e.Stats.JournalRefused}), fills {e.Stats.Fills}");
         Pnl(e, out long realized, out long fees);
         o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units of linear instruments, summed over venues)"
             + string.Concat(InversePnl(e).Select(kv => $"; inverse {kv.Key}: realized {FixedPoint.Format(kv.Value.Realized, 8)}, fees {FixedPoint.Format(kv.Value.Fees, 8)}")));
