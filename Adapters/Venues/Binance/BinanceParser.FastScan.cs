@@ -130,20 +130,7 @@ public sealed partial class BinanceParser
         if (!frame.Slice(pos).StartsWith("{\"u\":"u8)) return false;
         pos += 5;
         if (!SpanScan.UnsignedInteger(frame, ref pos, out long last) || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8)) return false;
-        // The symbol: printable ASCII without escapes up to its quote.
-        int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
-        while (pos < limit)
-        {
-            byte b = frame[pos];
-            if (b == (byte)'"') break;
-            if ((uint)(b - 0x20) > 0x7E - 0x20 || b == (byte)'\\') return false;
-            pos++;
-        }
-        if (pos >= limit || pos == symbolStart) return false;
-        var symbol = frame.Slice(symbolStart, pos - symbolStart);
-        pos++;
-        if (!TryCachedSymbol(symbol, out var instrument)) return false;
-        if (instrument != _cachedId) CacheScales(instrument);
+        if (!TryQuotedSymbol(frame, ref pos, out var instrument)) return false;
         int priceScale = _cachedPriceScale, quantityScale = _cachedQuantityScale;
         var ctx = new Context(frame, null, receiveTimeNs, output);
         if (!SpanScan.Expect(frame, ref pos, ",\"b\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, priceScale, out long bid, out byte bidDecimals, positive: true)
@@ -177,17 +164,13 @@ public sealed partial class BinanceParser
         return true;
     }
 
-    /// <summary>
-    /// The trade data object exactly as Binance writes it,
-    /// <c>{"e":"trade","E":N,"s":"SYM","t":N,"p":"px","q":"qty","T":N,"m":bool,"M":bool}}</c> to the frame's end, at
-    /// <paramref name="pos"/> (its '{'): one Trade event as <see cref="EmitTrade"/> makes it. Nothing is written unless
-    /// the whole frame matched and its symbol is known; false leaves the frame to the general scan.
-    /// </summary>
-    private bool TryTrade(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    /// <summary>The symbol at <paramref name="pos"/> (printable ASCII without escapes, up to its quote, which
+    /// <paramref name="pos"/> ends past), looked up through the symbol cache and its scales cached: false when it is not a
+    /// plain known symbol.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryQuotedSymbol(ReadOnlySpan<byte> frame, ref int pos, out InstrumentId instrument)
     {
-        if (!SpanScan.Expect(frame, ref pos, "{\"e\":\"trade\",\"E\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out _)
-            || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8))
-            return false;
+        instrument = default;
         int symbolStart = pos, limit = Math.Min(frame.Length, pos + MaxSymbolBytes + 1);
         while (pos < limit)
         {
@@ -199,8 +182,23 @@ public sealed partial class BinanceParser
         if (pos >= limit || pos == symbolStart) return false;
         var symbol = frame.Slice(symbolStart, pos - symbolStart);
         pos++;
-        if (!TryCachedSymbol(symbol, out var instrument)) return false;
+        if (!TryCachedSymbol(symbol, out instrument)) return false;
         if (instrument != _cachedId) CacheScales(instrument);
+        return true;
+    }
+
+    /// <summary>
+    /// The trade data object exactly as Binance writes it,
+    /// <c>{"e":"trade","E":N,"s":"SYM","t":N,"p":"px","q":"qty","T":N,"m":bool,"M":bool}}</c> to the frame's end, at
+    /// <paramref name="pos"/> (its '{'): one Trade event as <see cref="EmitTrade"/> makes it. Nothing is written unless
+    /// the whole frame matched and its symbol is known; false leaves the frame to the general scan.
+    /// </summary>
+    private bool TryTrade(ReadOnlySpan<byte> frame, int pos, long receiveTimeNs, MarketEventBatch output)
+    {
+        if (!SpanScan.Expect(frame, ref pos, "{\"e\":\"trade\",\"E\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out _)
+            || !SpanScan.Expect(frame, ref pos, ",\"s\":\""u8))
+            return false;
+        if (!TryQuotedSymbol(frame, ref pos, out var instrument)) return false;
         var ctx = new Context(frame, null, receiveTimeNs, output);
         if (!SpanScan.Expect(frame, ref pos, ",\"t\":"u8) || !SpanScan.UnsignedInteger(frame, ref pos, out long tradeId)
             || !SpanScan.Expect(frame, ref pos, ",\"p\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, _cachedPriceScale, out long price, out byte priceDecimals, positive: true)

@@ -437,7 +437,7 @@ public sealed partial class BybitParser
             && SpanScan.TryPlainDecimalSwar(frame, start, out ulong digits, out int fraction, out int close))
         {
             int shift = scale - fraction;
-            if ((uint)shift < (uint)_maxBeforeScaling.Length && digits <= _maxBeforeScaling[shift])
+            if ((uint)shift < (uint)SpanScan.MaxBeforeScaling.Length && digits <= SpanScan.MaxBeforeScaling[shift])
             {
                 value = (long)(digits * (ulong)FixedPoint.Pow10(shift));
                 decimals = (byte)fraction;
@@ -460,16 +460,6 @@ public sealed partial class BybitParser
         end = pos;
         if (!SpanScan.PlainString(frame, ref end, out var text)) { value = 0; decimals = 0; return false; }
         return VenueJson.ParseUnsigned(text, scale, out value, out decimals) == RejectReason.None;
-    }
-
-    /// <summary>long.MaxValue / 10^k for k = 0..18: the largest digit value that 10^k scales without overflow.</summary>
-    private static readonly ulong[] _maxBeforeScaling = BuildMaxBeforeScaling();
-
-    private static ulong[] BuildMaxBeforeScaling()
-    {
-        var bounds = new ulong[19];
-        for (int k = 0; k < bounds.Length; k++) bounds[k] = (ulong)long.MaxValue / (ulong)FixedPoint.Pow10(k);
-        return bounds;
     }
 
     /// <summary>A JSON integer without sign, fraction or exponent of at most 18 digits, followed by a non-digit.</summary>

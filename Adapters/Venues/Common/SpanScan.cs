@@ -360,7 +360,7 @@ internal static class SpanScan
     }
 
     /// <summary>long.MaxValue / 10^shift: the largest digits value that scales by 10^shift without overflow.</summary>
-    private static readonly ulong[] MaxBeforeScaling = BuildMaxBeforeScaling();
+    internal static readonly ulong[] MaxBeforeScaling = BuildMaxBeforeScaling();
 
     private static ulong[] BuildMaxBeforeScaling()
     {
