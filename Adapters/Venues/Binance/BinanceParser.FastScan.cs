@@ -139,29 +139,27 @@ public sealed partial class BinanceParser
             || !SpanScan.Expect(frame, ref pos, ",\"A\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long askSize, out byte askSizeDecimals, positive: false)
             || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
             return false;
-        var venue = _venue;
-        ref var e = ref output.Add();
-        e.Kind = MarketEventKind.Bbo;
-        e.Venue = venue;
-        e.Instrument = instrument;
-        e.Side = Side.Bid;
-        e.Price = bid; e.PriceDecimals = bidDecimals;
-        e.Size = bidSize; e.SizeDecimals = bidSizeDecimals;
-        e.Sequence = last;
-        e.Flags = MarketEventFlags.HasSequence;
-        e.ReceiveTimeNs = receiveTimeNs;
-        ref var a = ref output.Add();
-        a.Kind = MarketEventKind.Bbo;
-        a.Venue = venue;
-        a.Instrument = instrument;
-        a.Side = Side.Ask;
-        a.Price = ask; a.PriceDecimals = askDecimals;
-        a.Size = askSize; a.SizeDecimals = askSizeDecimals;
-        a.Sequence = last;
-        a.Flags = MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage;
-        a.ReceiveTimeNs = receiveTimeNs;
+        AddBbo(output, instrument, Side.Bid, bid, bidDecimals, bidSize, bidSizeDecimals, last, MarketEventFlags.HasSequence, receiveTimeNs);
+        AddBbo(output, instrument, Side.Ask, ask, askDecimals, askSize, askSizeDecimals, last, MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage, receiveTimeNs);
         Commit(instrument);
         return true;
+    }
+
+    /// <summary>One side of a bookTicker as a <see cref="MarketEventKind.Bbo"/> event.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddBbo(MarketEventBatch output, InstrumentId instrument, Side side, long price, byte priceDecimals, long size, byte sizeDecimals,
+        long sequence, MarketEventFlags flags, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Bbo;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        e.Side = side;
+        e.Price = price; e.PriceDecimals = priceDecimals;
+        e.Size = size; e.SizeDecimals = sizeDecimals;
+        e.Sequence = sequence;
+        e.Flags = flags;
+        e.ReceiveTimeNs = receiveTimeNs;
     }
 
     /// <summary>The symbol at <paramref name="pos"/> (printable ASCII without escapes, up to its quote, which
