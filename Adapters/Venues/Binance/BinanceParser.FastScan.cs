@@ -139,16 +139,16 @@ public sealed partial class BinanceParser
             || !SpanScan.Expect(frame, ref pos, ",\"A\":\""u8) || !LevelNumber(frame, ref pos, ref ctx, quantityScale, out long askSize, out byte askSizeDecimals, positive: false)
             || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
             return false;
-        AddBbo(output, instrument, Side.Bid, bid, bidDecimals, bidSize, bidSizeDecimals, last, MarketEventFlags.HasSequence, receiveTimeNs);
-        AddBbo(output, instrument, Side.Ask, ask, askDecimals, askSize, askSizeDecimals, last, MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage, receiveTimeNs);
+        AddBbo(output, instrument, Side.Bid, bid, bidDecimals, bidSize, bidSizeDecimals, last, MarketEventFlags.HasSequence, 0, receiveTimeNs);
+        AddBbo(output, instrument, Side.Ask, ask, askDecimals, askSize, askSizeDecimals, last, MarketEventFlags.HasSequence | MarketEventFlags.EndOfMessage, 0, receiveTimeNs);
         Commit(instrument);
         return true;
     }
 
-    /// <summary>One side of a bookTicker as a <see cref="MarketEventKind.Bbo"/> event.</summary>
+    /// <summary>One side of a bookTicker as a <see cref="MarketEventKind.Bbo"/> event (both parse paths).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddBbo(MarketEventBatch output, InstrumentId instrument, Side side, long price, byte priceDecimals, long size, byte sizeDecimals,
-        long sequence, MarketEventFlags flags, long receiveTimeNs)
+        long sequence, MarketEventFlags flags, long exchangeNs, long receiveTimeNs)
     {
         ref var e = ref output.Add();
         e.Kind = MarketEventKind.Bbo;
@@ -157,9 +157,31 @@ public sealed partial class BinanceParser
         e.Side = side;
         e.Price = price; e.PriceDecimals = priceDecimals;
         e.Size = size; e.SizeDecimals = sizeDecimals;
+        // bookTicker "u" is the book's update id: comparable with the depth stream's u.
         e.Sequence = sequence;
         e.Flags = flags;
+        e.ExchangeTimeNs = exchangeNs;
         e.ReceiveTimeNs = receiveTimeNs;
+    }
+
+    /// <summary>A trade as one <see cref="MarketEventKind.Trade"/> event, its own message (both parse paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTrade(MarketEventBatch output, InstrumentId instrument, bool buyerIsMaker, long price, byte priceDecimals, long size, byte sizeDecimals,
+        long tradeId, long exchangeNs, long receiveTimeNs)
+    {
+        ref var e = ref output.Add();
+        e.Kind = MarketEventKind.Trade;
+        e.Venue = _venue;
+        e.Instrument = instrument;
+        // "m": the buyer is the maker, so the seller was the aggressor.
+        e.Side = buyerIsMaker ? Side.Ask : Side.Bid;
+        e.Price = price; e.PriceDecimals = priceDecimals;
+        e.Size = size; e.SizeDecimals = sizeDecimals;
+        e.Sequence = tradeId;
+        e.PrevSequence = -1;
+        e.ExchangeTimeNs = exchangeNs;
+        e.ReceiveTimeNs = receiveTimeNs;
+        e.Flags = MarketEventFlags.EndOfMessage;
     }
 
     /// <summary>The symbol at <paramref name="pos"/> (printable ASCII without escapes, up to its quote, which
@@ -212,19 +234,7 @@ public sealed partial class BinanceParser
         if (!SpanScan.Expect(frame, ref pos, ",\"M\":"u8) || !(SpanScan.Expect(frame, ref pos, "true"u8) || SpanScan.Expect(frame, ref pos, "false"u8))
             || pos != frame.Length - 2 || frame[pos] != (byte)'}' || frame[pos + 1] != (byte)'}')
             return false;
-        ref var e = ref output.Add();
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = instrument;
-        // "m": the buyer is the maker, so the seller was the aggressor.
-        e.Side = buyerIsMaker ? Side.Ask : Side.Bid;
-        e.Price = price; e.PriceDecimals = priceDecimals;
-        e.Size = size; e.SizeDecimals = sizeDecimals;
-        e.Sequence = tradeId;
-        e.PrevSequence = -1;
-        e.ExchangeTimeNs = transactMs * 1_000_000;
-        e.ReceiveTimeNs = receiveTimeNs;
-        e.Flags = MarketEventFlags.EndOfMessage;
+        AddTrade(output, instrument, buyerIsMaker, price, priceDecimals, size, sizeDecimals, tradeId, transactMs * 1_000_000, receiveTimeNs);
         Commit(instrument);
         return true;
     }

@@ -439,18 +439,7 @@ public sealed partial class BinanceParser : IFrameParser
             if (reason != RejectReason.None) return reason;
             reason = Number(ref ctx, bid ? f.BidQty : f.AskQty, _cachedQuantityScale, out long size, out byte sd, positive: false);
             if (reason != RejectReason.None) return reason;
-            ref var e = ref ctx.Output.Add();
-            e.Kind = MarketEventKind.Bbo;
-            e.Venue = _venue;
-            e.Instrument = f.Instrument;
-            e.Side = bid ? Side.Bid : Side.Ask;
-            e.Price = price; e.PriceDecimals = pd;
-            e.Size = size; e.SizeDecimals = sd;
-            // bookTicker "u" is the book's update id: comparable with the depth stream's u.
-            e.Sequence = f.Last;
-            e.Flags = MarketEventFlags.HasSequence;
-            e.ExchangeTimeNs = exchangeNs;
-            e.ReceiveTimeNs = ctx.ReceiveTimeNs;
+            AddBbo(ctx.Output, f.Instrument, bid ? Side.Bid : Side.Ask, price, pd, size, sd, f.Last, MarketEventFlags.HasSequence, exchangeNs, ctx.ReceiveTimeNs);
         }
         MarkEnd(ctx.Output);
         return RejectReason.None;
@@ -469,19 +458,7 @@ public sealed partial class BinanceParser : IFrameParser
         if (reason != RejectReason.None) return reason;
         reason = Number(ref ctx, f.Q, _cachedQuantityScale, out long size, out byte sd, positive: false);
         if (reason != RejectReason.None) return reason;
-        ref var e = ref ctx.Output.Add();
-        e.Kind = MarketEventKind.Trade;
-        e.Venue = _venue;
-        e.Instrument = f.Instrument;
-        // "m": the buyer is the maker, so the seller was the aggressor.
-        e.Side = f.BuyerIsMaker ? Side.Ask : Side.Bid;
-        e.Price = price; e.PriceDecimals = pd;
-        e.Size = size; e.SizeDecimals = sd;
-        e.Sequence = kind == EventKind.Trade ? f.TradeId : f.AggId;
-        e.PrevSequence = -1;
-        e.ExchangeTimeNs = exchangeNs;
-        e.ReceiveTimeNs = ctx.ReceiveTimeNs;
-        e.Flags = MarketEventFlags.EndOfMessage;
+        AddTrade(ctx.Output, f.Instrument, f.BuyerIsMaker, price, pd, size, sd, kind == EventKind.Trade ? f.TradeId : f.AggId, exchangeNs, ctx.ReceiveTimeNs);
         return RejectReason.None;
     }
 
