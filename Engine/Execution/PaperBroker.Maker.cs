@@ -224,10 +224,13 @@ public sealed partial class PaperBroker
                 CloseAt(i, MakerCloseReason.Filled, nowNs);
                 continue;
             }
-            var own = buy ? book.Bids : book.Asks;
-            // Deeper than the visible levels (a depth-limited feed) the book says nothing about our queue: keep it.
-            bool visible = own.IsEmpty || (buy ? o.Price >= own.At(own.Count - 1).Price : o.Price <= own.At(own.Count - 1).Price);
-            if (visible) o.QueueAhead = Math.Min(o.QueueAhead, own.SizeAt(o.Price));
+            if (o.QueueAhead > 0)
+            {
+                var own = buy ? book.Bids : book.Asks;
+                // Deeper than the visible levels (a depth-limited feed) the book says nothing about our queue: keep it.
+                bool visible = own.IsEmpty || (buy ? o.Price >= own.At(own.Count - 1).Price : o.Price <= own.At(own.Count - 1).Price);
+                if (visible) o.QueueAhead = Math.Min(o.QueueAhead, own.SizeAt(o.Price));
+            }
             i++;
         }
     }
