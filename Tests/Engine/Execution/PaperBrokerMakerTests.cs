@@ -291,6 +291,43 @@ public class PaperBrokerMakerTests
         Assert.Equal((0L, 0L, 0L, 7_000L, 504L), (flat.Quantity, flat.AverageEntryPrice, flat.CostBasis, flat.RealizedPnl, flat.Fees));
     }
 
+    /// <summary>
+    /// Inverse perpetual (size = USD face, amounts in BTC at 10^-8; as <see cref="PaperBrokerInverseTests"/>): a maker buy of
+    /// 1,000 USD face at 4,000 filled by a sale through it, rebate −2.5 bps on its coin value 1,000 / 4,000 = 0.25 BTC:
+    /// −0.0000625 BTC (−6,250). A taker sell at 4,100 (7.5 bps): 1,000 / 4,100 = 0.243902439… BTC × 0.00075 =
+    /// 0.000182926829… → 0.00018293 (rounded up, 18,293). Realized 1,000 × (1/4,000 − 1/4,100) = 0.0060975609… → 0.00609756
+    /// (609,756); fees −6,250 + 18,293 = 12,043.
+    /// </summary>
+    [Fact]
+    public void MakerBuyThenTakerSell_InversePerpetual_PnlAndRebateInCoin()
+    {
+        var perp = _registry.GetOrAdd("BTC", "USD", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 0, isInverse: true, contractValue: 1).Id;
+        var broker = new PaperBroker(_registry, new PaperBrokerOptions { AmountScale = 8 });
+        broker.SetMakerFee(_venue, -250);
+        broker.SetTakerFee(_venue, TakerPips);
+        var book = new OrderBook(_venue, perp) { IsSynced = true, LastReceiveTimeNs = T0 };
+        book.Set(Side.Bid, 400_000, 5_000);
+        book.Set(Side.Ask, 400_050, 5_000);
+        var buy = PostOnly(1, OrderSide.Buy, 1_000, 400_000);
+        buy.Instrument = perp;
+        Assert.Equal(ExecutionStatus.Resting, broker.Execute(buy, book).Status);
+        broker.OnMarketEvent(Trade(399_950, 1, Side.Ask, T0 + 1, perp));
+        var fill = Assert.Single(broker.MakerFills.ToArray());
+        Assert.Equal((400_000L, 1_000L, -6_250L, Liquidity.Maker), (fill.Price, fill.Quantity, fill.Fee, fill.Liquidity));
+
+        var later = new OrderBook(_venue, perp) { IsSynced = true };
+        later.Set(Side.Bid, 410_000, 5_000);
+        later.Set(Side.Ask, 410_050, 5_000);
+        var sell = broker.Execute(new OrderIntent
+        {
+            IntentId = 2, Venue = _venue, Instrument = perp, Side = OrderSide.Sell, OrderType = OrderType.Market,
+            Quantity = 1_000, CreatedTimeNs = T0 + 2, ClientOrderId = ClientOrderId.FromInt64(2),
+        }, later);
+        Assert.Equal(18_293, sell.Fee);
+        var flat = broker.GetPosition(_venue, perp);
+        Assert.Equal((0L, 609_756L, 12_043L), (flat.Quantity, flat.RealizedPnl, flat.Fees));
+    }
+
     /// <summary>Two of our bids at 99.60 (a new level): A 1.0 then B 1.0. A sale of 1.5 at 99.60 fills A 1.0 (first in time)
     /// and B only the 0.5 left.</summary>
     [Fact]
