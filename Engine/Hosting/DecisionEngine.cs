@@ -175,8 +175,8 @@ public sealed class DecisionStats
 /// the spot leg split by the <see cref="SmartOrderRouter"/> where several venues quote it) → risk (<see cref="RiskEngine"/>,
 /// every leg of an opportunity checked before any is sent) → intent (journaled idempotently) → paper execution
 /// (<see cref="PaperBroker"/>; a maker route's post-only leg rests there, and every later event is passed to the broker first
-/// so that trades and book messages fill it and its time in force and unsynced or stale book cancel it). Deterministic: decisions use only event time (<see cref="MarketEvent.ReceiveTimeNs"/>),
-/// never the wall clock.
+/// so that trades and book messages fill it and its time in force and unsynced or stale book cancel it). Deterministic:
+/// decisions use only event time (<see cref="MarketEvent.ReceiveTimeNs"/>), never the wall clock.
 /// </summary>
 /// <remarks>
 /// Single-threaded (the decision stage thread); allocation-free per event once every book, consolidated view, detector
