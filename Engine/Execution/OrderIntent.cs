@@ -24,6 +24,9 @@ public enum OrderType : byte
     Market = 2,
     /// <summary>Immediate-or-cancel limit order: takes up to the limit price, the remainder is cancelled.</summary>
     Ioc = 3,
+    /// <summary>Post-only limit order (Binance <c>LIMIT_MAKER</c>, OKX <c>post_only</c>, Coinbase <c>post_only</c>): rests at its
+    /// limit price as a maker, and is rejected when it would take liquidity. The router's maker style sends it.</summary>
+    PostOnly = 4,
 }
 
 /// <summary>What produced an intent (for attribution and latency reports).</summary>

@@ -415,7 +415,7 @@ public sealed class OrderIntentJournal : IDisposable
         !intent.Venue.IsNone
         && intent.Quantity > 0
         && intent.Side is OrderSide.Buy or OrderSide.Sell
-        && intent.OrderType is OrderType.Limit or OrderType.Market or OrderType.Ioc
+        && intent.OrderType is OrderType.Limit or OrderType.Market or OrderType.Ioc or OrderType.PostOnly
         && (intent.OrderType == OrderType.Market || intent.LimitPrice > 0)
         && !intent.ClientOrderId.IsEmpty;
 

@@ -42,6 +42,9 @@ public enum ExecutionStatus : byte
     NotFilled = 2,
     /// <summary>Refused before touching the book (see <see cref="ExecutionReport.RejectReason"/>).</summary>
     Rejected = 3,
+    /// <summary>A <see cref="OrderType.PostOnly"/> order accepted and resting on the paper book: nothing filled yet. Its fills
+    /// and its end (filled, or cancelled with a <see cref="MakerCloseReason"/>) come from <see cref="PaperBroker.OnMarketEvent"/>.</summary>
+    Resting = 4,
 }
 
 public enum ExecutionRejectReason : byte
@@ -62,6 +65,11 @@ public enum ExecutionRejectReason : byte
     UnknownInstrument,
     /// <summary>The notional or the position does not fit the fixed-point ranges.</summary>
     Overflow,
+    /// <summary>A <see cref="OrderType.PostOnly"/> order whose price would take liquidity (a buy at or above the best ask, a sell
+    /// at or below the best bid): refused, as venues refuse a post-only order that would cross.</summary>
+    PostOnlyWouldCross,
+    /// <summary>The table of resting maker orders (<see cref="PaperBrokerOptions.MaxRestingOrders"/>) is full.</summary>
+    RestingTableFull,
 }
 
 /// <summary>Why a taker walk stopped before filling everything.</summary>
@@ -119,19 +127,33 @@ public sealed record PaperBrokerOptions
     public int MaxFillsPerOrder { get; init; } = 64;
     /// <summary>Delay between an intent's creation and its execution, every venue.</summary>
     public long FixedLatencyNs { get; init; }
-    /// <summary>Refuse to fill against a book that is not synced (fail closed). Off only for hand-built books.</summary>
+    /// <summary>Refuse to fill against a book that is not synced (fail closed), and cancel resting maker orders when their book
+    /// goes unsynced. Off only for hand-built books.</summary>
     public bool RequireSyncedBook { get; init; } = true;
+    /// <summary>Capacity of the table of resting <see cref="OrderType.PostOnly"/> orders (pre-allocated; a full table rejects
+    /// with <see cref="ExecutionRejectReason.RestingTableFull"/>). Config <c>paper.makerMaxOrders</c>.</summary>
+    public int MaxRestingOrders { get; init; } = 64;
+    /// <summary>Time in force of a resting maker order: cancelled (<see cref="MakerCloseReason.Expired"/>) this long after it
+    /// rested, in event time. Config <c>paper.makerMaxRestMs</c>.</summary>
+    public long MakerMaxRestNs { get; init; } = 5_000_000_000;
+    /// <summary>A resting maker order is cancelled (<see cref="MakerCloseReason.BookStale"/>) when its book has had no message for
+    /// longer than this (event time; fail closed, as the signals' quote-age rule). 0: no stale check.</summary>
+    public long MaxQuoteAgeNs { get; init; }
 }
 
 /// <summary>
 /// Simulated execution against a venue's <see cref="OrderBook"/> as it is when the call is made.
 /// </summary>
 /// <remarks>
-/// <para><b>Matching</b>: taker only. An order walks the opposite side best-first, one <see cref="Fill"/> per level,
-/// until filled, until the next level is beyond the limit (Limit, IOC), or until the side runs out. Any remainder is
-/// cancelled: IOC and Market by definition; a Limit order's remainder is not rested in this version (no maker
-/// simulation: a resting order would need the trade tape to know when it is hit). The book is read, never changed, so
+/// <para><b>Matching</b>: Market, Limit and IOC orders take: an order walks the opposite side best-first, one <see cref="Fill"/>
+/// per level, until filled, until the next level is beyond the limit (Limit, IOC), or until the side runs out. Any remainder is
+/// cancelled (a Limit order's remainder is not rested: only post-only orders rest). The book is read, never changed, so
 /// the paper broker does not see its own market impact on later orders.</para>
+/// <para><b>Maker orders</b> (<see cref="OrderType.PostOnly"/>, what the router's maker style sends): one that would cross is
+/// rejected (<see cref="ExecutionRejectReason.PostOnlyWouldCross"/>); otherwise it rests in a fixed-capacity table
+/// (<see cref="PaperBrokerOptions.MaxRestingOrders"/>) behind the queue the book shows at its price (0 at a new level), and
+/// fills from the trade tape and the book as <see cref="OnMarketEvent"/> sees them (see there), at its own price with the
+/// venue's maker fee (<see cref="SetMakerFee"/>; negative = rebate), <see cref="Liquidity.Maker"/> on the fill.</para>
 /// <para><b>Latency</b>: no callbacks and no timers. <see cref="DueTimeNs"/> = intent creation time + fixed delay +
 /// per-venue delay; the pipeline holds the intent and calls <see cref="Execute"/> when its clock (live or replayed)
 /// reaches that time, so the fill sees the book as it is then. Fills carry the due time.</para>
@@ -139,18 +161,19 @@ public sealed record PaperBrokerOptions
 /// value is its coin value face / price instead of price × quantity, kept at 10^-16 coin; the position's cost is Σ signed
 /// face / price, and closing face N bought at a and sold at b realizes N × (1/a − 1/b) coin (long 1,000 USD at 4,000 closed
 /// at 4,100: +0.00609756 BTC). Fees, notionals and P&amp;L of an inverse position are in the coin.</para>
-/// <para><b>Fees</b>: taker fee per venue in pips (1 pip = 1e-6 of notional; 10 bps = 1,000 pips). Per fill,
-/// fee = ⌈price × quantity × pips / 10^6⌉ at <see cref="PaperBrokerOptions.AmountScale"/>: integer math on 128-bit
-/// intermediates, rounded up (toward paying more), so a simulation never looks cheaper than the venue.</para>
+/// <para><b>Fees</b>: taker and maker fee per venue in pips (1 pip = 1e-6 of notional; 10 bps = 1,000 pips; a negative maker fee
+/// is a rebate). Per fill, fee = ⌈price × quantity × pips / 10^6⌉ at <see cref="PaperBrokerOptions.AmountScale"/>: integer math
+/// on 128-bit intermediates, rounded up (toward paying more: a rebate is rounded toward zero), so a simulation never looks
+/// cheaper than the venue.</para>
 /// <para><b>Positions</b>: per venue and instrument, average-cost method. The cost basis and realized P&amp;L are kept
 /// exactly (128-bit, at price scale + quantity scale); reducing a position removes cost × closed / open, truncated toward
 /// zero, and the remainder stays in the basis, so nothing is lost: a flat position's realized P&amp;L is exactly
 /// proceeds − cost. Values leave the broker at <see cref="PaperBrokerOptions.AmountScale"/>, rounded half away from zero.
 /// Realized P&amp;L excludes fees (see <see cref="PositionSnapshot.Fees"/>).</para>
 /// <para><b>Threading/allocation</b>: single-threaded (the execution stage). Everything is pre-sized in the constructor;
-/// <see cref="Execute"/> allocates nothing.</para>
+/// <see cref="Execute"/> and <see cref="OnMarketEvent"/> allocate nothing.</para>
 /// </remarks>
-public sealed class PaperBroker
+public sealed partial class PaperBroker
 {
     /// <summary>Coin values of inverse fills are kept at 10^-16 coin (exact enough: a 1e9 USD fill at scale 8 still fits Int128).</summary>
     private const int InverseValueScale = 16;
@@ -181,6 +204,9 @@ public sealed class PaperBroker
         if (_options.MaxInstruments < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxInstruments, "MaxInstruments: allowed 1..int.MaxValue");
         if (_options.MaxFillsPerOrder < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxFillsPerOrder, "MaxFillsPerOrder: allowed 1..int.MaxValue");
         if (_options.FixedLatencyNs < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.FixedLatencyNs, "FixedLatencyNs: allowed 0..long.MaxValue");
+        if (_options.MaxRestingOrders is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxRestingOrders, "MaxRestingOrders: allowed 1..65536");
+        if (_options.MakerMaxRestNs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MakerMaxRestNs, "MakerMaxRestNs: allowed 1..long.MaxValue");
+        if (_options.MaxQuoteAgeNs < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxQuoteAgeNs, "MaxQuoteAgeNs: allowed 0..long.MaxValue");
         _amountScale = _options.AmountScale;
         _fills = new Fill[_options.MaxFillsPerOrder];
         _positions = new PositionState[checked(_options.MaxVenues * _options.MaxInstruments)];
@@ -189,6 +215,10 @@ public sealed class PaperBroker
         Array.Clear(_positions);
         _takerFeePips = new int[_options.MaxVenues];
         _venueLatencyNs = new long[_options.MaxVenues];
+        _makerFeePips = new int[_options.MaxVenues];
+        _resting = new RestingOrder[_options.MaxRestingOrders];
+        _makerFills = new Fill[_options.MaxRestingOrders];
+        _closed = new MakerOrderClosed[_options.MaxRestingOrders];
     }
 
     public PaperBrokerOptions Options => _options;
@@ -196,7 +226,11 @@ public sealed class PaperBroker
     public ReadOnlySpan<Fill> LastFills => new(_fills, 0, _fillCount);
     public long ExecutedCount { get; private set; }
     public long RejectedCount { get; private set; }
+    /// <summary>Fills of every kind (taker fills of <see cref="Execute"/> and maker fills of <see cref="OnMarketEvent"/>).</summary>
     public long FillCount { get; private set; }
+    /// <summary>How many calls were rejected with <paramref name="reason"/>.</summary>
+    public long RejectCount(ExecutionRejectReason reason) => (uint)reason < (uint)_rejects.Length ? _rejects[(int)reason] : 0;
+    private readonly long[] _rejects = new long[16];
 
     /// <summary>Sets a venue's taker fee in pips (1e-6 of notional; 0.1% = 1,000).</summary>
     public void SetTakerFee(VenueId venue, int pips)
@@ -227,6 +261,7 @@ public sealed class PaperBroker
         _fillCount = 0;
         var reject = Validate(intent, book, out var instrument);
         if (reject != ExecutionRejectReason.None) return Reject(intent, reject);
+        if (intent.OrderType == OrderType.PostOnly) return Rest(intent, book);
         bool inverse = instrument!.IsInverse;
 
         bool buy = intent.Side == OrderSide.Buy;
@@ -287,7 +322,7 @@ public sealed class PaperBroker
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Probe(in OrderIntent intent, OrderBook book)
     {
-        if (Validate(intent, book, out var instrument) != ExecutionRejectReason.None) return 0;
+        if (Validate(intent, book, out var instrument) != ExecutionRejectReason.None || intent.OrderType == OrderType.PostOnly) return 0;
         bool buy = intent.Side == OrderSide.Buy;
         bool hasLimit = intent.OrderType != OrderType.Market;
         var side = buy ? book.Asks : book.Bids;
@@ -387,7 +422,8 @@ public sealed class PaperBroker
         }
     }
 
-    /// <summary>⌈value × pips / 10^6⌉ rescaled from <paramref name="valueScale"/> to the amount scale; value ≥ 0.</summary>
+    /// <summary>⌈value × pips / 10^6⌉ rescaled from <paramref name="valueScale"/> to the amount scale; value ≥ 0, pips of either
+    /// sign (a negative maker fee is a rebate: its ceiling is toward zero, the smaller rebate).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long FeeOf(Int128 value, int valueScale, int pips)
     {
@@ -397,7 +433,8 @@ public sealed class PaperBroker
         Int128 denominator = 1_000_000;
         if (shift >= 0) denominator *= Pow10(shift);
         else numerator *= Pow10(-shift);
-        Int128 fee = (numerator + denominator - 1) / denominator; // ceiling for non-negative values
+        // Integer division truncates toward zero: that is the ceiling of a negative quotient, not of a positive one.
+        Int128 fee = numerator >= 0 ? (numerator + denominator - 1) / denominator : numerator / denominator;
         return (long)fee;
     }
 
@@ -425,7 +462,7 @@ public sealed class PaperBroker
         instrument = null;
         if (intent.Quantity <= 0) return ExecutionRejectReason.InvalidQuantity;
         if (intent.Side is not (OrderSide.Buy or OrderSide.Sell)) return ExecutionRejectReason.InvalidSide;
-        if (intent.OrderType is not (OrderType.Limit or OrderType.Market or OrderType.Ioc)) return ExecutionRejectReason.InvalidOrderType;
+        if (intent.OrderType is not (OrderType.Limit or OrderType.Market or OrderType.Ioc or OrderType.PostOnly)) return ExecutionRejectReason.InvalidOrderType;
         if (intent.OrderType != OrderType.Market && intent.LimitPrice <= 0) return ExecutionRejectReason.InvalidLimitPrice;
         if (intent.Venue.IsNone || intent.Venue.Value >= _options.MaxVenues) return ExecutionRejectReason.UnknownVenue;
         if (!TryIndex(intent.Venue, intent.Instrument, out _, out instrument)) return ExecutionRejectReason.UnknownInstrument;
@@ -449,6 +486,7 @@ public sealed class PaperBroker
     private ExecutionReport Reject(in OrderIntent intent, ExecutionRejectReason reason)
     {
         RejectedCount++;
+        _rejects[(int)reason]++;
         return new ExecutionReport(ExecutionStatus.Rejected, reason, WalkStopReason.None, intent.IntentId, 0, intent.Quantity, 0, 0, 0, 0, 0);
     }
 }

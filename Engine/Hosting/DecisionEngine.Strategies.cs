@@ -234,14 +234,15 @@ public sealed partial class DecisionEngine
         route.Router.Route(request, nowNs, result);
         Stats.Routes++;
         for (int v = 0; v < route.Router.Book.VenueCount; v++) Stats.RouteVenueReasons[(int)result.VenueReasons[v]]++;
-        var type = result.Style == ExecutionStyle.Maker ? OrderType.Limit : OrderType.Ioc;
+        // Maker: a post-only order the paper broker rests (and a venue would refuse if it crossed).
+        var type = result.Style == ExecutionStyle.Maker ? OrderType.PostOnly : OrderType.Ioc;
         for (int k = 0; k < result.LegCount; k++)
         {
             ref readonly var leg = ref result.Legs[k];
             route.Router.Book.Check(leg.VenueIndex, nowNs, out var book);
             if (book is null) continue;
             // Maker: join at the leg's price; taker: the leg's limit is the request's (the walk stayed within it).
-            long price = type == OrderType.Limit ? leg.AveragePrice : limit;
+            long price = type == OrderType.PostOnly ? leg.AveragePrice : limit;
             var child = NewIntent(IntentOrigin.Carry, instrument.Id, side, leg.Quantity, price, leg.Venue, nowNs, stampTicks, type);
             long notional = NotionalOf(instrument, leg.Quantity, price);
             var r = Risk.Check(RiskIntentOf(child, notional, ageNs, false, 0), nowNs);

@@ -43,6 +43,10 @@ public sealed record DecisionOptions
     public CarryOptions Carry { get; init; } = new();
     /// <summary>Cost model of the router that splits a leg across the venues quoting its instrument (config section <c>routing</c>).</summary>
     public RouterConfig Router { get; init; } = new(MakerPreferred: false);
+    /// <summary>Time in force of a resting maker (post-only) order in the paper broker, ns (config <c>paper.makerMaxRestMs</c>).</summary>
+    public long MakerMaxRestNs { get; init; } = 5_000_000_000;
+    /// <summary>Capacity of the paper broker's resting-order table (config <c>paper.makerMaxOrders</c>).</summary>
+    public int MakerMaxOrders { get; init; } = 64;
 
     /// <summary>These options with the strategy sections (<c>triangular</c>, <c>carry</c>, <c>routing</c>) and the journal's
     /// fsync settings taken from <paramref name="config"/> (cold path).</summary>
@@ -56,6 +60,8 @@ public sealed record DecisionOptions
             MakerPreferred: config.Routing.MakerPreferred),
         JournalFsyncEveryN = config.Journal.FsyncEveryN,
         JournalFsyncIntervalNs = (long)(config.Journal.FsyncIntervalMs * 1_000_000),
+        MakerMaxRestNs = (long)Math.Round(config.Paper.MakerMaxRestMs * 1_000_000),
+        MakerMaxOrders = config.Paper.MakerMaxOrders,
     };
 }
 
@@ -168,8 +174,9 @@ public sealed class DecisionStats
 /// taker orders sized by the depth walk; triangular: three IOC legs on the venue; carry: the perpetual leg on its own venue,
 /// the spot leg split by the <see cref="SmartOrderRouter"/> where several venues quote it) → risk (<see cref="RiskEngine"/>,
 /// every leg of an opportunity checked before any is sent) → intent (journaled idempotently) → paper execution
-/// (<see cref="PaperBroker"/>). Deterministic: decisions use only event time (<see cref="MarketEvent.ReceiveTimeNs"/>),
-/// never the wall clock.
+/// (<see cref="PaperBroker"/>; a maker route's post-only leg rests there, and every later event is passed to the broker first
+/// so that trades and book messages fill it and its time in force and unsynced or stale book cancel it). Deterministic:
+/// decisions use only event time (<see cref="MarketEvent.ReceiveTimeNs"/>), never the wall clock.
 /// </summary>
 /// <remarks>
 /// Single-threaded (the decision stage thread); allocation-free per event once every book, consolidated view, detector
@@ -193,8 +200,19 @@ public sealed partial class DecisionEngine : IDisposable
         Books = new BookKeeper(registry, resync);
         Tracker = new OpportunityTracker(options.Thresholds, maxOpen: 256, closedCapacity: 1 << 16);
         Risk = new RiskEngine(options.Risk);
-        Broker = new PaperBroker(registry, new PaperBrokerOptions { MaxVenues = 64, MaxInstruments = 4096 });
-        foreach (var (venue, fees) in options.Fees) Broker.SetTakerFee(venue, fees.TakerPpm);
+        Broker = new PaperBroker(registry, new PaperBrokerOptions
+        {
+            MaxVenues = 64,
+            MaxInstruments = 4096,
+            MaxRestingOrders = options.MakerMaxOrders,
+            MakerMaxRestNs = options.MakerMaxRestNs,
+            MaxQuoteAgeNs = options.Thresholds.MaxQuoteAgeNs,
+        });
+        foreach (var (venue, fees) in options.Fees)
+        {
+            Broker.SetTakerFee(venue, fees.TakerPpm);
+            Broker.SetMakerFee(venue, fees.MakerPpm);
+        }
         if (options.IntentDiagnostics) _diagnostics = new IntentPathDiagnostics();
         // Empty already: Reset zeroes each counts array, touching its fresh pages now rather than at a first sample in a new
         // bucket on the decision thread (a first-touch page fault measured on the paced replay).
@@ -248,6 +266,8 @@ public sealed partial class DecisionEngine : IDisposable
         if (++stats.Events == _options.WarmupEvents) MarkWarm();
         _lastEventTimeNs = e.ReceiveTimeNs;
         Books.OnEvent(ref e);
+        // Resting maker orders see every event after the book applied it and before any new decision (none rest: one compare).
+        if (Broker.RestingCount != 0) OnRestingOrders(ref e);
         var kind = e.Kind;
         if (kind != MarketEventKind.BookLevel && kind != MarketEventKind.BookHeader)
         {
@@ -407,10 +427,33 @@ public sealed partial class DecisionEngine : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AfterFill(in OrderIntent intent, long notional, in ExecutionReport report)
     {
+        // A resting maker order stays open (risk keeps its exposure and open-order slot) until OnRestingOrders sees it end.
+        if (report.Status == ExecutionStatus.Resting) return;
         Stats.Fills += report.FillCount;
         // IOC: the unfilled part leaves the exposure at once; the filled part stays as position exposure.
         long unfilled = intent.Quantity == 0 ? notional : notional - (long)((Int128)notional * report.FilledQuantity / intent.Quantity);
         Risk.OnOrderClosed(intent.Venue, unfilled);
+    }
+
+    /// <summary>
+    /// The paper broker's resting maker orders see one event (trades fill them, book messages cross or re-queue them, time in
+    /// force and unsynced/stale books cancel them). Maker fills count in <see cref="DecisionStats.Fills"/> as taker fills do; an
+    /// order that ended releases its unfilled notional from risk, as <see cref="AfterFill"/> does for an IOC remainder (its
+    /// notional recomputed exactly as <see cref="RouteAndSubmit"/> computed it: quantity at the limit price).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OnRestingOrders(ref MarketEvent e)
+    {
+        if (Broker.OnMarketEvent(in e) == 0) return;
+        Stats.Fills += Broker.MakerFills.Length;
+        var closed = Broker.ClosedOrders;
+        for (int k = 0; k < closed.Length; k++)
+        {
+            ref readonly var c = ref closed[k];
+            long notional = NotionalOf(Registry[c.Instrument], c.Quantity, c.LimitPrice);
+            long unfilled = notional - (long)((Int128)notional * c.FilledQuantity / c.Quantity);
+            Risk.OnOrderClosed(c.Venue, unfilled);
+        }
     }
 
     private OrderIntent NewIntent(IntentOrigin origin, InstrumentId instrument, OrderSide side, long quantity, long limit, VenueId venue, long nowNs, long stampTicks,

@@ -28,6 +28,8 @@ public sealed record EngineConfig
     // Decision strategies (triangular, carry) — see the "Decision strategies" block below.
     public TriangularConfigSection Triangular { get; init; } = new();
     public CarryConfigSection Carry { get; init; } = new();
+    /// <summary>Paper broker (section <c>paper</c>): resting maker orders.</summary>
+    public PaperConfig Paper { get; init; } = new();
     /// <summary>Replay files (relative to the config file) used by <c>replay</c> when no file is given, and as warm-up.</summary>
     public List<string> Replay { get; init; } = [];
 }
@@ -154,6 +156,15 @@ public sealed record CarryConfigSection
     public double LegNotional { get; init; } = 1_000;
     /// <summary>Each IOC leg's limit: the top price worsened by this many bps.</summary>
     public double MaxSlippageBps { get; init; } = 5;
+}
+
+/// <summary>Paper broker (section <c>paper</c>): how resting maker (post-only) orders of the router's maker style behave.</summary>
+public sealed record PaperConfig
+{
+    /// <summary>Time in force of a resting maker order (event time): cancelled this long after it rested, ms.</summary>
+    public double MakerMaxRestMs { get; init; } = 5_000;
+    /// <summary>Capacity of the pre-allocated resting-order table; a post-only order beyond it is rejected (counted).</summary>
+    public int MakerMaxOrders { get; init; } = 64;
 }
 
 public sealed record JournalConfig
@@ -333,6 +344,9 @@ public static class EngineConfigValidator
         Range(e, "carry.evaluateIntervalMs", c.Carry.EvaluateIntervalMs, 0, 3_600_000);
         Range(e, "carry.legNotional", c.Carry.LegNotional, 0.00000001, 1e12);
         Range(e, "carry.maxSlippageBps", c.Carry.MaxSlippageBps, 0, 1_000);
+
+        Range(e, "paper.makerMaxRestMs", c.Paper.MakerMaxRestMs, 0.001, 86_400_000);
+        Range(e, "paper.makerMaxOrders", c.Paper.MakerMaxOrders, 1, 65_536);
 
         if (string.IsNullOrWhiteSpace(c.Journal.Path)) e.Add(new("journal.path", Q(c.Journal.Path), "a file path"));
         OneOf(e, "journal.fsync", c.Journal.Fsync, ["never", "every-record", "every-n", "interval"]);

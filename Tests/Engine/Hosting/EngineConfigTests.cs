@@ -46,6 +46,8 @@ public class EngineConfigTests
     [InlineData("""{"engine":{"warmupRuns":101},"replay":["a.jsonl"]}""", "engine.warmupRuns", "101", "from 0 to 100")]
     [InlineData("""{"engine":{"warmupRuns":2}}""", "engine.warmupRuns", "2", "no replay files")]
     [InlineData("""{"topology":{"cpus":{"producre":0}}}""", "topology.cpus.producre", "0", "producer")]
+    [InlineData("""{"paper":{"makerMaxRestMs":0}}""", "paper.makerMaxRestMs", "0", "from 0.001 to 86400000")]
+    [InlineData("""{"paper":{"makerMaxOrders":0}}""", "paper.makerMaxOrders", "0", "from 1 to 65536")]
     public void Validate_BadValue_NamesKeyValueAndRange(string json, string key, string value, string allowedFragment)
     {
         var error = Assert.Single(Load(json));
@@ -87,6 +89,22 @@ public class EngineConfigTests
         Assert.Equal(100_000_000, options.Carry.EvaluateIntervalNs);        // 100 ms
         Assert.Equal(5L * 60 * 1_000_000_000, options.Carry.MinTimeToFundingNs);
         Assert.Equal(500_000, options.Router.MinHealthPpm);                  // 50 %
+    }
+
+    /// <summary>README, configuration table: <c>paper.makerMaxRestMs</c> 5000 and <c>paper.makerMaxOrders</c> 64 by default; set
+    /// values reach the paper broker of the decision engine (its time in force, table size and the thresholds' quote age).</summary>
+    [Fact]
+    public void PaperSection_DefaultsAndValues_ReachPaperBroker()
+    {
+        var defaults = new DecisionOptions().WithStrategies(new EngineConfig());
+        Assert.Equal((5_000_000_000L, 64), (defaults.MakerMaxRestNs, defaults.MakerMaxOrders));
+        var config = new EngineConfig { Paper = new PaperConfig { MakerMaxRestMs = 250, MakerMaxOrders = 3 } };
+        Assert.Empty(EngineConfigValidator.Validate(config));
+        var options = new DecisionOptions().WithStrategies(config);
+        using var engine = new DecisionEngine(new FastEngine.Model.InstrumentRegistry(), options);
+        Assert.Equal(250_000_000, engine.Broker.Options.MakerMaxRestNs);
+        Assert.Equal(3, engine.Broker.Options.MaxRestingOrders);
+        Assert.Equal(options.Thresholds.MaxQuoteAgeNs, engine.Broker.Options.MaxQuoteAgeNs);
     }
 
     [Fact]

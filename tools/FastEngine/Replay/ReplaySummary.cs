@@ -61,6 +61,7 @@ public static class ReplaySummary
         w.WriteNumber("intents_duplicate", engine.Stats.JournalDuplicates);
         w.WriteNumber("intents_refused_by_journal", engine.Stats.JournalRefused);
         w.WriteNumber("fills", engine.Stats.Fills);
+        if (ShowMaker(engine)) WriteMaker(w, engine.Broker);
         WritePnl(w, engine);
         w.WriteStartObject("rejects");
         for (int i = 1; i < RiskRejectReasons.Count; i++)
@@ -86,6 +87,33 @@ public static class ReplaySummary
         w.WriteEndObject();
         w.Flush();
     }
+
+    /// <summary>The maker counters are shown when the router may rest orders (<c>routing.makerPreferred</c>) or any order rested:
+    /// a taker-only run's summary keeps its keys.</summary>
+    private static bool ShowMaker(global::FastEngine.Hosting.DecisionEngine e) =>
+        e.Options.Router.MakerPreferred || e.Broker.MakerRestedCount > 0
+        || e.Broker.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.PostOnlyWouldCross) > 0
+        || e.Broker.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.RestingTableFull) > 0;
+
+    private static void WriteMaker(Utf8JsonWriter w, global::FastEngine.Execution.PaperBroker b)
+    {
+        w.WriteStartObject("maker");
+        w.WriteNumber("rested", b.MakerRestedCount);
+        w.WriteNumber("fills", b.MakerFillCount);
+        w.WriteNumber("filled", b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.Filled));
+        w.WriteNumber("cancelled_expired", b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.Expired));
+        w.WriteNumber("cancelled_unsynced", b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookUnsynced));
+        w.WriteNumber("cancelled_stale", b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookStale));
+        w.WriteNumber("rejected_would_cross", b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.PostOnlyWouldCross));
+        w.WriteNumber("rejected_table_full", b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.RestingTableFull));
+        w.WriteNumber("resting_at_end", b.RestingCount);
+        w.WriteEndObject();
+    }
+
+    private static string MakerText(global::FastEngine.Execution.PaperBroker b) =>
+        $"  maker orders: rested {b.MakerRestedCount}, fills {b.MakerFillCount}, filled {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.Filled)}, "
+        + $"cancelled {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.Expired)} expired / {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookUnsynced)} unsynced / {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookStale)} stale, "
+        + $"rejected {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.PostOnlyWouldCross)} would cross / {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.RestingTableFull)} table full, resting at the end {b.RestingCount}";
 
     /// <summary>Decision-thread plus producer-thread bytes allocated after warm-up.</summary>
     public static long AllocatedSteady(ReplayResult r)
@@ -116,6 +144,7 @@ public static class ReplaySummary
             .Select(k => $"{(global::FastEngine.Hosting.OpportunityKinds.NameOf((global::FastEngine.Hosting.OpportunityKind)k))} {e.Stats.OpportunitiesByKind[k]}")));
         o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
         o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}, duplicates {e.Stats.JournalDuplicates}, refused by the journal {e.Stats.JournalRefused}), fills {e.Stats.Fills}");
+        if (ShowMaker(e)) o.WriteLine(MakerText(e.Broker));
         Pnl(e, out long realized, out long fees);
         o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units of linear instruments, summed over venues)"
             + string.Concat(InversePnl(e).Select(kv => $"; inverse {kv.Key}: realized {FixedPoint.Format(kv.Value.Realized, 8)}, fees {FixedPoint.Format(kv.Value.Fees, 8)}")));
