@@ -98,6 +98,27 @@ public class DecisionEngineMakerTests
         Assert.Contains(journaled, i => i.OrderType == OrderType.PostOnly && i.Venue == Spot && i.LimitPrice == 5_000_000);
     }
 
+    /// <summary>The telemetry line of <c>run</c> shows the orders resting at the sample (and nothing about them when none rest).</summary>
+    [Fact]
+    public void Telemetry_RestingOrders_ShownWhileTheyRest()
+    {
+        var m = Open();
+        using (m.Engine)
+        {
+            var sample = new FastEngine.Cli.Hosting.TelemetrySampler([], m.Engine).Sample();
+            Assert.True(sample.RestingOrders >= 1);
+            Assert.Equal(m.Engine.Broker.RestingCount, sample.RestingOrders);
+            Assert.Contains($", resting {sample.RestingOrders}, ", sample.ToLine());
+        }
+        var taker = Open(makerPreferred: false);
+        using (taker.Engine)
+        {
+            var sample = new FastEngine.Cli.Hosting.TelemetrySampler([], taker.Engine).Sample();
+            Assert.Equal(0, sample.RestingOrders);
+            Assert.DoesNotContain("resting", sample.ToLine());
+        }
+    }
+
     [Fact]
     public void TakerOnly_NothingRests()
     {

@@ -37,6 +37,8 @@ public sealed record TelemetrySample
     public long Opportunities { get; init; }
     public long Intents { get; init; }
     public long Fills { get; init; }
+    /// <summary>Maker (post-only) orders resting in the paper broker at the sample (0 unless <c>routing.makerPreferred</c>).</summary>
+    public int RestingOrders { get; init; }
     public required IReadOnlyDictionary<string, long> Rejects { get; init; }
     public long LatencyCount { get; init; }
     public long LatencyP50Ns { get; init; }
@@ -60,7 +62,7 @@ public sealed record TelemetrySample
         var rejects = string.Join(", ", Rejects.Where(r => r.Value > 0).Select(r => $"{r.Key} {r.Value}").DefaultIfEmpty("none"));
         string capture = CaptureFiles > 0 ? $"; capture {CaptureRecords} records, {CaptureBytes / 1048576.0:F1} MiB in {CaptureFiles} file(s)" : "";
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{venues}; opportunities {Opportunities}, intents {Intents}, fills {Fills}, rejects {rejects}; tick-to-intent p50/p99/p99.9 {LatencyP50Ns}/{LatencyP99Ns}/{LatencyP999Ns} ns ({LatencyCount}), receive-to-book {BookLatencyP50Ns}/{BookLatencyP99Ns}/{BookLatencyP999Ns} ns; gc {Gen0}/{Gen1}/{Gen2}{capture}");
+            $"{venues}; opportunities {Opportunities}, intents {Intents}, fills {Fills}{(RestingOrders > 0 ? $", resting {RestingOrders}" : "")}, rejects {rejects}; tick-to-intent p50/p99/p99.9 {LatencyP50Ns}/{LatencyP99Ns}/{LatencyP999Ns} ns ({LatencyCount}), receive-to-book {BookLatencyP50Ns}/{BookLatencyP99Ns}/{BookLatencyP999Ns} ns; gc {Gen0}/{Gen1}/{Gen2}{capture}");
     }
 }
 
@@ -124,6 +126,7 @@ public sealed class TelemetrySampler
         }
         var rejects = new Dictionary<string, long>();
         long opportunities = 0, intents = 0, fills = 0;
+        int resting = 0;
         LongHistogram? latency = null, bookLatency = null;
         if (_engine is { } e)
         {
@@ -131,6 +134,7 @@ public sealed class TelemetrySampler
             opportunities = Volatile.Read(ref e.Stats.Opportunities);
             intents = Volatile.Read(ref e.Stats.Intents);
             fills = Volatile.Read(ref e.Stats.Fills);
+            resting = e.Broker.RestingCount;
             latency = e.IntentLatency;
             bookLatency = e.BookLatency;
         }
@@ -141,6 +145,7 @@ public sealed class TelemetrySampler
             Opportunities = opportunities,
             Intents = intents,
             Fills = fills,
+            RestingOrders = resting,
             Rejects = rejects,
             LatencyCount = latency?.TotalCount ?? 0,
             LatencyP50Ns = At(latency, 50),
