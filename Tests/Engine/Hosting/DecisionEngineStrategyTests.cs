@@ -2,6 +2,7 @@ using FastEngine.Execution;
 using FastEngine.Hosting;
 using FastEngine.Model;
 using FastEngine.Routing;
+using static FastEngine.Tests.Support.EngineEvents;
 
 namespace FastEngine.Tests.Engine.Hosting;
 
@@ -10,18 +11,6 @@ public class DecisionEngineStrategyTests
 {
     private static readonly VenueId V = new(42), Perp = new(43), Spot = new(44);
     private static readonly FeeSchedule TenBps = FeeSchedule.FromBps(0, 10);
-
-    private static void Snapshot(DecisionEngine engine, VenueId venue, InstrumentId id, long timeNs, params (Side Side, long Price, long Size)[] levels)
-    {
-        var h = new MarketEvent { Kind = MarketEventKind.BookHeader, Venue = venue, Instrument = id, Flags = MarketEventFlags.Snapshot, ReceiveTimeNs = timeNs };
-        engine.OnEvent(ref h, 0);
-        for (int i = 0; i < levels.Length; i++)
-        {
-            var e = new MarketEvent { Kind = MarketEventKind.BookLevel, Venue = venue, Instrument = id, Side = levels[i].Side, Price = levels[i].Price, Size = levels[i].Size, ReceiveTimeNs = timeNs };
-            if (i == levels.Length - 1) e.Flags = MarketEventFlags.EndOfMessage;
-            engine.OnEvent(ref e, 0);
-        }
-    }
 
     private static void Funding(DecisionEngine engine, VenueId venue, InstrumentId id, long timeNs, long rate, long nextFundingMs)
     {

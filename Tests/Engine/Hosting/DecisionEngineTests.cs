@@ -2,24 +2,13 @@ using FastEngine.Execution;
 using FastEngine.Hosting;
 using FastEngine.Model;
 using FastEngine.Routing;
+using static FastEngine.Tests.Support.EngineEvents;
 
 namespace FastEngine.Tests.Engine.Hosting;
 
 public class DecisionEngineTests
 {
     private static readonly VenueId A = new(40), B = new(41);
-
-    private static void Snapshot(DecisionEngine engine, VenueId venue, InstrumentId id, long timeNs, params (Side Side, long Price, long Size)[] levels)
-    {
-        var h = new MarketEvent { Kind = MarketEventKind.BookHeader, Venue = venue, Instrument = id, Flags = MarketEventFlags.Snapshot, ReceiveTimeNs = timeNs };
-        engine.OnEvent(ref h, 0);
-        for (int i = 0; i < levels.Length; i++)
-        {
-            var e = new MarketEvent { Kind = MarketEventKind.BookLevel, Venue = venue, Instrument = id, Side = levels[i].Side, Price = levels[i].Price, Size = levels[i].Size, ReceiveTimeNs = timeNs };
-            if (i == levels.Length - 1) e.Flags = MarketEventFlags.EndOfMessage;
-            engine.OnEvent(ref e, 0);
-        }
-    }
 
     private static (DecisionEngine Engine, Instrument Instrument, string Journal) Create(long maxQuoteAgeNs = 1_000_000_000)
     {
