@@ -131,7 +131,75 @@ public static class BookChecksum
 
     private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale)
     {
+        // As for Kraken: the levels that changed since the last checksum (one or two per OKX update) are formatted first,
+        // in their own method, so the sum below runs without calls and keeps its running suffix and product in registers
+        // (with a call in the loop the JIT spilled both: a store and a reload per piece on the loop's dependency chain).
+        BookSide bidSide = book.Bids, askSide = book.Asks;
+        int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
+        CacheColonPieces(askSide, asks, priceScale, quantityScale);
+        CacheColonPieces(bidSide, bids, priceScale, quantityScale);
+        return TrySumColonCached(bidSide, askSide, bids, asks, out uint crc) ? crc : InterleavedColonSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary>Formats the OKX pieces of the best <paramref name="count"/> levels that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheColonPieces(BookSide side, int count, int priceScale, int quantityScale)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref var level = ref side.LevelAt(i);
+            if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
+        }
+    }
+
+    /// <summary>
+    /// The summed OKX checksum of the best <paramref name="bids"/> and <paramref name="asks"/> levels, every piece cached,
+    /// when the text is shorter than the power table (4,096 bytes; OKX's 25 + 25 levels are about 1,000); false otherwise.
+    /// </summary>
+    private static bool TrySumColonCached(BookSide bidSide, BookSide askSide, int bids, int asks, out uint crc)
+    {
         // Backward over bid1, ask1, bid2, ask2, ...: each piece ":px:sz" is multiplied by x^(8 × the bytes after it).
+        // The depths only one side reaches come first (one piece each), then the depths both sides reach (two pieces).
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        int both = Math.Min(bids, asks);
+        BookSide longer = asks > bids ? askSide : bidSide;
+        for (int i = Math.Max(bids, asks) - 1; i >= both; i--)
+        {
+            ref var level = ref longer.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += level.ChecksumTextLength - 1;
+        }
+        for (int i = both - 1; i >= 0; i--)
+        {
+            ref var ask = ref askSide.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ask.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += ask.ChecksumTextLength - 1;
+            ref var bid = ref bidSide.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)bid.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += bid.ChecksumTextLength - 1;
+        }
+        if (suffix == 0) return true; // an empty book: CRC of no text
+        // The text starts without the first piece's ':': CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
+        if ((uint)(suffix - 1) >= PowerTableSize) return false;
+        product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ColonCrc),
+            Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix - 1)), 0x00).ToScalar();
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Texts longer than the power table: the general piece sum (every piece already cached).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint InterleavedColonSummedLong(OrderBook book, int depth, int priceScale, int quantityScale)
+    {
         BookSide bidSide = book.Bids, askSide = book.Asks;
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
         var sum = new PieceSum();
@@ -141,22 +209,103 @@ public static class BookChecksum
             if (i < asks)
             {
                 ref var level = ref askSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
             if (i < bids)
             {
                 ref var level = ref bidSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
         }
         if (suffix == 0) return 0;
-        // The text starts without the first piece's ':': CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
         sum.Add(ColonCrc, suffix - 1);
         return sum.Result();
+    }
+
+    /// <summary>
+    /// OKX's piece for one level, <c>:px:sz</c>: each number is the integer its text reads as without the dot
+    /// (<see cref="TryWrittenInteger"/>), written backward with a digit-pair table and the dot put back before its last
+    /// <see cref="BookLevel.PriceDecimals"/> (or size) digits, at least one digit before it ("0.00042"). Anything that
+    /// form does not cover exactly (a negative value, dropped digits that are not zero, more than 20 decimals) goes
+    /// through <see cref="CachePiece"/>.
+    /// </summary>
+    private static void CacheColonPiece(ref BookLevel level, int priceScale, int quantityScale)
+    {
+        if (level.PriceDecimals > MaxPairDecimals || level.SizeDecimals > MaxPairDecimals
+            || !TryWrittenInteger(level.Price, priceScale, level.PriceDecimals, out ulong price)
+            || !TryWrittenInteger(level.Size, quantityScale, level.SizeDecimals, out ulong size))
+        {
+            CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[64]; // two numbers of at most 22 bytes ("0." and 20 decimals) and two ':'
+        ref byte b = ref MemoryMarshal.GetReference(buffer);
+        int start = buffer.Length;
+        WriteDecimalBackward(size, level.SizeDecimals, ref b, ref start);
+        Unsafe.Add(ref b, --start) = (byte)':';
+        WriteDecimalBackward(price, level.PriceDecimals, ref b, ref start);
+        Unsafe.Add(ref b, --start) = (byte)':';
+        level.ChecksumTextCrc = Crc32.Compute(buffer[start..]);
+        level.ChecksumTextLength = (ushort)(buffer.Length - start + 1);
+    }
+
+    /// <summary>Most decimals <see cref="CacheColonPiece"/> writes (a <see cref="ulong"/> has at most 20 digits).</summary>
+    private const int MaxPairDecimals = 20;
+
+    /// <summary><paramref name="value"/> read as having <paramref name="decimals"/> fractional digits, written as the venue
+    /// writes it (exactly that many decimals, at least one integer digit), ending at <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteDecimalBackward(ulong value, int decimals, ref byte b, ref int start)
+    {
+        ref byte pairs = ref MemoryMarshal.GetArrayDataReference(_digitPairs);
+        int pos = start;
+        if (decimals > 0)
+        {
+            int d = decimals;
+            for (; d >= 2; d -= 2)
+            {
+                ulong q = value / 100;
+                int r = (int)(value - q * 100);
+                pos -= 2;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * r)));
+                value = q;
+            }
+            if (d != 0)
+            {
+                ulong q = value / 10;
+                Unsafe.Add(ref b, --pos) = (byte)('0' + (int)(value - q * 10));
+                value = q;
+            }
+            Unsafe.Add(ref b, --pos) = (byte)'.';
+        }
+        if (value == 0)
+        {
+            Unsafe.Add(ref b, --pos) = (byte)'0';
+            start = pos;
+            return;
+        }
+        while (value >= 100)
+        {
+            ulong q = value / 100;
+            int r = (int)(value - q * 100);
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * r)));
+            value = q;
+        }
+        if (value >= 10)
+        {
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * (int)value)));
+        }
+        else
+        {
+            Unsafe.Add(ref b, --pos) = (byte)('0' + (int)value);
+        }
+        start = pos;
     }
 
     private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale)
@@ -369,7 +518,7 @@ public static class BookChecksum
             if (i < bids)
             {
                 ref var level = ref bidSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 int pieceLength = level.ChecksumTextLength - 1;
                 crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
                 length += pieceLength;
@@ -377,7 +526,7 @@ public static class BookChecksum
             if (i < asks)
             {
                 ref var level = ref askSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 int pieceLength = level.ChecksumTextLength - 1;
                 crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
                 length += pieceLength;
