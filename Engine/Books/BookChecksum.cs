@@ -136,9 +136,76 @@ public static class BookChecksum
         // (with a call in the loop the JIT spilled both: a store and a reload per piece on the loop's dependency chain).
         BookSide bidSide = book.Bids, askSide = book.Asks;
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
-        CacheColonPieces(askSide, asks, priceScale, quantityScale);
-        CacheColonPieces(bidSide, bids, priceScale, quantityScale);
-        return TrySumColonCached(bidSide, askSide, bids, asks, out uint crc) ? crc : InterleavedColonSummedLong(book, depth, priceScale, quantityScale);
+        Span<BookLevel> bidRun = bidSide.TopRun(bids), askRun = askSide.TopRun(asks);
+        uint crc;
+        if (bidRun.Length == bids && askRun.Length == asks)
+        {
+            // The usual case: each side's top levels lie in one run of its array, walked without LevelAt's per-level
+            // bounds check and field loads.
+            CacheColonRun(askRun, priceScale, quantityScale);
+            CacheColonRun(bidRun, priceScale, quantityScale);
+            if (TrySumColonRuns(bidRun, askRun, out crc)) return crc;
+        }
+        else
+        {
+            CacheColonPieces(askSide, asks, priceScale, quantityScale);
+            CacheColonPieces(bidSide, bids, priceScale, quantityScale);
+            if (TrySumColonCached(bidSide, askSide, bids, asks, out crc)) return crc;
+        }
+        return InterleavedColonSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary>Formats the OKX pieces of the levels of <paramref name="run"/> that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheColonRun(Span<BookLevel> run, int priceScale, int quantityScale)
+    {
+        foreach (ref var level in run)
+            if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
+    }
+
+    /// <summary><see cref="TrySumColonCached"/> over the sides' top runs (<see cref="BookSide.TopRun"/>, best last).</summary>
+    private static bool TrySumColonRuns(Span<BookLevel> bidRun, Span<BookLevel> askRun, out uint crc)
+    {
+        // Backward over the text is forward over the runs (deepest level first). The depths only one side reaches come
+        // first (the longer run's first levels), then ask before bid at each depth both reach.
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        int bids = bidRun.Length, asks = askRun.Length, both = Math.Min(bids, asks);
+        ref BookLevel bid = ref MemoryMarshal.GetReference(bidRun);
+        ref BookLevel ask = ref MemoryMarshal.GetReference(askRun);
+        ref BookLevel tail = ref bids > both ? ref bid : ref ask;
+        int tailCount = Math.Max(bids, asks) - both;
+        for (int n = 0; n < tailCount; n++)
+        {
+            ref var level = ref Unsafe.Add(ref tail, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += level.ChecksumTextLength - 1;
+        }
+        bid = ref Unsafe.Add(ref bid, bids - both);
+        ask = ref Unsafe.Add(ref ask, asks - both);
+        for (int n = 0; n < both; n++)
+        {
+            ref var a = ref Unsafe.Add(ref ask, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)a.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += a.ChecksumTextLength - 1;
+            ref var b = ref Unsafe.Add(ref bid, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)b.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += b.ChecksumTextLength - 1;
+        }
+        if (suffix == 0) return true; // an empty book: CRC of no text
+        if ((uint)(suffix - 1) >= PowerTableSize) return false;
+        product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ColonCrc),
+            Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix - 1)), 0x00).ToScalar();
+        crc = ReduceProduct(product);
+        return true;
     }
 
     /// <summary>Formats the OKX pieces of the best <paramref name="count"/> levels that changed since the last checksum.</summary>
