@@ -129,7 +129,22 @@ public static class BookChecksum
         }
     }
 
-    private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale)
+    /// <summary>
+    /// <see cref="Compute"/>'s summed form reading every level with <see cref="BookSide.LevelAt"/>, as it does when a
+    /// side's top levels are not one contiguous run (<see cref="BookSide.TopRun"/> empty); internal so tests check that
+    /// path, which the current book layout never takes. Chained form on CPUs without PCLMULQDQ.
+    /// </summary>
+    internal static uint ComputeSummedPerLevel(OrderBook book, ChecksumKind kind, int depth, int priceScale, int quantityScale)
+    {
+        int key = (int)kind | priceScale << 8 | quantityScale << 16 | 1 << 24;
+        if (book.ChecksumCacheKey != key) ResetCacheSlow(book, key);
+        if (!Pclmulqdq.IsSupported) return ComputeChained(book, kind, depth, priceScale, quantityScale);
+        return kind == ChecksumKind.InterleavedColonCrc32
+            ? InterleavedColonSummed(book, depth, priceScale, quantityScale, perLevel: true)
+            : ConcatenatedDigitsSummed(book, depth, priceScale, quantityScale, perLevel: true);
+    }
+
+    private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale, bool perLevel = false)
     {
         // As for Kraken: the levels that changed since the last checksum (one or two per OKX update) are formatted first,
         // in their own method, so the sum below runs without calls and keeps its running suffix and product in registers
@@ -138,7 +153,7 @@ public static class BookChecksum
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
         Span<BookLevel> bidRun = bidSide.TopRun(bids), askRun = askSide.TopRun(asks);
         uint crc;
-        if (bidRun.Length == bids && askRun.Length == asks)
+        if (bidRun.Length == bids && askRun.Length == asks && !perLevel)
         {
             // The usual case: each side's top levels lie in one run of its array, walked without LevelAt's per-level
             // bounds check and field loads.
@@ -375,15 +390,60 @@ public static class BookChecksum
         start = pos;
     }
 
-    private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale)
+    private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale, bool perLevel = false)
     {
         // The sum runs in a loop without calls, so the JIT keeps its state in registers (a call in the loop, to format a
         // changed level, spilled the running suffix and sum to the stack: a store and reload per level). Levels that
         // changed since the last checksum (usually none or one of the twenty) are formatted first, outside it.
-        if (TrySumDigitsCached(book, depth, out uint crc)) return crc;
+        BookSide bidSide = book.Bids, askSide = book.Asks;
+        int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
+        Span<BookLevel> bidRun = bidSide.TopRun(bids), askRun = askSide.TopRun(asks);
+        uint crc;
+        if (bidRun.Length == bids && askRun.Length == asks && !perLevel)
+        {
+            // The usual case: each side's top levels lie in one run of its array (see InterleavedColonSummed).
+            if (TrySumDigitsRuns(bidRun, askRun, out crc)) return crc;
+            CacheDigitsRun(askRun, priceScale, quantityScale);
+            CacheDigitsRun(bidRun, priceScale, quantityScale);
+            if (TrySumDigitsRuns(bidRun, askRun, out crc)) return crc;
+            return ConcatenatedDigitsSummedLong(book, depth, priceScale, quantityScale);
+        }
+        if (TrySumDigitsCached(book, depth, out crc)) return crc;
         CacheDigitsPieces(book.Asks, depth, priceScale, quantityScale);
         CacheDigitsPieces(book.Bids, depth, priceScale, quantityScale);
         return TrySumDigitsCached(book, depth, out crc) ? crc : ConcatenatedDigitsSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary><see cref="TrySumDigitsCached"/> over the sides' top runs (<see cref="BookSide.TopRun"/>, best last):
+    /// backward over the text (asks then bids, best first) is forward over the bid run, then the ask run.</summary>
+    private static bool TrySumDigitsRuns(Span<BookLevel> bidRun, Span<BookLevel> askRun, out uint crc)
+    {
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        Span<BookLevel> run = bidRun;
+        for (int pass = 0; pass < 2; pass++, run = askRun)
+        {
+            foreach (ref var level in run)
+            {
+                int length = level.ChecksumTextLength;
+                if (length == 0 || (uint)suffix >= PowerTableSize) return false;
+                product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                    Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+                suffix += length - 1;
+            }
+        }
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Formats the Kraken pieces of the levels of <paramref name="run"/> that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheDigitsRun(Span<BookLevel> run, int priceScale, int quantityScale)
+    {
+        foreach (ref var level in run)
+            if (level.ChecksumTextLength == 0) CacheDigitsPiece(ref level, priceScale, quantityScale);
     }
 
     /// <summary>The summed Kraken checksum when every level's piece is cached and the text is shorter than the power

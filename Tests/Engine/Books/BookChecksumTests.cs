@@ -67,6 +67,9 @@ public class BookChecksumTests
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(kind == ChecksumKind.InterleavedColonCrc32 ? Interleaved(bidText, askText) : Digits(askText) + Digits(bidText)));
             Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
             Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
+            // The per-level (LevelAt) form of the sum, on this book's cached pieces and on a fresh copy's own pieces.
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(book, kind, depth, PriceScale, QuantityScale));
+            if (step % 50 == 0) Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), kind, depth, PriceScale, QuantityScale));
         }
     }
 
@@ -93,6 +96,7 @@ public class BookChecksumTests
         Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
         Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
         Assert.Equal(expected, BookChecksum.ComputeFromText(book, kind, depth, PriceScale, QuantityScale));
+        Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), kind, depth, PriceScale, QuantityScale));
     }
 
     [Fact]
@@ -144,6 +148,7 @@ public class BookChecksumTests
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Digits(asks) + Digits(bids)));
             Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
             Assert.Equal(expected, BookChecksum.ComputeChained(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
             checkedBooks++;
         }
         Assert.True(checkedBooks > 1_000, $"only {checkedBooks} books had levels");
@@ -186,6 +191,7 @@ public class BookChecksumTests
             Assert.Equal(expected, BookChecksum.ComputeFromText(book, ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
             // A fresh book of the same levels through the chained form: its own pieces, not the ones cached above.
             Assert.Equal(expected, BookChecksum.ComputeChained(Copy(book), ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
             checkedBooks++;
         }
         Assert.True(checkedBooks > 1_000, $"only {checkedBooks} books had levels");
