@@ -402,7 +402,6 @@ public static class BookChecksum
         if (bidRun.Length == bids && askRun.Length == asks && !perLevel)
         {
             // The usual case: each side's top levels lie in one run of its array (see InterleavedColonSummed).
-            if (TrySumDigitsRuns(bidRun, askRun, out crc)) return crc;
             CacheDigitsRun(askRun, priceScale, quantityScale);
             CacheDigitsRun(bidRun, priceScale, quantityScale);
             if (TrySumDigitsRuns(bidRun, askRun, out crc)) return crc;
