@@ -129,9 +129,159 @@ public static class BookChecksum
         }
     }
 
-    private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale)
+    /// <summary>
+    /// <see cref="Compute"/>'s summed form reading every level with <see cref="BookSide.LevelAt"/>, as it does when a
+    /// side's top levels are not one contiguous run (<see cref="BookSide.TopRun"/> empty); internal so tests check that
+    /// path, which the current book layout never takes. Chained form on CPUs without PCLMULQDQ.
+    /// </summary>
+    internal static uint ComputeSummedPerLevel(OrderBook book, ChecksumKind kind, int depth, int priceScale, int quantityScale)
+    {
+        int key = (int)kind | priceScale << 8 | quantityScale << 16 | 1 << 24;
+        if (book.ChecksumCacheKey != key) ResetCacheSlow(book, key);
+        if (!Pclmulqdq.IsSupported) return ComputeChained(book, kind, depth, priceScale, quantityScale);
+        return kind == ChecksumKind.InterleavedColonCrc32
+            ? InterleavedColonSummed(book, depth, priceScale, quantityScale, perLevel: true)
+            : ConcatenatedDigitsSummed(book, depth, priceScale, quantityScale, perLevel: true);
+    }
+
+    private static uint InterleavedColonSummed(OrderBook book, int depth, int priceScale, int quantityScale, bool perLevel = false)
+    {
+        // As for Kraken: the levels that changed since the last checksum (one or two per OKX update) are formatted first,
+        // in their own method, so the sum below runs without calls and keeps its running suffix and product in registers
+        // (with a call in the loop the JIT spilled both: a store and a reload per piece on the loop's dependency chain).
+        BookSide bidSide = book.Bids, askSide = book.Asks;
+        int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
+        Span<BookLevel> bidRun = bidSide.TopRun(bids), askRun = askSide.TopRun(asks);
+        uint crc;
+        if (bidRun.Length == bids && askRun.Length == asks && !perLevel)
+        {
+            // The usual case: each side's top levels lie in one run of its array, walked without LevelAt's per-level
+            // bounds check and field loads.
+            CacheColonRun(askRun, priceScale, quantityScale);
+            CacheColonRun(bidRun, priceScale, quantityScale);
+            if (TrySumColonRuns(bidRun, askRun, out crc)) return crc;
+        }
+        else
+        {
+            CacheColonPieces(askSide, asks, priceScale, quantityScale);
+            CacheColonPieces(bidSide, bids, priceScale, quantityScale);
+            if (TrySumColonCached(bidSide, askSide, bids, asks, out crc)) return crc;
+        }
+        return InterleavedColonSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary>Formats the OKX pieces of the levels of <paramref name="run"/> that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheColonRun(Span<BookLevel> run, int priceScale, int quantityScale)
+    {
+        foreach (ref var level in run)
+            if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
+    }
+
+    /// <summary><see cref="TrySumColonCached"/> over the sides' top runs (<see cref="BookSide.TopRun"/>, best last).</summary>
+    private static bool TrySumColonRuns(Span<BookLevel> bidRun, Span<BookLevel> askRun, out uint crc)
+    {
+        // Backward over the text is forward over the runs (deepest level first). The depths only one side reaches come
+        // first (the longer run's first levels), then ask before bid at each depth both reach.
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        int bids = bidRun.Length, asks = askRun.Length, both = Math.Min(bids, asks);
+        ref BookLevel bid = ref MemoryMarshal.GetReference(bidRun);
+        ref BookLevel ask = ref MemoryMarshal.GetReference(askRun);
+        ref BookLevel tail = ref bids > both ? ref bid : ref ask;
+        int tailCount = Math.Max(bids, asks) - both;
+        for (int n = 0; n < tailCount; n++)
+        {
+            ref var level = ref Unsafe.Add(ref tail, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += level.ChecksumTextLength - 1;
+        }
+        bid = ref Unsafe.Add(ref bid, bids - both);
+        ask = ref Unsafe.Add(ref ask, asks - both);
+        for (int n = 0; n < both; n++)
+        {
+            ref var a = ref Unsafe.Add(ref ask, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)a.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += a.ChecksumTextLength - 1;
+            ref var b = ref Unsafe.Add(ref bid, n);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)b.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += b.ChecksumTextLength - 1;
+        }
+        if (suffix == 0) return true; // an empty book: CRC of no text
+        if ((uint)(suffix - 1) >= PowerTableSize) return false;
+        product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ColonCrc),
+            Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix - 1)), 0x00).ToScalar();
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Formats the OKX pieces of the best <paramref name="count"/> levels that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheColonPieces(BookSide side, int count, int priceScale, int quantityScale)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref var level = ref side.LevelAt(i);
+            if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
+        }
+    }
+
+    /// <summary>
+    /// The summed OKX checksum of the best <paramref name="bids"/> and <paramref name="asks"/> levels, every piece cached,
+    /// when the text is shorter than the power table (4,096 bytes; OKX's 25 + 25 levels are about 1,000); false otherwise.
+    /// </summary>
+    private static bool TrySumColonCached(BookSide bidSide, BookSide askSide, int bids, int asks, out uint crc)
     {
         // Backward over bid1, ask1, bid2, ask2, ...: each piece ":px:sz" is multiplied by x^(8 × the bytes after it).
+        // The depths only one side reaches come first (one piece each), then the depths both sides reach (two pieces).
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        int both = Math.Min(bids, asks);
+        BookSide longer = asks > bids ? askSide : bidSide;
+        for (int i = Math.Max(bids, asks) - 1; i >= both; i--)
+        {
+            ref var level = ref longer.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += level.ChecksumTextLength - 1;
+        }
+        for (int i = both - 1; i >= 0; i--)
+        {
+            ref var ask = ref askSide.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ask.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += ask.ChecksumTextLength - 1;
+            ref var bid = ref bidSide.LevelAt(i);
+            if ((uint)suffix >= PowerTableSize) return false;
+            product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)bid.ChecksumTextCrc),
+                Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+            suffix += bid.ChecksumTextLength - 1;
+        }
+        if (suffix == 0) return true; // an empty book: CRC of no text
+        // The text starts without the first piece's ':': CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
+        if ((uint)(suffix - 1) >= PowerTableSize) return false;
+        product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)ColonCrc),
+            Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix - 1)), 0x00).ToScalar();
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Texts longer than the power table: the general piece sum (every piece already cached).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint InterleavedColonSummedLong(OrderBook book, int depth, int priceScale, int quantityScale)
+    {
         BookSide bidSide = book.Bids, askSide = book.Asks;
         int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
         var sum = new PieceSum();
@@ -141,33 +291,158 @@ public static class BookChecksum
             if (i < asks)
             {
                 ref var level = ref askSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
             if (i < bids)
             {
                 ref var level = ref bidSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 sum.Add(level.ChecksumTextCrc, suffix);
                 suffix += level.ChecksumTextLength - 1;
             }
         }
         if (suffix == 0) return 0;
-        // The text starts without the first piece's ':': CRC(T) = CRC(":"‖T) ⊕ CRC(":")·x^(8|T|).
         sum.Add(ColonCrc, suffix - 1);
         return sum.Result();
     }
 
-    private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale)
+    /// <summary>
+    /// OKX's piece for one level, <c>:px:sz</c>: each number is the integer its text reads as without the dot
+    /// (<see cref="TryWrittenInteger"/>), written backward with a digit-pair table and the dot put back before its last
+    /// <see cref="BookLevel.PriceDecimals"/> (or size) digits, at least one digit before it ("0.00042"). Anything that
+    /// form does not cover exactly (a negative value, dropped digits that are not zero, more than 20 decimals) goes
+    /// through <see cref="CachePiece"/>.
+    /// </summary>
+    private static void CacheColonPiece(ref BookLevel level, int priceScale, int quantityScale)
+    {
+        if (level.PriceDecimals > MaxPairDecimals || level.SizeDecimals > MaxPairDecimals
+            || !TryWrittenInteger(level.Price, priceScale, level.PriceDecimals, out ulong price)
+            || !TryWrittenInteger(level.Size, quantityScale, level.SizeDecimals, out ulong size))
+        {
+            CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[64]; // two numbers of at most 22 bytes ("0." and 20 decimals) and two ':'
+        ref byte b = ref MemoryMarshal.GetReference(buffer);
+        int start = buffer.Length;
+        WriteDecimalBackward(size, level.SizeDecimals, ref b, ref start);
+        Unsafe.Add(ref b, --start) = (byte)':';
+        WriteDecimalBackward(price, level.PriceDecimals, ref b, ref start);
+        Unsafe.Add(ref b, --start) = (byte)':';
+        level.ChecksumTextCrc = Crc32.Compute(buffer[start..]);
+        level.ChecksumTextLength = (ushort)(buffer.Length - start + 1);
+    }
+
+    /// <summary>Most decimals <see cref="CacheColonPiece"/> writes (a <see cref="ulong"/> has at most 20 digits).</summary>
+    private const int MaxPairDecimals = 20;
+
+    /// <summary><paramref name="value"/> read as having <paramref name="decimals"/> fractional digits, written as the venue
+    /// writes it (exactly that many decimals, at least one integer digit), ending at <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteDecimalBackward(ulong value, int decimals, ref byte b, ref int start)
+    {
+        ref byte pairs = ref MemoryMarshal.GetArrayDataReference(_digitPairs);
+        int pos = start;
+        if (decimals > 0)
+        {
+            int d = decimals;
+            for (; d >= 2; d -= 2)
+            {
+                ulong q = value / 100;
+                int r = (int)(value - q * 100);
+                pos -= 2;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * r)));
+                value = q;
+            }
+            if (d != 0)
+            {
+                ulong q = value / 10;
+                Unsafe.Add(ref b, --pos) = (byte)('0' + (int)(value - q * 10));
+                value = q;
+            }
+            Unsafe.Add(ref b, --pos) = (byte)'.';
+        }
+        if (value == 0)
+        {
+            Unsafe.Add(ref b, --pos) = (byte)'0';
+            start = pos;
+            return;
+        }
+        while (value >= 100)
+        {
+            ulong q = value / 100;
+            int r = (int)(value - q * 100);
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * r)));
+            value = q;
+        }
+        if (value >= 10)
+        {
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref b, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, 2 * (int)value)));
+        }
+        else
+        {
+            Unsafe.Add(ref b, --pos) = (byte)('0' + (int)value);
+        }
+        start = pos;
+    }
+
+    private static uint ConcatenatedDigitsSummed(OrderBook book, int depth, int priceScale, int quantityScale, bool perLevel = false)
     {
         // The sum runs in a loop without calls, so the JIT keeps its state in registers (a call in the loop, to format a
         // changed level, spilled the running suffix and sum to the stack: a store and reload per level). Levels that
         // changed since the last checksum (usually none or one of the twenty) are formatted first, outside it.
-        if (TrySumDigitsCached(book, depth, out uint crc)) return crc;
+        BookSide bidSide = book.Bids, askSide = book.Asks;
+        int bids = Math.Min(depth, bidSide.Count), asks = Math.Min(depth, askSide.Count);
+        Span<BookLevel> bidRun = bidSide.TopRun(bids), askRun = askSide.TopRun(asks);
+        uint crc;
+        if (bidRun.Length == bids && askRun.Length == asks && !perLevel)
+        {
+            // The usual case: each side's top levels lie in one run of its array (see InterleavedColonSummed).
+            CacheDigitsRun(askRun, priceScale, quantityScale);
+            CacheDigitsRun(bidRun, priceScale, quantityScale);
+            if (TrySumDigitsRuns(bidRun, askRun, out crc)) return crc;
+            return ConcatenatedDigitsSummedLong(book, depth, priceScale, quantityScale);
+        }
+        if (TrySumDigitsCached(book, depth, out crc)) return crc;
         CacheDigitsPieces(book.Asks, depth, priceScale, quantityScale);
         CacheDigitsPieces(book.Bids, depth, priceScale, quantityScale);
         return TrySumDigitsCached(book, depth, out crc) ? crc : ConcatenatedDigitsSummedLong(book, depth, priceScale, quantityScale);
+    }
+
+    /// <summary><see cref="TrySumDigitsCached"/> over the sides' top runs (<see cref="BookSide.TopRun"/>, best last):
+    /// backward over the text (asks then bids, best first) is forward over the bid run, then the ask run.</summary>
+    private static bool TrySumDigitsRuns(Span<BookLevel> bidRun, Span<BookLevel> askRun, out uint crc)
+    {
+        crc = 0;
+        ulong product = 0;
+        int suffix = 0;
+        ref uint powers = ref MemoryMarshal.GetArrayDataReference(_bytePowers);
+        Span<BookLevel> run = bidRun;
+        for (int pass = 0; pass < 2; pass++, run = askRun)
+        {
+            foreach (ref var level in run)
+            {
+                int length = level.ChecksumTextLength;
+                if (length == 0 || (uint)suffix >= PowerTableSize) return false;
+                product ^= Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)level.ChecksumTextCrc),
+                    Vector128.CreateScalarUnsafe((ulong)Unsafe.Add(ref powers, suffix)), 0x00).ToScalar();
+                suffix += length - 1;
+            }
+        }
+        crc = ReduceProduct(product);
+        return true;
+    }
+
+    /// <summary>Formats the Kraken pieces of the levels of <paramref name="run"/> that changed since the last checksum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CacheDigitsRun(Span<BookLevel> run, int priceScale, int quantityScale)
+    {
+        foreach (ref var level in run)
+            if (level.ChecksumTextLength == 0) CacheDigitsPiece(ref level, priceScale, quantityScale);
     }
 
     /// <summary>The summed Kraken checksum when every level's piece is cached and the text is shorter than the power
@@ -369,7 +644,7 @@ public static class BookChecksum
             if (i < bids)
             {
                 ref var level = ref bidSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 int pieceLength = level.ChecksumTextLength - 1;
                 crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
                 length += pieceLength;
@@ -377,7 +652,7 @@ public static class BookChecksum
             if (i < asks)
             {
                 ref var level = ref askSide.LevelAt(i);
-                if (level.ChecksumTextLength == 0) CachePiece(ref level, priceScale, quantityScale, digitsOnly: false);
+                if (level.ChecksumTextLength == 0) CacheColonPiece(ref level, priceScale, quantityScale);
                 int pieceLength = level.ChecksumTextLength - 1;
                 crc = Crc32.Combine(crc, level.ChecksumTextCrc, pieceLength);
                 length += pieceLength;

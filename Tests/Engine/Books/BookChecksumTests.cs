@@ -67,6 +67,9 @@ public class BookChecksumTests
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(kind == ChecksumKind.InterleavedColonCrc32 ? Interleaved(bidText, askText) : Digits(askText) + Digits(bidText)));
             Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
             Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
+            // The per-level (LevelAt) form of the sum, on this book's cached pieces and on a fresh copy's own pieces.
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(book, kind, depth, PriceScale, QuantityScale));
+            if (step % 50 == 0) Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), kind, depth, PriceScale, QuantityScale));
         }
     }
 
@@ -93,6 +96,7 @@ public class BookChecksumTests
         Assert.Equal(expected, BookChecksum.Compute(book, kind, depth, PriceScale, QuantityScale));
         Assert.Equal(expected, BookChecksum.ComputeChained(book, kind, depth, PriceScale, QuantityScale));
         Assert.Equal(expected, BookChecksum.ComputeFromText(book, kind, depth, PriceScale, QuantityScale));
+        Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), kind, depth, PriceScale, QuantityScale));
     }
 
     [Fact]
@@ -144,9 +148,93 @@ public class BookChecksumTests
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Digits(asks) + Digits(bids)));
             Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
             Assert.Equal(expected, BookChecksum.ComputeChained(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
             checkedBooks++;
         }
         Assert.True(checkedBooks > 1_000, $"only {checkedBooks} books had levels");
+    }
+
+    [Fact]
+    public void Compute_OkxTextsOfAnyScaleAndDecimals_EqualsCrcOfInterleavedText()
+    {
+        // OKX's pieces ":px:sz" are written backward from the integer the text reads as without its dot: random venue
+        // texts (0-19 integer digits, 0-21 decimals so the 20-decimal limit of that form and its fallback are both
+        // crossed, leading and trailing zeros, "0" and "0.000") parsed at random scales 0-18; the expected CRC is built
+        // from the texts themselves, interleaved bid, ask, bid, ask as OKX documents.
+        var rng = new Random(20261123);
+        int checkedBooks = 0;
+        for (int round = 0; round < 4_000; round++)
+        {
+            int priceScale = rng.Next(0, 19), quantityScale = rng.Next(0, 19);
+            var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+            var bids = new List<(string Px, string Sz)>();
+            var asks = new List<(string Px, string Sz)>();
+            var prices = new HashSet<(Side, long)>();
+            for (int i = 0; i < 3; i++)
+            {
+                foreach (var (side, list) in new[] { (Side.Bid, bids), (Side.Ask, asks) })
+                {
+                    string px = WithoutLeadingZeros(RandomText(rng, maxDecimals: 22)), sz = WithoutLeadingZeros(RandomText(rng, maxDecimals: 22));
+                    if (FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                        || FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+                        || p < 0 || q <= 0 || !prices.Add((side, p)))
+                        continue;
+                    Assert.Equal(LevelChange.Inserted, book.Set(side, p, q, pd, qd));
+                    list.Add((px, sz));
+                }
+            }
+            bids.Sort((a, b) => Value(b.Px, priceScale).CompareTo(Value(a.Px, priceScale)));
+            asks.Sort((a, b) => Value(a.Px, priceScale).CompareTo(Value(b.Px, priceScale)));
+            if (bids.Count + asks.Count == 0) continue;
+            uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Interleaved(bids, asks)));
+            Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeFromText(book, ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
+            // A fresh book of the same levels through the chained form: its own pieces, not the ones cached above.
+            Assert.Equal(expected, BookChecksum.ComputeChained(Copy(book), ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
+            Assert.Equal(expected, BookChecksum.ComputeSummedPerLevel(Copy(book), ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
+            checkedBooks++;
+        }
+        Assert.True(checkedBooks > 1_000, $"only {checkedBooks} books had levels");
+    }
+
+    [Fact]
+    public void Compute_OkxLevelChangedAfterChecksum_ChangesTheChecksum()
+    {
+        // A size change, a removal and an insertion after a checksum: each must reach the cached sum (a stale piece or a
+        // stale length would keep the old value), and each must equal the CRC of OKX's text for the new book.
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        Set(book, Side.Bid, "3366.1", "7");
+        Set(book, Side.Bid, "3366", "6");
+        Set(book, Side.Ask, "3366.8", "9");
+        Set(book, Side.Ask, "3368", "8");
+        uint before = BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale);
+        Assert.Equal(Crc32.Compute("3366.1:7:3366.8:9:3366:6:3368:8"u8), before);
+        Set(book, Side.Bid, "3366", "16");
+        Assert.Equal(Crc32.Compute("3366.1:7:3366.8:9:3366:16:3368:8"u8), BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+        Set(book, Side.Ask, "3366.8", "0");
+        Assert.Equal(Crc32.Compute("3366.1:7:3368:8:3366:16"u8), BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+        Set(book, Side.Ask, "3367.00", "0.50");
+        Assert.Equal(Crc32.Compute("3366.1:7:3367.00:0.50:3366:16:3368:8"u8), BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, PriceScale, QuantityScale));
+    }
+
+    /// <summary>OKX writes no leading zeros before the integer digit ("0.5", "12", never "012"): the text a parse keeps.</summary>
+    private static string WithoutLeadingZeros(string text)
+    {
+        int i = 0;
+        while (i + 1 < text.Length && text[i] == '0' && text[i + 1] != '.') i++;
+        return text[i..];
+    }
+
+    private static OrderBook Copy(OrderBook book)
+    {
+        var copy = new OrderBook(book.Venue, book.Instrument);
+        foreach (var (from, to) in new[] { (book.Bids, copy.Bids), (book.Asks, copy.Asks) })
+            for (int i = 0; i < from.Count; i++)
+            {
+                ref readonly var level = ref from.At(i);
+                to.Set(level.Price, level.Size, level.PriceDecimals, level.SizeDecimals);
+            }
+        return copy;
     }
 
     [Fact]
@@ -174,10 +262,10 @@ public class BookChecksumTests
         return mantissa;
     }
 
-    private static string RandomText(Random rng)
+    private static string RandomText(Random rng, int maxDecimals = 20)
     {
         int integerDigits = rng.Next(0, 4) == 0 ? rng.Next(0, 20) : rng.Next(0, 6);
-        int decimals = rng.Next(0, 4) == 0 ? rng.Next(0, 21) : rng.Next(0, 10);
+        int decimals = rng.Next(0, 4) == 0 ? rng.Next(0, maxDecimals + 1) : rng.Next(0, 10);
         var text = new StringBuilder();
         for (int i = 0; i < integerDigits; i++) text.Append((char)('0' + (rng.Next(3) == 0 ? 0 : rng.Next(10))));
         if (integerDigits == 0) text.Append('0');
