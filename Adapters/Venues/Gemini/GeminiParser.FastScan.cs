@@ -293,14 +293,6 @@ public sealed partial class GeminiParser
                         fraction = m;
                         return fractionStart + m + 1;
                     }
-                    // Exactly 8 fraction digits (satoshi sizes such as "27310.08848918": 14% of the 2021 capture's
-                    // sizes): the quote is the byte after the tail word (at most begin + 16, checked against the length).
-                    if (m == 8 && fractionStart + 8 < length && Unsafe.Add(ref b, fractionStart + 8) == (byte)'"')
-                    {
-                        digits = FixedPoint.DigitsValue(word, n) * 100_000_000 + FixedPoint.DigitsValue(tail, 8);
-                        fraction = 8;
-                        return fractionStart + 9;
-                    }
                 }
             }
         }

@@ -176,8 +176,9 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
     [Fact]
     public void HandWrittenEightDigitFractions_FastPathEqualsReference()
     {
-        // Sizes with exactly 8 fraction digits (satoshis) are read as two words; the neighbours (7 and 9 digits, 8
-        // integer digits, a non-quote after the 8th digit) must still agree with the reference path.
+        // Sizes with 8 fraction digits (satoshis: 14% of the 2021 capture's sizes) leave the two-word read for the byte
+        // loop; they and their neighbours (7 and 9 digits, 8 integer digits, a non-quote after the 8th digit) must
+        // agree with the reference path.
         string[] frames =
         [
             """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","60646.46","0.29820000"]]}""", // registers
