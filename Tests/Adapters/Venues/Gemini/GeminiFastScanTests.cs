@@ -174,6 +174,35 @@ public sealed class GeminiFastScanTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void HandWrittenEightDigitFractions_FastPathEqualsReference()
+    {
+        // Sizes with 8 fraction digits (satoshis: 14% of the 2021 capture's sizes) leave the two-word read for the byte
+        // loop; they and their neighbours (7 and 9 digits, 8 integer digits, a non-quote after the 8th digit) must
+        // agree with the reference path.
+        string[] frames =
+        [
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","60646.46","0.29820000"]]}""", // registers
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","60646.46","27310.08848918"],["sell","60700.5","0.00000001"]]}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","1234567.12345678"],["sell","2","0.00000000"]]}""",
+            """{"changes":[["sell","60701","9.87654321"],["buy","60700","0.1234567"]],"symbol":"BTCUSD","type":"l2_updates"}""",
+            """{"type":"trade","symbol":"BTCUSD","event_id":1,"timestamp":2,"price":"60646.46","quantity":"0.12345678","side":"buy"}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1",".12345678"]]}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","0.123456789"]]}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","12345678.12345678"]]}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","0.12345678x"]]}""",
+            """{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1","0.12345678.1"]]}""",
+        ];
+        var pair = NewPair();
+        var fast = pair.FastFrames(frames, output);
+        Assert.Equal([1, 2, 3, 4, 5, 7], fast); // 6: nine fraction digits exceed the size scale (8): PrecisionLoss
+        // Every cut of an 8-digit-fraction frame, including those ending inside or right after the tail word.
+        var eight = Encoding.UTF8.GetBytes(frames[1]);
+        long cuts = pair.Truncate(eight, "frame 1", _ => 1);
+        long mutations = pair.Mutate(eight, "frame 1", MutationBytes, Enumerable.Range(0, eight.Length));
+        Assert.True(cuts > 100 && mutations > 1000);
+    }
+
+    [Fact]
     public void Fixture2021_FastPathParseAndBook_AllocatesNothingPerFrame()
     {
         VenueCatalog.EnsureRegistered();
