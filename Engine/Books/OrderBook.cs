@@ -195,8 +195,8 @@ public sealed class BookSide
     }
 
     /// <summary>
-    /// Opens a slot for a level that sorts just below array index <paramref name="index"/>'s level (or at the end;
-    /// never an index inside the gap) and returns it: a new best or worst level takes a free slot beyond its end,
+    /// Opens a slot for a level that sorts just below array index <paramref name="index"/>'s level (or at the end, or
+    /// just below the level above the gap when <paramref name="index"/> is <c>_gapStart</c>) and returns it: a new best or worst level takes a free slot beyond its end,
     /// any other takes the top slot of the gap, moved below that level by <see cref="MoveGapBelow"/>.
     /// </summary>
     private ref BookLevel InsertAt(int index)
@@ -220,8 +220,9 @@ public sealed class BookSide
     }
 
     /// <summary>
-    /// Moves the gap just below array index <paramref name="index"/> (a level, or <c>_end</c>) and returns that level's
-    /// new index, which is then <c>_gapEnd</c>; with <paramref name="open"/> the gap is left at least one slot wide. The
+    /// Moves the gap just below array index <paramref name="index"/> (a level, or <c>_end</c>, or <c>_gapStart</c>,
+    /// which stands for the level above the gap: nothing moves) and returns that level's new index, which is then
+    /// <c>_gapEnd</c>; with <paramref name="open"/> the gap is left at least one slot wide. The
     /// cheaper of two ways, counted in levels moved: slide the levels between the gap and that level across the gap, or
     /// close the gap from its shorter side and, for an insert, open a new one from the shorter side of that level by
     /// shifting that part toward its free end (up to <see cref="GapOpen"/> slots: the shift costs the same for any
@@ -473,7 +474,8 @@ public sealed class BookSide
     private const int ScanLevels = 16;
 
     /// <summary>Array index of <paramref name="key"/>'s level, or the bitwise complement of the array index of the
-    /// nearest better level (<c>_end</c> when none): never an index inside the gap.</summary>
+    /// nearest better level (<c>_end</c> when none), or of <c>_gapStart</c> for a key between the levels below the gap
+    /// and those above it (where <see cref="InsertAt"/> puts it at the gap's top without moving anything).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Search(long key)
     {
@@ -496,9 +498,7 @@ public sealed class BookSide
             }
             else hi = gapStart - 1;
         }
-        int found = SearchRun(ref levels, key, lo, hi);
-        // Just below the gap's upper side: the nearest better level is the one above the gap.
-        return found == ~gapStart ? ~gapEnd : found;
+        return SearchRun(ref levels, key, lo, hi);
     }
 
     /// <summary>Searches the sorted run <c>[lo, hi]</c>, whose level <c>hi + 1</c> (or slot, at the gap) sorts above the key.</summary>
