@@ -71,6 +71,13 @@ public sealed class BookSide
     /// <summary>Most free slots an insert opens as a new gap when the side has none (the shift costs the same).</summary>
     private const int GapOpen = 8;
 
+    /// <summary>
+    /// Sides of at most this many levels and no gap shift the shorter part by one per change, as before the gap
+    /// existed: their shifts are short (half of this at most), and the plain path's fewer branches measured faster on
+    /// Bybit's 200-level books. A removal in a larger side opens the gap.
+    /// </summary>
+    private const int SmallSide = 256;
+
     public BookSide(Side side, int initialCapacity = 256)
     {
         Side = side;
@@ -164,8 +171,34 @@ public sealed class BookSide
         return LevelChange.Inserted;
     }
 
-    /// <summary>Removes the level at array index <paramref name="index"/>: its slot joins the gap (see <see cref="MoveGapBelow"/>).</summary>
+    /// <summary>Removes the level at array index <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RemoveAt(int index)
+    {
+        if (_gapStart != _gapEnd || _end - _start > SmallSide)
+        {
+            RemoveWithGap(index);
+            return;
+        }
+        // A small side without a gap: close the slot from the shorter part.
+        var levels = _levels;
+        int worse = index - _start, better = _end - index - 1;
+        if (better <= worse)
+        {
+            if (better > 0) levels.AsSpan(index + 1, better).CopyTo(levels.AsSpan(index, better));
+            _end--;
+            _hint = index; // the nearest better level moved into the slot
+        }
+        else
+        {
+            levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start + 1, worse));
+            _start++;
+            _hint = index + 1; // the nearest better level stayed
+        }
+    }
+
+    /// <summary>Removes the level at array index <paramref name="index"/>: its slot joins the gap (see <see cref="MoveGapBelow"/>).</summary>
+    private void RemoveWithGap(int index)
     {
         int moved = MoveGapBelow(index, open: false);
         if (moved < 0)
@@ -199,7 +232,34 @@ public sealed class BookSide
     /// just below the level above the gap when <paramref name="index"/> is <c>_gapStart</c>) and returns it: a new best or worst level takes a free slot beyond its end,
     /// any other takes the top slot of the gap, moved below that level by <see cref="MoveGapBelow"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref BookLevel InsertAt(int index)
+    {
+        if (_gapStart != _gapEnd || _end - _start > SmallSide) return ref InsertWithGap(index);
+        // A small side without a gap: shift the shorter part outward by one.
+        int worse = index - _start, better = _end - index;
+        if (better <= worse)
+        {
+            if (_end == _levels.Length) index = MakeRoomSlow(index);
+            var levels = _levels;
+            if (better > 0) levels.AsSpan(index, better).CopyTo(levels.AsSpan(index + 1, better));
+            _end++;
+            _hint = index;
+            return ref levels[index];
+        }
+        else
+        {
+            if (_start == 0) index = MakeRoomSlow(index);
+            var levels = _levels;
+            if (worse > 0) levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start - 1, worse));
+            _start--;
+            _hint = index - 1;
+            return ref levels[index - 1];
+        }
+    }
+
+    /// <summary>See <see cref="InsertAt"/>: a side with a gap, or a large one.</summary>
+    private ref BookLevel InsertWithGap(int index)
     {
         if (index == _end)
         {
