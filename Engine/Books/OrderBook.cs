@@ -78,6 +78,10 @@ public sealed class BookSide
     /// </summary>
     private const int SmallSide = 256;
 
+    /// <summary>An insert at most this many levels below the last change is taken as the next step of a message's walk
+    /// down the side, for which moving the gap pays back (Binance spot diffs: three in four within 16 levels).</summary>
+    private const int WalkLevels = 64;
+
     public BookSide(Side side, int initialCapacity = 256)
     {
         Side = side;
@@ -273,7 +277,24 @@ public sealed class BookSide
             _hint = index - 1;
             return ref _levels[--_start];
         }
-        index = MoveGapBelow(index, open: true);
+        int moved = MoveGapBelow(index, open: true);
+        if (moved < 0)
+        {
+            // The plain shift of the part beside the new level that does not hold the gap (MoveGapBelow checked the room).
+            var levels = _levels;
+            if (index > _gapEnd)
+            {
+                levels.AsSpan(index, _end - index).CopyTo(levels.AsSpan(index + 1));
+                _end++;
+                _hint = index;
+                return ref levels[index];
+            }
+            levels.AsSpan(_start, index - _start).CopyTo(levels.AsSpan(_start - 1));
+            _start--;
+            _hint = index - 1;
+            return ref levels[index - 1];
+        }
+        index = moved;
         _gapEnd = --index;
         _hint = index;
         return ref _levels[index];
@@ -307,6 +328,13 @@ public sealed class BookSide
             {
                 int plain = index > gapEnd ? _end - 1 - index : index - _start;
                 if (plain < between && plain < viaEnds) return ~index;
+            }
+            else if ((uint)(_hint - index - 1) >= (uint)WalkLevels && (index > gapEnd ? _end < levels.Length : _start > 0))
+            {
+                // Not the next step of a walk down the side (a message's first change, or a venue whose changes land
+                // anywhere): reopening the gap here would not pay back, so a shorter plain shift wins, the gap stays.
+                int plain = index > gapEnd ? _end - index : index - _start;
+                if (plain < between && plain <= viaEnds) return ~index;
             }
             if (between <= viaEnds)
             {
