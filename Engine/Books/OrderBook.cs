@@ -32,10 +32,12 @@ public enum LevelChange : byte
 /// <summary>
 /// One side of a book: a sorted array with the BEST level at the END, so best bid/ask is O(1). Levels occupy a window
 /// of one array with free slots on both ends and at most one free gap inside the window, left where the last change
-/// happened. A change next to the gap moves only the levels between it and the gap; any other change shifts whichever
-/// part is shorter (toward a free end), so a change at depth d of an n-level side never moves more than
-/// min(d, n - d) levels, and <see cref="Truncate"/> is O(1). Bids sort by ascending price, asks by descending price.
-/// Grows on a cold path; never allocates once it has reached its working size.
+/// happened. A change next to the gap moves nothing; a change near it moves only the levels between them; a change far
+/// from it either shifts the shorter part beside it toward a free end (the gap stays) or closes the gap and reopens it
+/// there, whichever moves fewer levels (the reopening counted only for the next step of a walk down the side, where it
+/// pays back). Sides of at most 256 levels without a gap shift the shorter part by one per change, as before.
+/// <see cref="Truncate"/> is O(1). Bids sort by ascending price, asks by descending price. Grows on a cold path; never
+/// allocates once it has reached its working size. Single-threaded, like <see cref="OrderBook"/>.
 /// </summary>
 /// <remarks>
 /// Why: venues send levels all over the book (Binance's diffs touch levels hundreds deep in a 1,000-level book), and
@@ -309,7 +311,9 @@ public sealed class BookSide
     /// shifting that part toward its free end (up to <see cref="GapOpen"/> slots: the shift costs the same for any
     /// width). A message's changes walk away from the best, so its first change usually closes the gap the previous
     /// message left deep in the book and opens one near the top, and every later change slides only the levels since
-    /// the one before.
+    /// the one before. Returns the bitwise complement of <paramref name="index"/> instead when shifting the part beside
+    /// that level which does not hold the gap moves fewer levels (for an insert, only when it is not the next step of a
+    /// walk down the side: see <see cref="WalkLevels"/>); the caller then does that shift, and the gap stays.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int MoveGapBelow(int index, bool open)
