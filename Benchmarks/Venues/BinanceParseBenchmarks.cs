@@ -96,6 +96,25 @@ public class BinanceParseBenchmarks
         return _batch.Count;
     }
 
+    /// <summary>
+    /// The events one pass of <see cref="FastEngineParseAndApply"/> feeds the book keeper (the new connection's
+    /// invalidation first), and that keeper: for replaying the book side alone (OrderBooks.BookReplayBenchmarks).
+    /// </summary>
+    internal (MarketEvent[] Events, BookKeeper Keeper) BookEvents()
+    {
+        var events = new List<MarketEvent>();
+        _batch.Clear();
+        _parser.Invalidate(_batch, InvalidateReason.Resubscribed, 0);
+        events.AddRange(_batch.Events.ToArray());
+        for (int i = 0; i < _frames.Length; i++)
+        {
+            _batch.Clear();
+            _parser.Parse(_frames[i].Payload, _frames[i].Source, null, i, _batch);
+            events.AddRange(_batch.Events.ToArray());
+        }
+        return (events.ToArray(), _keeper);
+    }
+
     /// <summary>Parsing alone (no book): what the venue parser costs per frame.</summary>
     [Benchmark(OperationsPerInvoke = Frames)]
     public int FastEngineParseOnly()

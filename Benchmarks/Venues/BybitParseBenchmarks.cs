@@ -18,7 +18,7 @@ namespace FastEngine.Benchmarks.Venues;
 [MemoryDiagnoser]
 public class BybitParseBenchmarks
 {
-    private const int Frames = 3227;
+    internal const int Frames = 3227;
     private readonly VenueCaptureFrames _frames;
     private readonly InstrumentRegistry _registry = new();
     private readonly BookKeeper _keeper;
@@ -63,6 +63,25 @@ public class BybitParseBenchmarks
             events += span.Length;
         }
         return events;
+    }
+
+    /// <summary>
+    /// The events one pass of <see cref="FastEngineParseAndBook"/> feeds the book keeper (parsed by the parse-only
+    /// parsers, whose state the book never sees), and that keeper: for replaying the book side alone
+    /// (OrderBooks.BookReplayBenchmarks).
+    /// </summary>
+    internal (MarketEvent[] Events, BookKeeper Keeper) BookEvents()
+    {
+        var events = new List<MarketEvent>();
+        var payloads = _frames.Payloads;
+        var connection = _frames.Connection;
+        for (int f = 0; f < payloads.Length; f++)
+        {
+            _batch.Clear();
+            _parseOnlyParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
+            events.AddRange(_batch.Events.ToArray());
+        }
+        return (events.ToArray(), _keeper);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]

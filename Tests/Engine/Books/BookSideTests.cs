@@ -148,6 +148,159 @@ public class BookSideTests
         return book.SizeAt(0) == 0 && book.SizeAt(100_000) == 0;
     }
 
+    // ------------------------------------------------------------------ the gap inside the window
+
+    private enum GapOpKind { Walk, Set, Truncate, Bulk, Clear, CacheAll, ClearCache }
+
+    private sealed record GapOp(GapOpKind Kind, (long Price, long Size)[] Levels, int Depth, int Seed);
+
+    /// <summary>Prices 1..3000 (hundreds of levels deep, as Binance's 1,000-level books), walks listed best first.</summary>
+    private static readonly Gen<(long Price, long Size)> GapLevel =
+        from price in Gen.Choose(1, 3000)
+        from size in Gen.Frequency((2, Gen.Constant(0)), (3, Gen.Choose(1, 1000)))
+        select ((long)price, (long)size);
+
+    private static readonly Gen<GapOp> AnyGapOp = Gen.Frequency(
+        (30, from levels in Gen.ListOf(GapLevel) from seed in Gen.Choose(0, 1 << 20)
+             select new GapOp(GapOpKind.Walk, levels.ToArray(), 0, seed)),
+        (20, from level in GapLevel from seed in Gen.Choose(0, 1 << 20) select new GapOp(GapOpKind.Set, [level], 0, seed)),
+        (2, Gen.Choose(0, 1500).Select(d => new GapOp(GapOpKind.Truncate, [], d, 0))),
+        (2, from n in Gen.Choose(0, 1500) from seed in Gen.Choose(0, 1 << 20) select new GapOp(GapOpKind.Bulk, [], n, seed)),
+        (1, Gen.Constant(new GapOp(GapOpKind.Clear, [], 0, 0))),
+        (3, Gen.Constant(new GapOp(GapOpKind.CacheAll, [], 0, 0))),
+        (1, Gen.Constant(new GapOp(GapOpKind.ClearCache, [], 0, 0))));
+
+    /// <summary>
+    /// Deep books under message-shaped walks (distinct levels best first, inserts, removals and updates mixed), single
+    /// sets, truncations, bulk loads and clears, with <see cref="BookSide.At"/> and <see cref="BookSide.LevelAt"/> read
+    /// after EVERY change at the changed depth, its neighbours, the best, the worst and a random depth (the reads that
+    /// must skip the gap), against a model that also tracks the checksum cache: a level written through
+    /// <see cref="BookSide.LevelAt"/> keeps its cached text through every move of the gap until it changes.
+    /// </summary>
+    [Fact]
+    public void GapWalks_InterleavedDepthReads_MatchModel()
+    {
+        var cases = from side in Gen.Elements(Side.Bid, Side.Ask)
+                    from capacity in Gen.Choose(1, 64)
+                    from snapshot in Gen.Choose(0, 1200)
+                    from list in Gen.ListOf(AnyGapOp)
+                    select (side, capacity, snapshot, list);
+        Prop.ForAll(cases.ToArbitrary(), t => CheckGap(t.side, t.capacity, t.snapshot, t.list))
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(120).WithEndSize(60));
+        // One long deterministic run: many messages over a 1,000-level side, the gap closing and reopening all along.
+        var rng = new Random(11);
+        var ops = new List<GapOp>();
+        for (int i = 0; i < 1500; i++)
+        {
+            int r = rng.Next(100);
+            if (r < 2) ops.Add(new GapOp(GapOpKind.Truncate, [], rng.Next(200, 1500), 0));
+            else if (r < 3) ops.Add(new GapOp(GapOpKind.Bulk, [], rng.Next(0, 1500), rng.Next()));
+            else if (r < 8) ops.Add(new GapOp(GapOpKind.CacheAll, [], 0, 0));
+            else ops.Add(new GapOp(GapOpKind.Walk,
+                Enumerable.Range(0, rng.Next(1, 60)).Select(_ => ((long)rng.Next(1, 3000), rng.Next(5) < 2 ? 0L : rng.Next(1, 1000))).ToArray(), 0, rng.Next()));
+        }
+        Assert.True(CheckGap(Side.Bid, 8, 1000, ops));
+        Assert.True(CheckGap(Side.Ask, 8, 1000, ops));
+    }
+
+    private static bool CheckGap(Side side, int capacity, int snapshot, IReadOnlyList<GapOp> ops)
+    {
+        var book = new BookSide(side, capacity);
+        var model = new SortedDictionary<long, (long Size, ushort Cache)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
+        Load(book, model, snapshot, 1);
+        if (!SameGap(book, model)) return false;
+        foreach (var op in ops)
+        {
+            var rng = new Random(op.Seed);
+            switch (op.Kind)
+            {
+                case GapOpKind.Walk:
+                case GapOpKind.Set:
+                {
+                    var walk = op.Levels.DistinctBy(l => l.Price).ToList();
+                    walk.Sort((a, b) => model.Comparer.Compare(a.Price, b.Price)); // best first, as venues list them
+                    foreach (var (price, size) in walk)
+                    {
+                        var expected = model.ContainsKey(price)
+                            ? (size == 0 ? LevelChange.Removed : LevelChange.Updated)
+                            : (size == 0 ? LevelChange.RemovedMissing : LevelChange.Inserted);
+                        if (book.Set(price, size, 2, 3) != expected) return false;
+                        if (size == 0) model.Remove(price); else model[price] = (size, 0);
+                        if (book.Count != model.Count) return false;
+                        // Reads around the change: where the gap was just left.
+                        int depth = model.Keys.TakeWhile(k => model.Comparer.Compare(k, price) < 0).Count();
+                        foreach (int d in new[] { depth - 1, depth, depth + 1, 0, model.Count - 1, rng.Next(Math.Max(1, model.Count)) })
+                            if (!SameAt(book, model, d)) return false;
+                    }
+                    break;
+                }
+                case GapOpKind.Truncate:
+                    book.Truncate(op.Depth);
+                    if (op.Depth > 0) foreach (var k in model.Keys.Skip(op.Depth).ToList()) model.Remove(k);
+                    break;
+                case GapOpKind.Bulk:
+                    Load(book, model, op.Depth, op.Seed);
+                    break;
+                case GapOpKind.Clear:
+                    book.Clear();
+                    model.Clear();
+                    break;
+                case GapOpKind.CacheAll:
+                    // What BookChecksum does: cache each level's text through LevelAt; the value is the depth's low bits + 1.
+                    for (int d = 0; d < book.Count; d++) book.LevelAt(d).ChecksumTextLength = (ushort)(d % 1000 + 1);
+                    foreach (var (k, d) in model.Keys.Select((k, d) => (k, d)).ToList()) model[k] = (model[k].Size, (ushort)(d % 1000 + 1));
+                    break;
+                case GapOpKind.ClearCache:
+                    book.ClearChecksumCache();
+                    foreach (var k in model.Keys.ToList()) model[k] = (model[k].Size, 0);
+                    break;
+            }
+            if (!SameGap(book, model)) return false;
+        }
+        return true;
+    }
+
+    private static void Load(BookSide book, SortedDictionary<long, (long Size, ushort Cache)> model, int levels, int seed)
+    {
+        var rng = new Random(seed);
+        book.Clear();
+        model.Clear();
+        var prices = Enumerable.Range(0, levels).Select(_ => (long)rng.Next(1, 3000)).Distinct().ToList();
+        prices.Sort((a, b) => model.Comparer.Compare(a, b)); // best first
+        foreach (long p in prices)
+        {
+            long size = rng.Next(1, 1000);
+            book.AppendUnsorted(p, size, 2, 3);
+            model[p] = (size, 0);
+        }
+        book.CompleteBulk();
+    }
+
+    private static bool SameAt(BookSide book, SortedDictionary<long, (long Size, ushort Cache)> model, int depth)
+    {
+        if (depth < 0 || depth >= model.Count) return true;
+        var (price, (size, cache)) = model.ElementAt(depth);
+        ref readonly var level = ref book.At(depth);
+        return level.Price == price && level.Size == size && level.ChecksumTextLength == cache
+            && System.Runtime.CompilerServices.Unsafe.AreSame(ref book.LevelAt(depth), ref System.Runtime.CompilerServices.Unsafe.AsRef(in level));
+    }
+
+    private static bool SameGap(BookSide book, SortedDictionary<long, (long Size, ushort Cache)> model)
+    {
+        if (book.Count != model.Count || book.IsEmpty != (model.Count == 0) || !book.IsStrictlySorted()) return false;
+        int depth = 0;
+        foreach (var (price, (size, cache)) in model)
+        {
+            ref readonly var level = ref book.At(depth);
+            if (level.Price != price || level.Size != size || level.ChecksumTextLength != cache) return false;
+            if (!System.Runtime.CompilerServices.Unsafe.AreSame(ref book.LevelAt(depth), ref System.Runtime.CompilerServices.Unsafe.AsRef(in level))) return false;
+            if (book.SizeAt(price) != size) return false;
+            depth++;
+        }
+        if (model.Count > 0 && book.Best.Price != model.Keys.First()) return false;
+        return book.SizeAt(0) == 0 && book.SizeAt(3001) == 0;
+    }
+
     [Fact]
     public void Check_BrokenModelComparison_Fails()
     {
