@@ -627,15 +627,15 @@ public sealed class BookSide
         return ~lo;
     }
 
-    // ---- Added by the okxsum helper for BookChecksum's piece sums: the one method here outside that helper's files.
     /// <summary>
     /// The best <paramref name="count"/> levels (0 &lt;= count &lt;= <see cref="Count"/>) as one contiguous run of the
     /// level array, BEST LAST (depth d at index count - 1 - d), writable for the checksum cache only; an EMPTY span when
-    /// they do not lie in one run (BookChecksum then reads them one by one with <see cref="LevelAt"/>). Lets the checksum
-    /// walk the top of the book without a bounds check and two field loads per level.
+    /// they do not lie in one run: the gap lies among them (BookChecksum then reads them one by one with
+    /// <see cref="LevelAt"/>). Lets the checksum walk the top of the book without a bounds check and two field loads per level.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Span<BookLevel> TopRun(int count) => _levels.AsSpan(_end - count, count);
+    internal Span<BookLevel> TopRun(int count) =>
+        _gapStart == _gapEnd || _end - count >= _gapEnd ? _levels.AsSpan(_end - count, count) : default;
 }
 
 /// <summary>

@@ -298,7 +298,51 @@ public class BookSideTests
             depth++;
         }
         if (model.Count > 0 && book.Best.Price != model.Keys.First()) return false;
+        if (!SameTopRuns(book)) return false;
         return book.SizeAt(0) == 0 && book.SizeAt(3001) == 0;
+    }
+
+    /// <summary>Every non-empty <see cref="BookSide.TopRun"/> is the top levels themselves, best last (the checksum
+    /// caches through it); an empty one is allowed only when the gap lies among those levels.</summary>
+    private static bool SameTopRuns(BookSide book)
+    {
+        foreach (int count in new[] { 1, 10, 25, book.Count })
+        {
+            if (count > book.Count) continue;
+            var run = book.TopRun(count);
+            if (run.Length == 0) continue;
+            if (run.Length != count) return false;
+            for (int d = 0; d < count; d++)
+                if (!System.Runtime.CompilerServices.Unsafe.AreSame(ref run[count - 1 - d], ref book.LevelAt(d))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="BookSide.TopRun"/> with the gap in three places: none (a bulk load: the whole side is one run), below the
+    /// top 10 (a deep insert walks the gap there: the top 10 are still one run), then changes among the best five (the run
+    /// is empty when the gap is among the levels asked for). Each run is checked level for level against <see cref="BookSide.LevelAt"/>.
+    /// </summary>
+    [Fact]
+    public void TopRun_GapBelowOrAmongTheTopLevels_RunOnlyWhenContiguous()
+    {
+        var book = new BookSide(Side.Bid, 4096);
+        var model = new SortedDictionary<long, (long Size, ushort Cache)>(Comparer<long>.Create((a, b) => b.CompareTo(a)));
+        for (int i = 0; i < 1000; i++) { book.AppendUnsorted(2 * i + 2, 1 + i, 2, 3); model[2 * i + 2] = (1 + i, 0); }
+        book.CompleteBulk();
+        Assert.Equal(1000, book.TopRun(1000).Length);
+        Assert.True(SameTopRuns(book));
+        // A message walking down from depth 500: inserts at odd prices open the gap there.
+        for (long p = 999; p > 900; p -= 2) book.Set(p, 7, 2, 3);
+        Assert.Equal(10, book.TopRun(10).Length);
+        Assert.True(SameTopRuns(book));
+        // Then a change among the best five leaves the gap there.
+        book.Set(1995, 7, 2, 3);
+        book.Set(1993, 7, 2, 3);
+        Assert.True(book.TopRun(1050).Length == 0 || book.TopRun(1050).Length == 1050);
+        Assert.True(SameTopRuns(book));
+        Assert.Equal(1052, book.Count);
+        Assert.Equal(1995, book.At(3).Price);
     }
 
     [Fact]
