@@ -486,7 +486,8 @@ public sealed class BookKeeper
             Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
             _books[venue.Value] = row;
         }
-        var st = new BookState(new OrderBook(venue, instrument), SpecOf(venue), _registry[instrument]);
+        var spec = SpecOf(venue);
+        var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs), spec, _registry[instrument]);
         row[instrument.Value] = st;
         _all.Add(st);
         return st;

@@ -60,9 +60,9 @@ public sealed class BinanceAdapter : IVenueAdapter
     /// The documented sync procedure, identical in shape for the three markets: buffer the diff stream, fetch a REST
     /// snapshot, drop diffs with <c>u</c> ≤ <c>lastUpdateId</c>, the first applied diff covers <c>lastUpdateId</c>+1,
     /// then every diff links to the previous one (spot: <c>U</c> = previous <c>u</c>+1, emitted as PrevSequence = U-1;
-    /// futures: <c>pu</c> = previous <c>u</c>). No checksum.
+    /// futures: <c>pu</c> = previous <c>u</c>). No checksum. Diffs walk deep into the 1,000-level books: the gap buffer (DeepDiffs).
     /// </summary>
-    public static readonly BookSyncSpec BookSync = new(SequenceRule.PrevLinked, ChecksumKind.None, BufferUntilSnapshot: true);
+    public static readonly BookSyncSpec BookSync = new(SequenceRule.PrevLinked, ChecksumKind.None, BufferUntilSnapshot: true, DeepDiffs: true);
 
     /// <summary>Spot: the server pings every 20 s and disconnects without a pong (payload echoed) within 1 minute.</summary>
     public static readonly BinanceHeartbeat SpotHeartbeat = new(true, true, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(1), TimeSpan.Zero);

@@ -67,9 +67,13 @@ public class BookSideTests
         Assert.True(Check(Side.Ask, 4, longRun));
     }
 
-    private static bool Check(Side side, int capacity, IReadOnlyList<Op> ops)
+    /// <summary>Both layouts: the plain window and the gap buffer.</summary>
+    private static bool Check(Side side, int capacity, IReadOnlyList<Op> ops) =>
+        CheckLayout(side, capacity, ops, gapBuffer: false) && CheckLayout(side, capacity, ops, gapBuffer: true);
+
+    private static bool CheckLayout(Side side, int capacity, IReadOnlyList<Op> ops, bool gapBuffer)
     {
-        var book = new BookSide(side, capacity);
+        var book = new BookSide(side, capacity, gapBuffer);
         // Model: best first.
         var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
         foreach (var op in ops)
@@ -205,7 +209,7 @@ public class BookSideTests
 
     private static bool CheckGap(Side side, int capacity, int snapshot, IReadOnlyList<GapOp> ops)
     {
-        var book = new BookSide(side, capacity);
+        var book = new BookSide(side, capacity, gapBuffer: true);
         var model = new SortedDictionary<long, (long Size, ushort Cache)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
         Load(book, model, snapshot, 1);
         if (!SameGap(book, model)) return false;
@@ -326,7 +330,7 @@ public class BookSideTests
     [Fact]
     public void TopRun_GapBelowOrAmongTheTopLevels_RunOnlyWhenContiguous()
     {
-        var book = new BookSide(Side.Bid, 4096);
+        var book = new BookSide(Side.Bid, 4096, gapBuffer: true);
         var model = new SortedDictionary<long, (long Size, ushort Cache)>(Comparer<long>.Create((a, b) => b.CompareTo(a)));
         for (int i = 0; i < 1000; i++) { book.AppendUnsorted(2 * i + 2, 1 + i, 2, 3); model[2 * i + 2] = (1 + i, 0); }
         book.CompleteBulk();
