@@ -14,8 +14,8 @@ namespace FastEngine.Benchmarks.OrderBooks;
 /// benchmarks, so the per-frame book cost reads directly against their parse + book figures.
 /// </summary>
 /// <remarks>
-/// Cross-check: a replay must leave every book exactly as the venue benchmark's own parse + book pass left it (all
-/// levels compared), and that pass is itself checked against the JsonSerializer baseline's best bid/ask.
+/// Cross-check: a replay, with either layout, must leave every book exactly as the venue benchmark's own parse + book pass
+/// left it (all levels compared), and that pass is itself checked against the JsonSerializer baseline's best bid/ask.
 /// </remarks>
 [Config(typeof(BenchConfig))]
 public class BookReplayBenchmarks
@@ -23,16 +23,26 @@ public class BookReplayBenchmarks
     private MarketEvent[] _events = [];
     private BookKeeper _keeper = null!;
 
+    /// <summary>The venues' sync specs with <see cref="BookSyncSpec.DeepDiffs"/> forced off or on: the two <see cref="BookSide"/>
+    /// layouts on the same events (the venue benchmarks run each venue's own choice: on for Binance, off for Bybit).</summary>
+    [Params(false, true)]
+    public bool GapBuffer { get; set; }
+
     [GlobalSetup(Target = nameof(Binance))]
     public void SetupBinance() => Setup(new BinanceParseBenchmarks().BookEvents());
 
     [GlobalSetup(Target = nameof(Bybit))]
     public void SetupBybit() => Setup(new BybitParseBenchmarks().BookEvents());
 
-    private void Setup((MarketEvent[] Events, BookKeeper Keeper) source)
+    private void Setup((MarketEvent[] Events, BookKeeper Keeper, InstrumentRegistry Registry) source)
     {
-        (_events, _keeper) = source;
-        var expected = Fingerprint(_keeper);
+        _events = source.Events;
+        var expected = Fingerprint(source.Keeper);
+        // A fresh keeper with the layout under test; the events start with the connection's invalidation, so each replay
+        // rebuilds every book from its snapshot.
+        _keeper = new BookKeeper(source.Registry);
+        foreach (var venue in source.Keeper.Books.Select(b => b.Venue).Distinct())
+            _keeper.SetSpec(venue, source.Keeper.SpecOf(venue) with { DeepDiffs = GapBuffer });
         Replay();
         Replay();
         var actual = Fingerprint(_keeper);

@@ -100,7 +100,7 @@ public class BinanceParseBenchmarks
     /// The events one pass of <see cref="FastEngineParseAndApply"/> feeds the book keeper (the new connection's
     /// invalidation first), and that keeper: for replaying the book side alone (OrderBooks.BookReplayBenchmarks).
     /// </summary>
-    internal (MarketEvent[] Events, BookKeeper Keeper) BookEvents()
+    internal (MarketEvent[] Events, BookKeeper Keeper, InstrumentRegistry Registry) BookEvents()
     {
         var events = new List<MarketEvent>();
         _batch.Clear();
@@ -112,7 +112,7 @@ public class BinanceParseBenchmarks
             _parser.Parse(_frames[i].Payload, _frames[i].Source, null, i, _batch);
             events.AddRange(_batch.Events.ToArray());
         }
-        return (events.ToArray(), _keeper);
+        return (events.ToArray(), _keeper, _registry);
     }
 
     /// <summary>Parsing alone (no book): what the venue parser costs per frame.</summary>

@@ -70,7 +70,7 @@ public class BybitParseBenchmarks
     /// parsers, whose state the book never sees), and that keeper: for replaying the book side alone
     /// (OrderBooks.BookReplayBenchmarks).
     /// </summary>
-    internal (MarketEvent[] Events, BookKeeper Keeper) BookEvents()
+    internal (MarketEvent[] Events, BookKeeper Keeper, InstrumentRegistry Registry) BookEvents()
     {
         var events = new List<MarketEvent>();
         var payloads = _frames.Payloads;
@@ -81,7 +81,7 @@ public class BybitParseBenchmarks
             _parseOnlyParsers[connection[f]].Parse(payloads[f], FrameSource.WebSocket, null, 1, _batch);
             events.AddRange(_batch.Events.ToArray());
         }
-        return (events.ToArray(), _keeper);
+        return (events.ToArray(), _keeper, _registry);
     }
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "FastEngine parse only")]
