@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastEngine.Model;
@@ -373,22 +374,27 @@ public sealed class BookSide
         return OpenGap(index);
     }
 
-    /// <summary>Closes the gap by shifting the shorter part across it; returns where <paramref name="index"/>'s level moved to.</summary>
+    /// <summary>
+    /// Closes the gap by shifting the shorter part across it and leaves an empty gap at <paramref name="index"/>, which does
+    /// not move: <see cref="MoveGapBelow"/> closes the gap only for a level on its longer side (a level within the shorter
+    /// part is nearer than that part is long, so sliding across the gap always costs less), and the shorter part is the one
+    /// that moves.
+    /// </summary>
     private int CloseGap(int index)
     {
         var levels = _levels;
         int gapStart = _gapStart, gapEnd = _gapEnd, width = gapEnd - gapStart;
         if (_end - gapEnd <= gapStart - _start)
         {
+            Debug.Assert(index < gapStart, "the level lies below the gap: the part above it moves");
             levels.AsSpan(gapEnd, _end - gapEnd).CopyTo(levels.AsSpan(gapStart));
             _end -= width;
-            if (index >= gapEnd) index -= width;
         }
         else
         {
+            Debug.Assert(index >= gapEnd, "the level lies above the gap: the part below it moves");
             levels.AsSpan(_start, gapStart - _start).CopyTo(levels.AsSpan(_start + width));
             _start += width;
-            if (index < gapStart) index += width;
         }
         _gapStart = _gapEnd = index;
         return index;
