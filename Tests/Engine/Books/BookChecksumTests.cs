@@ -124,26 +124,7 @@ public class BookChecksumTests
         for (int round = 0; round < 4_000; round++)
         {
             int priceScale = rng.Next(0, 19), quantityScale = rng.Next(0, 19);
-            var book = new OrderBook(new VenueId(1), new InstrumentId(0));
-            var bids = new List<(string Px, string Sz)>();
-            var asks = new List<(string Px, string Sz)>();
-            var prices = new HashSet<(Side, long)>();
-            for (int i = 0; i < 3; i++)
-            {
-                foreach (var (side, list) in new[] { (Side.Bid, bids), (Side.Ask, asks) })
-                {
-                    string px = RandomText(rng), sz = RandomText(rng);
-                    if (FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                        || FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
-                        || p <= 0 || q <= 0 || !prices.Add((side, p)))
-                        continue;
-                    Assert.Equal(LevelChange.Inserted, book.Set(side, p, q, pd, qd));
-                    list.Add((px, sz));
-                }
-            }
-            // Best first, as the book orders them.
-            bids.Sort((a, b) => Value(b.Px, priceScale).CompareTo(Value(a.Px, priceScale)));
-            asks.Sort((a, b) => Value(a.Px, priceScale).CompareTo(Value(b.Px, priceScale)));
+            var (book, bids, asks) = RandomBook(rng, priceScale, quantityScale, r => RandomText(r), zeroPrice: false);
             if (bids.Count + asks.Count == 0) continue;
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Digits(asks) + Digits(bids)));
             Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.ConcatenatedDigitsCrc32, 10, priceScale, quantityScale));
@@ -166,25 +147,7 @@ public class BookChecksumTests
         for (int round = 0; round < 4_000; round++)
         {
             int priceScale = rng.Next(0, 19), quantityScale = rng.Next(0, 19);
-            var book = new OrderBook(new VenueId(1), new InstrumentId(0));
-            var bids = new List<(string Px, string Sz)>();
-            var asks = new List<(string Px, string Sz)>();
-            var prices = new HashSet<(Side, long)>();
-            for (int i = 0; i < 3; i++)
-            {
-                foreach (var (side, list) in new[] { (Side.Bid, bids), (Side.Ask, asks) })
-                {
-                    string px = WithoutLeadingZeros(RandomText(rng, maxDecimals: 22)), sz = WithoutLeadingZeros(RandomText(rng, maxDecimals: 22));
-                    if (FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
-                        || FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
-                        || p < 0 || q <= 0 || !prices.Add((side, p)))
-                        continue;
-                    Assert.Equal(LevelChange.Inserted, book.Set(side, p, q, pd, qd));
-                    list.Add((px, sz));
-                }
-            }
-            bids.Sort((a, b) => Value(b.Px, priceScale).CompareTo(Value(a.Px, priceScale)));
-            asks.Sort((a, b) => Value(a.Px, priceScale).CompareTo(Value(b.Px, priceScale)));
+            var (book, bids, asks) = RandomBook(rng, priceScale, quantityScale, r => WithoutLeadingZeros(RandomText(r, maxDecimals: 22)), zeroPrice: true);
             if (bids.Count + asks.Count == 0) continue;
             uint expected = Crc32.Compute(Encoding.ASCII.GetBytes(Interleaved(bids, asks)));
             Assert.Equal(expected, BookChecksum.Compute(book, ChecksumKind.InterleavedColonCrc32, 25, priceScale, quantityScale));
@@ -218,6 +181,36 @@ public class BookChecksumTests
     }
 
     /// <summary>OKX writes no leading zeros before the integer digit ("0.5", "12", never "012"): the text a parse keeps.</summary>
+    /// <summary>
+    /// Up to three levels a side from venue texts made by <paramref name="text"/>, parsed at the given scales and inserted
+    /// into a new book (texts that do not parse, a zero size, a zero price unless <paramref name="zeroPrice"/>, or a repeated
+    /// price are skipped); returns the book and the inserted texts of each side, best first as the book orders them.
+    /// </summary>
+    private static (OrderBook Book, List<(string Px, string Sz)> Bids, List<(string Px, string Sz)> Asks) RandomBook(
+        Random rng, int priceScale, int quantityScale, Func<Random, string> text, bool zeroPrice)
+    {
+        var book = new OrderBook(new VenueId(1), new InstrumentId(0));
+        var bids = new List<(string Px, string Sz)>();
+        var asks = new List<(string Px, string Sz)>();
+        var prices = new HashSet<(Side, long)>();
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (var (side, list) in new[] { (Side.Bid, bids), (Side.Ask, asks) })
+            {
+                string px = text(rng), sz = text(rng);
+                if (FixedPoint.TryParse(Encoding.ASCII.GetBytes(px), priceScale, out long p, out byte pd) != NumberParseStatus.Ok
+                    || FixedPoint.TryParse(Encoding.ASCII.GetBytes(sz), quantityScale, out long q, out byte qd) != NumberParseStatus.Ok
+                    || p < 0 || (p == 0 && !zeroPrice) || q <= 0 || !prices.Add((side, p)))
+                    continue;
+                Assert.Equal(LevelChange.Inserted, book.Set(side, p, q, pd, qd));
+                list.Add((px, sz));
+            }
+        }
+        bids.Sort((a, b) => Value(b.Px, priceScale).CompareTo(Value(a.Px, priceScale)));
+        asks.Sort((a, b) => Value(a.Px, priceScale).CompareTo(Value(b.Px, priceScale)));
+        return (book, bids, asks);
+    }
+
     private static string WithoutLeadingZeros(string text)
     {
         int i = 0;
