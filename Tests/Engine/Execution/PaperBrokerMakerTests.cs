@@ -54,6 +54,13 @@ public class PaperBrokerMakerTests
         return book;
     }
 
+    /// <summary>A taker market sell created at T0 + 2 (closing a maker buy).</summary>
+    private OrderIntent MarketSell(long id, InstrumentId instrument, long qty) => new()
+    {
+        IntentId = id, Venue = _venue, Instrument = instrument, Side = OrderSide.Sell, OrderType = OrderType.Market,
+        Quantity = qty, CreatedTimeNs = T0 + 2, ClientOrderId = ClientOrderId.FromInt64(id),
+    };
+
     private OrderIntent PostOnly(long id, OrderSide side, long qty, long price) => new()
     {
         IntentId = id,
@@ -280,11 +287,7 @@ public class PaperBrokerMakerTests
         var later = new OrderBook(_venue, _btc) { IsSynced = true };
         later.Set(Side.Bid, 10_020, 10_000);
         later.Set(Side.Ask, 10_030, 10_000);
-        var sell = broker.Execute(new OrderIntent
-        {
-            IntentId = 2, Venue = _venue, Instrument = _btc, Side = OrderSide.Sell, OrderType = OrderType.Market,
-            Quantity = 10_000, CreatedTimeNs = T0 + 2, ClientOrderId = ClientOrderId.FromInt64(2),
-        }, later);
+        var sell = broker.Execute(MarketSell(2, _btc, 10_000), later);
         Assert.Equal((ExecutionStatus.Filled, 752L), (sell.Status, sell.Fee));
         Assert.Equal(Liquidity.Taker, broker.LastFills[0].Liquidity);
         var flat = broker.GetPosition(_venue, _btc);
@@ -318,11 +321,7 @@ public class PaperBrokerMakerTests
         var later = new OrderBook(_venue, perp) { IsSynced = true };
         later.Set(Side.Bid, 410_000, 5_000);
         later.Set(Side.Ask, 410_050, 5_000);
-        var sell = broker.Execute(new OrderIntent
-        {
-            IntentId = 2, Venue = _venue, Instrument = perp, Side = OrderSide.Sell, OrderType = OrderType.Market,
-            Quantity = 1_000, CreatedTimeNs = T0 + 2, ClientOrderId = ClientOrderId.FromInt64(2),
-        }, later);
+        var sell = broker.Execute(MarketSell(2, perp, 1_000), later);
         Assert.Equal(18_293, sell.Fee);
         var flat = broker.GetPosition(_venue, perp);
         Assert.Equal((0L, 609_756L, 12_043L), (flat.Quantity, flat.RealizedPnl, flat.Fees));
