@@ -210,3 +210,28 @@ public sealed class FundingCarry
 
     private static long Pow10(int n) => FixedPoint.Pow10(n);
 }
+
+/// <summary>Why an open carry position was unwound (summary key names: <see cref="CarryUnwindReasons.NameOf"/>).</summary>
+public enum CarryUnwindReason : byte
+{
+    None = 0,
+    /// <summary>The annualized carry, in the direction the position was opened, fell below <c>carry.exitCarryBps</c>.</summary>
+    BelowExitCarry = 1,
+    /// <summary>The funding rate's sign is the opposite of its sign when the position was opened.</summary>
+    FundingSignFlip = 2,
+    /// <summary><c>carry.maxHoldFundings</c> funding timestamps passed while the position was held.</summary>
+    MaxHoldFundings = 3,
+}
+
+public static class CarryUnwindReasons
+{
+    public const int Count = 4;
+    /// <summary>Stable snake_case names used as summary keys.</summary>
+    public static string NameOf(CarryUnwindReason reason) => reason switch
+    {
+        CarryUnwindReason.BelowExitCarry => "below_exit_carry",
+        CarryUnwindReason.FundingSignFlip => "funding_sign_flip",
+        CarryUnwindReason.MaxHoldFundings => "max_hold_fundings",
+        _ => "none",
+    };
+}

@@ -219,6 +219,7 @@ public sealed partial class PaperBroker
         _resting = new RestingOrder[_options.MaxRestingOrders];
         _makerFills = new Fill[_options.MaxRestingOrders];
         _closed = new MakerOrderClosed[_options.MaxRestingOrders];
+        _fundingPaymentsByVenue = new long[_options.MaxVenues];
     }
 
     public PaperBrokerOptions Options => _options;

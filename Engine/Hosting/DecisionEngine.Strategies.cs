@@ -18,7 +18,10 @@ public sealed partial class DecisionEngine
         public readonly bool[] Open = new bool[arbitrage.CycleCount];
     }
 
-    /// <summary>One perpetual/spot carry pair, its throttle and whether its episode is open.</summary>
+    /// <summary>Spot venues one carry position can hold (the router may split the spot leg; venues beyond this are not tracked).</summary>
+    private const int MaxCarrySpotVenues = 16;
+
+    /// <summary>One perpetual/spot carry pair, its throttle, whether its episode is open, and the position it holds.</summary>
     private sealed class CarryState(FundingCarry carry, BookInfo perp, BookInfo spot)
     {
         public readonly FundingCarry Carry = carry;
@@ -26,6 +29,21 @@ public sealed partial class DecisionEngine
         // Far in the past but not long.MinValue: now − this must not overflow in the throttle check.
         public long LastEvaluatedNs = long.MinValue / 4;
         public bool Open;
+        // The position the carry opened (what its unwind reduces): signed quantities it holds on the perp and on each spot venue.
+        public bool Held;
+        public int Direction;           // +1 short perp / long spot, −1 the reverse
+        public int RateSign;            // the funding rate's sign when it opened
+        public long FundingsAtOpen;     // the broker's funding count of the perp when it opened
+        public long PerpHeld;
+        public int SpotCount;
+        public readonly VenueId[] SpotVenues = new VenueId[MaxCarrySpotVenues];
+        public readonly OrderBook?[] SpotBooks = new OrderBook?[MaxCarrySpotVenues];
+        public readonly long[] SpotHeld = new long[MaxCarrySpotVenues];
+        public long PerpBefore;
+        public readonly long[] SpotBefore = new long[MaxCarrySpotVenues];
+        // An unwind decided and not done yet (books unusable, risk refused, or an IOC leg partly filled): retried on each evaluation.
+        public CarryUnwindReason Pending;
+        public bool Deferred;
     }
 
     /// <summary>A router and its reusable result (one per instrument quoted by two or more venues).</summary>
@@ -63,6 +81,8 @@ public sealed partial class DecisionEngine
     /// <summary>A funding, mark or index event of a perpetual: feed its carry pairs and evaluate them.</summary>
     private void OnCarryInput(ref MarketEvent e, long stampTicks)
     {
+        // The paper broker follows every perpetual's funding and mark, carry pair or not: any position on it pays funding.
+        Broker.OnFundingInput(in e);
         var info = InfoOrNull(e.Venue, e.Instrument) ?? AddPerpSlow(e.Venue, e.Instrument);
         if (info is null) return;
         switch (e.Kind)
@@ -108,15 +128,26 @@ public sealed partial class DecisionEngine
     {
         c.LastEvaluatedNs = nowNs;
         Stats.CarryEvaluations++;
-        if (!c.Carry.TryEvaluate(nowNs, out var signal))
+        bool opened = false;
+        if (!c.Carry.TryEvaluate(nowNs, out var signal)) c.Open = false;
+        else if (!c.Open)
         {
-            c.Open = false;
-            return;
+            c.Open = true;
+            CountOpportunity(OpportunityKind.Carry, stampTicks);
+            // Opened at most once while open (no pyramiding), and one carry per perpetual whichever spot it pairs with.
+            if (c.Held || PerpCarryHeld(c)) CarryLife.OpenSkippedHeld++;
+            else if (signal.Source == BasisSource.Books) { OpenCarry(c, in signal, nowNs, stampTicks); opened = true; }
         }
-        if (c.Open) return;
-        c.Open = true;
-        CountOpportunity(OpportunityKind.Carry, stampTicks);
-        if (signal.Source == BasisSource.Books) ActCarry(c, in signal, nowNs, stampTicks);
+        if (c.Held && !opened) CheckUnwind(c, in signal, nowNs, stampTicks);
+    }
+
+    /// <summary>Another pair of the same perpetual holds a carry position.</summary>
+    private static bool PerpCarryHeld(CarryState c)
+    {
+        var carries = c.Perp.Carries;
+        for (int k = 0; k < carries.Length; k++)
+            if (carries[k] != c && carries[k].Perp == c.Perp && carries[k].Held) return true;
+        return false;
     }
 
     /// <summary>
@@ -321,4 +352,195 @@ public sealed partial class DecisionEngine
 
     /// <summary>Triangular detectors per venue (cold path, for reports and tests).</summary>
     public IEnumerable<TriangularArbitrage> TriangularDetectors => AllInfos().Select(i => i.Triangular).OfType<TriangularState>().Select(t => t.Arbitrage).Distinct();
+
+    // ---- The carry's life: open (position recorded), funding (paper broker), unwind ----
+
+    /// <summary>Counters of the carry positions' life (opened, unwound by reason, held back).</summary>
+    public CarryLifeStats CarryLife { get; } = new();
+
+    private readonly OrderIntent[] _unwindLegs = new OrderIntent[1 + MaxCarrySpotVenues];
+    private readonly long[] _unwindNotional = new long[1 + MaxCarrySpotVenues];
+    private readonly OrderBook?[] _unwindBooks = new OrderBook?[1 + MaxCarrySpotVenues];
+    private readonly int[] _unwindTarget = new int[1 + MaxCarrySpotVenues];     // −1: the perp; k: spot venue k
+    private readonly int[] _unwindCommitted = new int[1 + MaxCarrySpotVenues];
+
+    /// <summary>Event time passed a perpetual's funding time: the paper broker settles it on every open position.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnFundingDue(long nowNs) => Broker.SettleFunding(nowNs);
+
+    /// <summary>Opens a carry: the two legs of <see cref="ActCarry"/>, then what they filled (the broker's positions after minus
+    /// before, on the perp venue and on every venue the spot leg could be routed to) becomes the carry's position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void OpenCarry(CarryState c, in CarrySignal signal, long nowNs, long stampTicks)
+    {
+        var perpId = c.Perp.Instrument.Id;
+        var spotId = c.Spot.Instrument.Id;
+        c.PerpBefore = Broker.PositionQuantity(c.Perp.Venue, perpId);
+        var route = c.Spot.Route;
+        int n = route is null ? 1 : Math.Min(route.Router.Book.VenueCount, MaxCarrySpotVenues);
+        for (int k = 0; k < n; k++)
+        {
+            var venue = route is null ? c.Spot.Venue : route.Router.Book.VenueAt(k);
+            c.SpotVenues[k] = venue;
+            c.SpotBooks[k] = route is null ? c.Spot.Book : Books.TryGetBook(venue, spotId);
+            c.SpotBefore[k] = Broker.PositionQuantity(venue, spotId);
+        }
+        c.SpotCount = n;
+        ActCarry(c, in signal, nowNs, stampTicks);
+        c.PerpHeld = Broker.PositionQuantity(c.Perp.Venue, perpId) - c.PerpBefore;
+        bool any = c.PerpHeld != 0;
+        for (int k = 0; k < n; k++)
+        {
+            c.SpotHeld[k] = Broker.PositionQuantity(c.SpotVenues[k], spotId) - c.SpotBefore[k];
+            any |= c.SpotHeld[k] != 0;
+        }
+        if (!any) return;
+        c.Held = true;
+        c.Direction = signal.Direction;
+        c.RateSign = Math.Sign(signal.FundingRate);
+        c.FundingsAtOpen = Broker.FundingsPassed(c.Perp.Venue, perpId);
+        c.Pending = CarryUnwindReason.None;
+        c.Deferred = false;
+        CarryLife.Opened++;
+    }
+
+    /// <summary>
+    /// An open carry that no longer holds is unwound: the funding sign flipped against its sign at opening, the annualized carry
+    /// in the position's direction fell below <see cref="CarryOptions.ExitCarryBps"/>, or <see cref="CarryOptions.MaxHoldFundings"/>
+    /// fundings passed. Once decided, the unwind stays pending until it is done (see <see cref="TryUnwind"/>).
+    /// </summary>
+    private void CheckUnwind(CarryState c, in CarrySignal signal, long nowNs, long stampTicks)
+    {
+        if (c.Pending == CarryUnwindReason.None)
+        {
+            var reason = CarryUnwindReason.None;
+            // The signal's rate is filled whenever the detector has one (a held carry always had one).
+            if (c.RateSign != 0 && Math.Sign(signal.FundingRate) == -c.RateSign) reason = CarryUnwindReason.FundingSignFlip;
+            else if (signal.Source != BasisSource.None && signal.CarryPpm * c.Direction < ExitCarryPpm) reason = CarryUnwindReason.BelowExitCarry;
+            else if (_options.Carry.MaxHoldFundings > 0
+                     && Broker.FundingsPassed(c.Perp.Venue, c.Perp.Instrument.Id) - c.FundingsAtOpen >= _options.Carry.MaxHoldFundings)
+                reason = CarryUnwindReason.MaxHoldFundings;
+            if (reason == CarryUnwindReason.None) return;
+            c.Pending = reason;
+        }
+        TryUnwind(c, nowNs, stampTicks);
+    }
+
+    private long ExitCarryPpm => (long)Math.Round(_options.Carry.ExitCarryBps * 100);
+
+    /// <summary>
+    /// One IOC leg per venue the carry holds something on (the perp, and each spot venue), each reducing that position by at most
+    /// what the carry holds (never beyond the position, never flipping it), limit the top worsened by
+    /// <see cref="CarryOptions.MaxSlippageBps"/>. Fail closed: while any of those books is unsynced, stale or empty on the side it
+    /// needs, nothing is sent and the unwind waits (counted once per wait in <see cref="CarryLifeStats.UnwindsDeferred"/>). Every
+    /// leg is risk-checked before any is sent; all are journaled (each its own intent id, client order id and reference id)
+    /// before any executes. What did not fill stays held and is retried at the next evaluation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TryUnwind(CarryState c, long nowNs, long stampTicks)
+    {
+        var perpId = c.Perp.Instrument.Id;
+        var spotId = c.Spot.Instrument.Id;
+        long maxAge = _options.Thresholds.MaxQuoteAgeNs;
+        int legs = 0;
+        long age = 0;
+        if (c.PerpHeld != 0)
+        {
+            long q = ReducibleQuantity(ref c.PerpHeld, Broker.PositionQuantity(c.Perp.Venue, perpId));
+            if (q > 0 && !AddUnwindLeg(c.Perp.Book, c.Perp.Instrument, c.Perp.Venue, c.PerpHeld > 0, q, -1, ref legs, ref age, nowNs, maxAge, stampTicks)) { Defer(c); return; }
+        }
+        for (int k = 0; k < c.SpotCount; k++)
+        {
+            if (c.SpotHeld[k] == 0) continue;
+            long q = ReducibleQuantity(ref c.SpotHeld[k], Broker.PositionQuantity(c.SpotVenues[k], spotId));
+            if (q > 0 && !AddUnwindLeg(c.SpotBooks[k], c.Spot.Instrument, c.SpotVenues[k], c.SpotHeld[k] > 0, q, k, ref legs, ref age, nowNs, maxAge, stampTicks)) { Defer(c); return; }
+        }
+        for (int i = 0; i < legs; i++)
+        {
+            var r = Risk.Check(RiskIntentOf(_unwindLegs[i], _unwindNotional[i], age, false, 0), nowNs);
+            if (r == RiskRejectReason.None) continue;
+            for (int j = 0; j < i; j++) Risk.OnOrderClosed(_unwindLegs[j].Venue, _unwindNotional[j]);
+            RejectLeg(r);
+            CarryLife.UnwindsRiskRejected++;
+            return;
+        }
+        c.Deferred = false;
+        for (int i = 0; i < legs; i++) _unwindCommitted[i] = Commit(ref _unwindLegs[i], _unwindNotional[i]);
+        for (int i = 0; i < legs; i++)
+        {
+            if (_unwindCommitted[i] == NotCommitted) continue;
+            ref readonly var leg = ref _unwindLegs[i];
+            long before = Broker.PositionQuantity(leg.Venue, leg.Instrument);
+            Execute(in leg, _unwindBooks[i]!, _unwindNotional[i], _unwindCommitted[i]);
+            long filled = Broker.PositionQuantity(leg.Venue, leg.Instrument) - before;   // signed, toward zero
+            int target = _unwindTarget[i];
+            if (target < 0) c.PerpHeld += filled;
+            else c.SpotHeld[target] += filled;
+        }
+        CarryLife.UnwindLegs += legs;
+        bool flat = c.PerpHeld == 0;
+        for (int k = 0; k < c.SpotCount; k++) flat &= c.SpotHeld[k] == 0;
+        if (!flat) { CarryLife.UnwindsPartial++; return; }
+        CarryLife.Unwound[(int)c.Pending]++;
+        c.Held = false;
+        c.Pending = CarryUnwindReason.None;
+    }
+
+    private void Defer(CarryState c)
+    {
+        if (c.Deferred) return;
+        c.Deferred = true;
+        CarryLife.UnwindsDeferred++;
+    }
+
+    /// <summary>How much of <paramref name="held"/> (signed) can be reduced on a position of <paramref name="position"/>: at most
+    /// the position, same sign only; what the position no longer has (another strategy closed it) is dropped from the carry.</summary>
+    private static long ReducibleQuantity(ref long held, long position)
+    {
+        if (position == 0 || Math.Sign(position) != Math.Sign(held)) { held = 0; return 0; }
+        if (Math.Abs(position) < Math.Abs(held)) held = position;
+        return Math.Abs(held);
+    }
+
+    /// <summary>Adds one reducing IOC leg; false when its book is unusable (unsynced, stale, or empty on the side it takes).</summary>
+    private bool AddUnwindLeg(OrderBook? book, Instrument instrument, VenueId venue, bool sell, long quantity, int target, ref int legs, ref long age,
+        long nowNs, long maxAgeNs, long stampTicks)
+    {
+        if (book is null || !book.IsSynced || nowNs - book.LastReceiveTimeNs > maxAgeNs) return false;
+        var side = sell ? book.Bids : book.Asks;
+        if (side.IsEmpty) return false;
+        long limit = Slipped(side.Best.Price, !sell);
+        var intent = NewIntent(IntentOrigin.Carry, instrument.Id, sell ? OrderSide.Sell : OrderSide.Buy, quantity, limit, venue, nowNs, stampTicks);
+        _unwindLegs[legs] = intent;
+        _unwindNotional[legs] = NotionalOf(instrument, quantity, limit);
+        _unwindBooks[legs] = book;
+        _unwindTarget[legs] = target;
+        age = Math.Max(age, nowNs - book.LastReceiveTimeNs);
+        legs++;
+        return true;
+    }
+
+    /// <summary>Carry positions open now (cold path, for reports and tests).</summary>
+    public int CarriesHeld => AllInfos().SelectMany(i => i.Carries).Distinct().Count(c => c.Held);
+}
+
+/// <summary>Counters of the carry positions' life in a <see cref="DecisionEngine"/> (decision thread; read after the run).</summary>
+public sealed class CarryLifeStats
+{
+    /// <summary>Carry positions opened (at least one leg filled).</summary>
+    public long Opened;
+    /// <summary>Carry positions completely unwound, per <see cref="CarryUnwindReason"/>.</summary>
+    public readonly long[] Unwound = new long[CarryUnwindReasons.Count];
+    /// <summary>Unwinds held back because a book they needed was unsynced, stale or empty (once per wait).</summary>
+    public long UnwindsDeferred;
+    /// <summary>Unwind attempts refused by risk (retried at the next evaluation).</summary>
+    public long UnwindsRiskRejected;
+    /// <summary>Unwind attempts whose IOC legs left part of the position (retried at the next evaluation).</summary>
+    public long UnwindsPartial;
+    /// <summary>Reducing IOC legs built.</summary>
+    public long UnwindLegs;
+    /// <summary>New carry episodes not opened because the pair (or another pair of the same perpetual) already held a position.</summary>
+    public long OpenSkippedHeld;
+    /// <summary>Σ <see cref="Unwound"/>.</summary>
+    public long UnwoundTotal => Unwound.Sum();
 }

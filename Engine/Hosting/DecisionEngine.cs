@@ -102,6 +102,11 @@ public sealed record CarryOptions
     public long LegNotional { get; init; } = 1_000L * 100_000_000;
     /// <summary>Limit of each IOC leg: the top price worsened by this many bps.</summary>
     public double MaxSlippageBps { get; init; } = 5;
+    /// <summary>An open carry is unwound when its annualized carry in its own direction falls below this, bps (config
+    /// <c>carry.exitCarryBps</c>, default a quarter of <see cref="MinCarryBps"/>).</summary>
+    public double ExitCarryBps { get; init; } = 250;
+    /// <summary>An open carry is unwound after this many fundings passed while held; 0: no limit (config <c>carry.maxHoldFundings</c>).</summary>
+    public int MaxHoldFundings { get; init; } = 3;
 
     public static CarryOptions From(CarryConfigSection c) => new()
     {
@@ -113,6 +118,8 @@ public sealed record CarryOptions
         EvaluateIntervalNs = (long)(c.EvaluateIntervalMs * 1e6),
         LegNotional = (long)(c.LegNotional * 100_000_000),
         MaxSlippageBps = c.MaxSlippageBps,
+        ExitCarryBps = c.ExitCarryBpsOrDefault,
+        MaxHoldFundings = c.MaxHoldFundings,
     };
 }
 
@@ -266,6 +273,8 @@ public sealed partial class DecisionEngine : IDisposable
         if (++stats.Events == _options.WarmupEvents) MarkWarm();
         _lastEventTimeNs = e.ReceiveTimeNs;
         Books.OnEvent(ref e);
+        // A perpetual's funding time passed: its positions pay or receive, with the rate announced before it (one compare).
+        if (e.ReceiveTimeNs >= Broker.NextFundingDueNs) OnFundingDue(e.ReceiveTimeNs);
         // Resting maker orders see every event after the book applied it and before any new decision (none rest: one compare).
         if (Broker.RestingCount != 0) OnRestingOrders(ref e);
         var kind = e.Kind;

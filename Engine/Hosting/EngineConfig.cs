@@ -156,6 +156,14 @@ public sealed record CarryConfigSection
     public double LegNotional { get; init; } = 1_000;
     /// <summary>Each IOC leg's limit: the top price worsened by this many bps.</summary>
     public double MaxSlippageBps { get; init; } = 5;
+    /// <summary>An open carry is unwound when its annualized carry (in the direction it was opened) falls below this, bps;
+    /// null: a quarter of <see cref="MinCarryBps"/> (<see cref="ExitCarryBpsOrDefault"/>). Must not exceed minCarryBps.</summary>
+    public double? ExitCarryBps { get; init; }
+    /// <summary>An open carry is unwound after this many funding timestamps passed while it was held; 0: no limit.</summary>
+    public int MaxHoldFundings { get; init; } = 3;
+
+    /// <summary><see cref="ExitCarryBps"/>, or a quarter of <see cref="MinCarryBps"/> when not set.</summary>
+    public double ExitCarryBpsOrDefault => ExitCarryBps ?? MinCarryBps / 4;
 }
 
 /// <summary>Paper broker (section <c>paper</c>): how resting maker (post-only) orders of the router's maker style behave.</summary>
@@ -344,6 +352,9 @@ public static class EngineConfigValidator
         Range(e, "carry.evaluateIntervalMs", c.Carry.EvaluateIntervalMs, 0, 3_600_000);
         Range(e, "carry.legNotional", c.Carry.LegNotional, 0.00000001, 1e12);
         Range(e, "carry.maxSlippageBps", c.Carry.MaxSlippageBps, 0, 1_000);
+        if (c.Carry.ExitCarryBps is { } exit && (double.IsNaN(exit) || exit < 0 || exit > c.Carry.MinCarryBps))
+            e.Add(new("carry.exitCarryBps", F(exit), $"from 0 to carry.minCarryBps ({F(c.Carry.MinCarryBps)}): at or above the entry threshold a carry would be unwound as soon as it opened"));
+        Range(e, "carry.maxHoldFundings", c.Carry.MaxHoldFundings, 0, 100_000);
 
         Range(e, "paper.makerMaxRestMs", c.Paper.MakerMaxRestMs, 0.001, 86_400_000);
         Range(e, "paper.makerMaxOrders", c.Paper.MakerMaxOrders, 1, 65_536);
