@@ -41,6 +41,9 @@ public sealed partial class DecisionEngine
         public readonly long[] SpotHeld = new long[MaxCarrySpotVenues];
         public long PerpBefore;
         public readonly long[] SpotBefore = new long[MaxCarrySpotVenues];
+        // Risk exposure the opening fills left on each venue (released as the unwind reduces the position).
+        public long PerpExposure;
+        public readonly long[] SpotExposure = new long[MaxCarrySpotVenues];
         // An unwind decided and not done yet (books unusable, risk refused, or an IOC leg partly filled): retried on each evaluation.
         public CarryUnwindReason Pending;
         public bool Deferred;
@@ -376,6 +379,7 @@ public sealed partial class DecisionEngine
         var perpId = c.Perp.Instrument.Id;
         var spotId = c.Spot.Instrument.Id;
         c.PerpBefore = Broker.PositionQuantity(c.Perp.Venue, perpId);
+        c.PerpExposure = Risk.VenueExposure(c.Perp.Venue);
         var route = c.Spot.Route;
         int n = route is null ? 1 : Math.Min(route.Router.Book.VenueCount, MaxCarrySpotVenues);
         for (int k = 0; k < n; k++)
@@ -384,14 +388,18 @@ public sealed partial class DecisionEngine
             c.SpotVenues[k] = venue;
             c.SpotBooks[k] = route is null ? c.Spot.Book : Books.TryGetBook(venue, spotId);
             c.SpotBefore[k] = Broker.PositionQuantity(venue, spotId);
+            c.SpotExposure[k] = Risk.VenueExposure(venue);
         }
         c.SpotCount = n;
         ActCarry(c, in signal, nowNs, stampTicks);
         c.PerpHeld = Broker.PositionQuantity(c.Perp.Venue, perpId) - c.PerpBefore;
+        c.PerpExposure = Risk.VenueExposure(c.Perp.Venue) - c.PerpExposure;
         bool any = c.PerpHeld != 0;
         for (int k = 0; k < n; k++)
         {
             c.SpotHeld[k] = Broker.PositionQuantity(c.SpotVenues[k], spotId) - c.SpotBefore[k];
+            // A spot venue that is also the perp's venue: its exposure is already in the perp's (counted once).
+            c.SpotExposure[k] = c.SpotVenues[k] == c.Perp.Venue ? 0 : Risk.VenueExposure(c.SpotVenues[k]) - c.SpotExposure[k];
             any |= c.SpotHeld[k] != 0;
         }
         if (!any) return;
@@ -473,9 +481,16 @@ public sealed partial class DecisionEngine
             long before = Broker.PositionQuantity(leg.Venue, leg.Instrument);
             Execute(in leg, _unwindBooks[i]!, _unwindNotional[i], _unwindCommitted[i]);
             long filled = Broker.PositionQuantity(leg.Venue, leg.Instrument) - before;   // signed, toward zero
+            if (filled == 0) continue;
             int target = _unwindTarget[i];
-            if (target < 0) c.PerpHeld += filled;
-            else c.SpotHeld[target] += filled;
+            ref long held = ref target < 0 ? ref c.PerpHeld : ref c.SpotHeld[target];
+            ref long exposure = ref target < 0 ? ref c.PerpExposure : ref c.SpotExposure[target];
+            long filledAbs = Math.Abs(filled);
+            // A reducing fill adds no exposure (Execute left its filled part as if it did), and it frees the opening's share.
+            long opening = (long)((Int128)exposure * filledAbs / Math.Abs(held));
+            exposure -= opening;
+            Risk.ReleaseExposure(leg.Venue, opening + (long)((Int128)_unwindNotional[i] * filledAbs / leg.Quantity));
+            held += filled;
         }
         CarryLife.UnwindLegs += legs;
         bool flat = c.PerpHeld == 0;

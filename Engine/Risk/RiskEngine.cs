@@ -227,6 +227,15 @@ public sealed class RiskEngine
         if (_openOrders > 0) _openOrders--;
     }
 
+    /// <summary>Part of a position was closed (a reducing fill, e.g. a carry's unwind): <paramref name="notional"/> leaves the venue
+    /// and global exposure that the opening fills left there. Unlike <see cref="OnOrderClosed"/> no open order ends.</summary>
+    public void ReleaseExposure(VenueId venue, long notional)
+    {
+        if (venue.Value >= _venueExposure.Length || notional <= 0) return;
+        _venueExposure[venue.Value] = Math.Max(0, _venueExposure[venue.Value] - notional);
+        _globalExposure = Math.Max(0, _globalExposure - notional);
+    }
+
     /// <summary>Realized P&amp;L (× 10^8) of a strategy: counts toward its daily loss and the global daily drawdown.</summary>
     public void RecordPnl(int strategyId, long pnl, long nowNs)
     {
