@@ -27,9 +27,9 @@ public class DecisionEngineCarryLifeTests
     private const long Second = 1_000_000_000, Half = Second / 2;
     private const long Rate = 300_000_000;   // 0.0003 at scale 12
 
-    private sealed record Market(DecisionEngine Engine, Instrument Perp, Instrument Spot, string Journal);
+    internal sealed record Market(DecisionEngine Engine, Instrument Perp, Instrument Spot, string Journal);
 
-    private static Market Create(CarryOptions? carry = null, string? journal = null)
+    internal static Market Create(CarryOptions? carry = null, string? journal = null)
     {
         var registry = new InstrumentRegistry();
         var perp = registry.GetOrAdd("BTC", "USDT", InstrumentKind.Perpetual, priceScale: 2, quantityScale: 8);
@@ -237,7 +237,8 @@ public class DecisionEngineCarryLifeTests
         }
     }
 
-    private static void Lifecycle(Market m)
+    /// <summary>Opened, one funding received (0.30017995 USDT), unwound below the exit (shared with the replay summary test).</summary>
+    internal static void Lifecycle(Market m)
     {
         for (int i = 0; i < 3; i++) Funding(m, T0 + 2 + i, Rate, FundingMs);
         Mark(m, T0 + 5, 5_010_500);

@@ -124,7 +124,7 @@ public class DecisionEngineMakerTests
     /// Every resting buy is behind 1 BTC at 50,000 (and the later ones also behind the earlier ones). A sale of 1 BTC at
     /// 50,000 only eats the queue; a trade at 49,999 goes through the price and fills every order completely at 50,000.00
     /// with the rebate: quantity q (× 10^-8 BTC) × 50,000 × −0.00025 = −12.5 q × 10^-8 USDT, at 10^-8 USDT rounded toward zero:
-    /// −⌊25 q / 2⌋ (the two carry pairs' legs, 0.019986 and 0.019988 BTC, give −0.249825 and −0.24985 USDT). Risk releases the
+    /// −⌊25 q / 2⌋ (the carry's leg, 0.019986 BTC, gives −0.249825 USDT). Risk releases the
     /// open-order slots and keeps the filled notional as exposure.
     /// </summary>
     [Fact]
@@ -137,8 +137,10 @@ public class DecisionEngineMakerTests
             var broker = engine.Broker;
             int resting = broker.RestingCount;
             var quantities = Enumerable.Range(0, resting).Select(k => broker.RestingAt(k).Quantity).ToArray();
-            // Each carry pair's spot leg: 1,000 / (its venue's ask + 5 bps): 1,000 / 50,035.01 and 1,000 / 50,030.01 BTC.
-            Assert.Equal(new[] { 1_998_600L, 1_998_800L }, quantities.Order());
+            // The first carry pair's spot leg: 1,000 / (its venue's ask + 5 bps) = 1,000 / 50,035.01 BTC. The second pair (the same
+            // perpetual against venue V's spot) does not open: one carry position per perpetual (no pyramiding on its perp leg).
+            Assert.Equal(new[] { 1_998_600L }, quantities.Order());
+            Assert.Equal(1, engine.CarryLife.OpenSkippedHeld);
             long fillsBefore = engine.Stats.Fills;
             long exposureBefore = engine.Risk.VenueExposure(Spot);
 

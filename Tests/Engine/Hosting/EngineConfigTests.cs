@@ -40,6 +40,10 @@ public class EngineConfigTests
     [InlineData("""{"carry":{"signPersistence":0}}""", "carry.signPersistence", "0", "from 1 to 1000")]
     [InlineData("""{"carry":{"fundingIntervalHours":0}}""", "carry.fundingIntervalHours", "0", "from 0.01 to 168")]
     [InlineData("""{"carry":{"legNotional":0}}""", "carry.legNotional", "0", "from 1E-08")]
+    [InlineData("""{"carry":{"exitCarryBps":1500}}""", "carry.exitCarryBps", "1500", "from 0 to carry.minCarryBps (1000)")]
+    [InlineData("""{"carry":{"minCarryBps":200,"exitCarryBps":250}}""", "carry.exitCarryBps", "250", "unwound as soon as it opened")]
+    [InlineData("""{"carry":{"exitCarryBps":-1}}""", "carry.exitCarryBps", "-1", "from 0 to carry.minCarryBps")]
+    [InlineData("""{"carry":{"maxHoldFundings":-1}}""", "carry.maxHoldFundings", "-1", "from 0 to 100000")]
     [InlineData("""{"routing":{"minHealthPct":101}}""", "routing.minHealthPct", "101", "from 0 to 100")]
     [InlineData("""{"engine":{"keepWarmMicros":-1}}""", "engine.keepWarmMicros", "-1", "from 0 to 1000000")]
     [InlineData("""{"topology":{"waitStrategy":"blocking"},"engine":{"keepWarmMicros":50}}""", "engine.keepWarmMicros", "50", "busy-spin or yielding")]
@@ -55,6 +59,29 @@ public class EngineConfigTests
         Assert.Equal(value, error.Value);
         Assert.Contains(allowedFragment, error.Allowed);
         Assert.Contains(key, error.ToString());
+    }
+
+    /// <summary>README, configuration table: <c>carry.exitCarryBps</c> defaults to a quarter of <c>carry.minCarryBps</c> (1,000 → 250,
+    /// 2,000 → 500), an explicit value wins (0 included: unwind only when the carry turns against the position);
+    /// <c>carry.maxHoldFundings</c> defaults to 3, 0 means no limit. Both reach the decision options.</summary>
+    [Theory]
+    [InlineData("""{}""", 250, 3)]
+    [InlineData("""{"carry":{"minCarryBps":2000}}""", 500, 3)]
+    [InlineData("""{"carry":{"exitCarryBps":0,"maxHoldFundings":0}}""", 0, 0)]
+    [InlineData("""{"carry":{"minCarryBps":2000,"exitCarryBps":1200,"maxHoldFundings":7}}""", 1200, 7)]
+    public void CarryExitKeys_DefaultsAndExplicitValues_ReachDecisionOptions(string json, double exitBps, int maxHold)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fe-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        try
+        {
+            var config = EngineConfigLoader.TryLoad(path, out var errors);
+            Assert.Empty(errors);
+            var carry = new DecisionOptions().WithStrategies(config!).Carry;
+            Assert.Equal(exitBps, carry.ExitCarryBps);
+            Assert.Equal(maxHold, carry.MaxHoldFundings);
+        }
+        finally { File.Delete(path); }
     }
 
     /// <summary>README, configuration table: keep-warm defaults to 100 µs with the spinning waits, off with the sleeping and

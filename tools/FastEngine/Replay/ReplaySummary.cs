@@ -63,6 +63,7 @@ public static class ReplaySummary
         w.WriteNumber("fills", engine.Stats.Fills);
         if (ShowMaker(engine)) WriteMaker(w, engine.Broker);
         WritePnl(w, engine);
+        WriteCarry(w, engine);
         w.WriteStartObject("rejects");
         for (int i = 1; i < RiskRejectReasons.Count; i++)
             w.WriteNumber(((RiskRejectReason)i).ToConfigName(), engine.Stats.RiskRejects[i]);
@@ -135,19 +136,24 @@ public static class ReplaySummary
     {
         var e = r.Engine;
         var t = Totals(e.Books, out int books, out int synced);
-        var life = e.Tracker.Summarize();
+        var lifetimes = e.Tracker.Summarize();
         o.WriteLine($"replay: {string.Join(", ", r.Files.Select(Path.GetFileName))}");
         o.WriteLine($"  topology {r.Topology}, wait strategy {r.WaitStrategy}");
         o.WriteLine($"  records {r.Records:N0}, events {r.Events:N0} in {r.ElapsedSeconds:F3} s = {(r.ElapsedSeconds > 0 ? r.Events / r.ElapsedSeconds : 0):N0} events/s");
         o.WriteLine($"  books {books} ({synced} synced at the end), snapshots {t.Snapshots}, gaps {t.Gaps}, resyncs {t.Resyncs}, checksums {t.ChecksumOk} ok / {t.ChecksumBad} bad, bbo {t.BboChecked} checked / {t.BboMismatch} mismatched");
         o.WriteLine($"  opportunities {e.Stats.Opportunities}: " + string.Join(", ", Enumerable.Range(0, global::FastEngine.Hosting.OpportunityKinds.Count)
             .Select(k => $"{(global::FastEngine.Hosting.OpportunityKinds.NameOf((global::FastEngine.Hosting.OpportunityKind)k))} {e.Stats.OpportunitiesByKind[k]}")));
-        o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {life.MedianNs / 1e6:F1} ms, p90 {life.P90Ns / 1e6:F1} ms, max {life.MaxNs / 1e6:F1} ms)");
+        o.WriteLine($"  cross-venue opportunity lifetimes (lifetime median {lifetimes.MedianNs / 1e6:F1} ms, p90 {lifetimes.P90Ns / 1e6:F1} ms, max {lifetimes.MaxNs / 1e6:F1} ms)");
         o.WriteLine($"  intents {e.Stats.Intents} (journaled {e.Stats.IntentsJournaled}, duplicates {e.Stats.JournalDuplicates}, refused by the journal {e.Stats.JournalRefused}), fills {e.Stats.Fills}");
         if (ShowMaker(e)) o.WriteLine(MakerText(e.Broker));
         Pnl(e, out long realized, out long fees);
-        o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)} (quote units of linear instruments, summed over venues)"
-            + string.Concat(InversePnl(e).Select(kv => $"; inverse {kv.Key}: realized {FixedPoint.Format(kv.Value.Realized, 8)}, fees {FixedPoint.Format(kv.Value.Fees, 8)}")));
+        o.WriteLine($"  paper P&L: realized {FixedPoint.Format(realized, 8)}, fees {FixedPoint.Format(fees, 8)}, funding {FixedPoint.Format(LinearFunding(e), 8)} (quote units of linear instruments, summed over venues)"
+            + string.Concat(InversePnl(e).Select(kv => $"; inverse {kv.Key}: realized {FixedPoint.Format(kv.Value.Realized, 8)}, fees {FixedPoint.Format(kv.Value.Fees, 8)}, funding {FixedPoint.Format(kv.Value.Funding, 8)}")));
+        var life = e.CarryLife;
+        o.WriteLine($"  carry positions: opened {life.Opened}, unwound {life.UnwoundTotal} ("
+            + string.Join(", ", Enumerable.Range(1, global::FastEngine.Arbitrage.CarryUnwindReasons.Count - 1).Select(k => $"{(global::FastEngine.Arbitrage.CarryUnwindReasons.NameOf((global::FastEngine.Arbitrage.CarryUnwindReason)k))} {life.Unwound[k]}"))
+            + $"), unwinds held back on bad books {life.UnwindsDeferred}, open at the end {e.CarriesHeld}; funding payments {e.Broker.FundingPaymentCount}"
+            + string.Concat(FundingByCurrency(e).Select(kv => $", {kv.Key} {FixedPoint.Format(kv.Value, 8)}")));
         var rejects = Enumerable.Range(1, RiskRejectReasons.Count - 1).Where(i => e.Stats.RiskRejects[i] > 0)
             .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
         o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
@@ -178,13 +184,16 @@ public static class ReplaySummary
         w.WriteStartObject("pnl");
         w.WriteString("realized", FixedPoint.Format(realized, 8));
         w.WriteString("fees", FixedPoint.Format(fees, 8));
+        // Funding received (negative: paid) on perpetual positions, apart from trading P&L.
+        w.WriteString("funding", FixedPoint.Format(LinearFunding(e), 8));
         // Inverse contracts settle in the base coin: their P&L is listed per coin, never added to quote amounts.
         w.WriteStartObject("inverse");
-        foreach (var (coin, (r, f)) in InversePnl(e))
+        foreach (var (coin, (r, f, funding)) in InversePnl(e))
         {
             w.WriteStartObject(coin);
             w.WriteString("realized", FixedPoint.Format(r, 8));
             w.WriteString("fees", FixedPoint.Format(f, 8));
+            w.WriteString("funding", FixedPoint.Format(funding, 8));
             w.WriteEndObject();
         }
         w.WriteEndObject();
@@ -208,10 +217,10 @@ public static class ReplaySummary
         }
     }
 
-    /// <summary>Realized P&amp;L and fees of inverse contracts, per settlement coin (× 10^8), in coin order.</summary>
-    private static SortedDictionary<string, (long Realized, long Fees)> InversePnl(global::FastEngine.Hosting.DecisionEngine e)
+    /// <summary>Realized P&amp;L, fees and funding of inverse contracts, per settlement coin (× 10^8), in coin order.</summary>
+    private static SortedDictionary<string, (long Realized, long Fees, long Funding)> InversePnl(global::FastEngine.Hosting.DecisionEngine e)
     {
-        var byCoin = new SortedDictionary<string, (long, long)>(StringComparer.Ordinal);
+        var byCoin = new SortedDictionary<string, (long, long, long)>(StringComparer.Ordinal);
         foreach (var (venue, _) in VenueNames.All())
         {
             if (venue.Value >= 64) continue;
@@ -219,12 +228,51 @@ public static class ReplaySummary
             {
                 if (!instrument.IsInverse) continue;
                 var p = e.Broker.GetPosition(venue, instrument.Id);
-                if (p.RealizedPnl == 0 && p.Fees == 0) continue;
+                long funding = e.Broker.GetFunding(venue, instrument.Id).Amount;
+                if (p.RealizedPnl == 0 && p.Fees == 0 && funding == 0) continue;
                 byCoin.TryGetValue(instrument.Base, out var t);
-                byCoin[instrument.Base] = (t.Item1 + p.RealizedPnl, t.Item2 + p.Fees);
+                byCoin[instrument.Base] = (t.Item1 + p.RealizedPnl, t.Item2 + p.Fees, t.Item3 + funding);
             }
         }
         return byCoin;
+    }
+
+    /// <summary>Funding of linear perpetuals (quote units, summed over venues, as <see cref="Pnl"/>).</summary>
+    private static long LinearFunding(global::FastEngine.Hosting.DecisionEngine e) =>
+        e.Broker.FundingPositions().Where(f => !e.Registry[f.Instrument].IsInverse).Sum(f => f.Amount);
+
+    /// <summary>Funding per settlement currency (quote of a linear perpetual, base coin of an inverse one), × 10^8, in code order.</summary>
+    private static SortedDictionary<string, long> FundingByCurrency(global::FastEngine.Hosting.DecisionEngine e)
+    {
+        var byCurrency = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var f in e.Broker.FundingPositions())
+        {
+            if (f.Payments == 0) continue;
+            var instrument = e.Registry[f.Instrument];
+            string currency = instrument.IsInverse ? instrument.Base : instrument.Quote;
+            byCurrency[currency] = byCurrency.GetValueOrDefault(currency) + f.Amount;
+        }
+        return byCurrency;
+    }
+
+    /// <summary>The carry positions' life: opened, unwound by reason, held back, funding payments and P&amp;L per currency, open at the end.</summary>
+    private static void WriteCarry(Utf8JsonWriter w, global::FastEngine.Hosting.DecisionEngine e)
+    {
+        var life = e.CarryLife;
+        w.WriteStartObject("carry");
+        w.WriteNumber("opened", life.Opened);
+        w.WriteStartObject("unwound");
+        for (int k = 1; k < global::FastEngine.Arbitrage.CarryUnwindReasons.Count; k++)
+            w.WriteNumber(global::FastEngine.Arbitrage.CarryUnwindReasons.NameOf((global::FastEngine.Arbitrage.CarryUnwindReason)k), life.Unwound[k]);
+        w.WriteEndObject();
+        w.WriteNumber("unwinds_deferred", life.UnwindsDeferred);
+        w.WriteNumber("open_skipped_held", life.OpenSkippedHeld);
+        w.WriteNumber("funding_payments", e.Broker.FundingPaymentCount);
+        w.WriteStartObject("funding_pnl");
+        foreach (var (currency, amount) in FundingByCurrency(e)) w.WriteString(currency, FixedPoint.Format(amount, 8));
+        w.WriteEndObject();
+        w.WriteNumber("open_at_end", e.CarriesHeld);
+        w.WriteEndObject();
     }
 
     private static BookStats Totals(BookKeeper books, out int count, out int synced)
