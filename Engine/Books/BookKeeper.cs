@@ -86,6 +86,8 @@ public sealed class BookKeeper
     private BookSyncSpec?[] _specs = new BookSyncSpec?[32];
     private BookState?[][] _books = new BookState?[32][];
     private readonly List<BookState> _all = new();
+    /// <summary>The book of the last header seen: the levels that follow it usually belong to it (see OnEvent).</summary>
+    private BookState? _open;
 
     public BookKeeper(InstrumentRegistry registry, IResyncRequester? resync = null)
     {
@@ -153,12 +155,24 @@ public sealed class BookKeeper
             case MarketEventKind.BookHeader:
             {
                 var st = GetOrCreate(e.Venue, e.Instrument);
+                _open = st;
                 BeginMessage(st, ref e);
                 if (e.IsEndOfMessage) EndMessage(st);
                 break;
             }
             case MarketEventKind.BookLevel:
             {
+                // The book of the message being applied (the usual case: its levels follow its header): no lookup, no
+                // mode dispatch, the side without the book. Anything else takes the general path below.
+                var open = _open;
+                if (open is not null && open.Mode == MessageMode.Apply && open.InstrumentId == e.Instrument && open.Venue == e.Venue)
+                {
+                    var change = (e.Side == Side.Bid ? open.Bids : open.Asks).Set(e.Price, e.Size, e.PriceDecimals, e.SizeDecimals);
+                    if (change == LevelChange.RemovedMissing) open.Stats.RemovedMissing++;
+                    open.Stats.LevelsApplied++;
+                    if (e.IsEndOfMessage) EndMessage(open);
+                    break;
+                }
                 var st = Find(e.Venue, e.Instrument);
                 if (st is null || st.Mode == MessageMode.None) { CountOrphan(st, ref e); break; }
                 switch (st.Mode)
@@ -203,6 +217,10 @@ public sealed class BookKeeper
         public readonly BookSyncSpec Spec = spec;
         public readonly Instrument Instrument = instrument;
         public readonly BookStats Stats = new();
+        // Copies of the book's identity and sides for the level fast path (one object less to load per level).
+        public readonly VenueId Venue = book.Venue;
+        public readonly InstrumentId InstrumentId = book.Instrument;
+        public readonly BookSide Bids = book.Bids, Asks = book.Asks;
         public BookSyncState State;
         public MessageMode Mode;
         public MarketEventFlags MessageFlags;

@@ -232,4 +232,79 @@ public class BookKeeperTests
         }
         return ~c;
     }
+
+    [Fact]
+    public void InterleavedMessagesOfSeveralBooks_EachBookEqualsSortedDictionaryModel()
+    {
+        // Levels normally follow their own header (BookKeeper then skips the lookup), but messages of different books may
+        // interleave: random messages of four books (two venues sharing instrument ids) and of one book that never gets a
+        // snapshot (its levels are dropped), their events interleaved at random in order within each message; every book
+        // must equal a SortedDictionary model and count the levels it applied and the removals of missing prices.
+        var random = new Random(4242);
+        var registry = new InstrumentRegistry();
+        var a = registry.GetOrAdd("AAA", "USDT", InstrumentKind.Spot, 1, 0).Id;
+        var b = registry.GetOrAdd("BBB", "USDT", InstrumentKind.Spot, 1, 0).Id;
+        var c = registry.GetOrAdd("CCC", "USDT", InstrumentKind.Spot, 1, 0).Id;
+        var keeper = new BookKeeper(registry);
+        VenueId v1 = new(950), v2 = new(951);
+        var books = new[] { (v1, a), (v1, b), (v2, a), (v2, b) };
+        var models = books.Select(_ => (Bids: new SortedDictionary<long, long>(), Asks: new SortedDictionary<long, long>())).ToArray();
+        var applied = new long[books.Length];
+        var missing = new long[books.Length];
+        var synced = new bool[books.Length];
+        for (int round = 0; round < 400; round++)
+        {
+            var messages = new List<List<MarketEvent>>();
+            var chosen = new HashSet<int>(); // one message per book at a time: a book's own messages never interleave
+            for (int m = 0, count = random.Next(1, 4); m < count; m++)
+            {
+                int k = random.Next(books.Length + 1);
+                if (!chosen.Add(k)) continue;
+                bool orphan = k == books.Length; // the book without a snapshot
+                var (venue, instrument) = orphan ? (v2, c) : books[k];
+                bool snapshot = !orphan && (!synced[k] || random.Next(30) == 0);
+                var events = new List<MarketEvent>
+                {
+                    new() { Kind = MarketEventKind.BookHeader, Venue = venue, Instrument = instrument, Flags = snapshot ? MarketEventFlags.Snapshot : MarketEventFlags.None },
+                };
+                var staged = snapshot ? (Bids: new SortedDictionary<long, long>(), Asks: new SortedDictionary<long, long>()) : default;
+                for (int l = 0, levels = random.Next(snapshot ? 1 : 0, 12); l < levels; l++)
+                {
+                    var side = random.Next(2) == 0 ? Side.Bid : Side.Ask;
+                    long price = side == Side.Bid ? random.Next(100, 140) : random.Next(141, 180);
+                    long size = snapshot ? random.Next(1, 50) : random.Next(3) == 0 ? 0 : random.Next(1, 50);
+                    if (snapshot && (side == Side.Bid ? staged.Bids : staged.Asks).ContainsKey(price)) continue; // a clean image
+                    events.Add(new() { Kind = MarketEventKind.BookLevel, Venue = venue, Instrument = instrument, Side = side, Price = price, Size = size });
+                    if (orphan) continue;
+                    applied[k]++;
+                    var model = snapshot ? (side == Side.Bid ? staged.Bids : staged.Asks) : (side == Side.Bid ? models[k].Bids : models[k].Asks);
+                    if (size > 0) model[price] = size;
+                    else if (!model.Remove(price)) missing[k]++;
+                }
+                if (snapshot) { models[k] = staged; synced[k] = true; }
+                var last = events[^1];
+                last.Flags |= MarketEventFlags.EndOfMessage;
+                events[^1] = last;
+                messages.Add(events);
+            }
+            var next = new int[messages.Count];
+            for (int left = messages.Sum(x => x.Count); left > 0; left--)
+            {
+                int m;
+                do m = random.Next(messages.Count); while (next[m] == messages[m].Count);
+                var e = messages[m][next[m]++];
+                keeper.OnEvent(ref e);
+            }
+        }
+        for (int k = 0; k < books.Length; k++)
+        {
+            var book = keeper.TryGetBook(books[k].Item1, books[k].Item2)!;
+            Assert.Equal(models[k].Bids.Reverse().Select(kv => (kv.Key, kv.Value)), Enumerable.Range(0, book.Bids.Count).Select(d => (book.Bids.At(d).Price, book.Bids.At(d).Size)));
+            Assert.Equal(models[k].Asks.Select(kv => (kv.Key, kv.Value)), Enumerable.Range(0, book.Asks.Count).Select(d => (book.Asks.At(d).Price, book.Asks.At(d).Size)));
+            var stats = keeper.StatsOf(books[k].Item1, books[k].Item2)!;
+            Assert.Equal(applied[k], stats.LevelsApplied);
+            Assert.Equal(missing[k], stats.RemovedMissing);
+        }
+        Assert.Equal(0, keeper.TryGetBook(v2, c)!.Bids.Count + keeper.TryGetBook(v2, c)!.Asks.Count);
+    }
 }

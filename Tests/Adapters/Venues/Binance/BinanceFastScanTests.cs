@@ -244,4 +244,62 @@ public sealed class BinanceFastScanTests(ITestOutputHelper output)
         // events and wrapped partial-depth snapshots went to the reference path.
         Assert.Equal([1, 2, 5, 6, 8, 9, 15, 16, 19, 20, 21, 22], fast);
     }
+
+    [Fact]
+    public void GeneratedStreamNamesSymbolsAndIntegers_FastPathEqualsReference()
+    {
+        // The fast path remembers the connection's stream names and last symbol (compared, not re-checked byte by byte)
+        // and reads ids and times eight digits per load. Random frames over more stream names than it remembers (each
+        // replacing another), names and symbols of equal length or sharing a prefix, a control byte in a name, and integer
+        // texts of 1 to 20 digits, leading zeros, fractions and exponents: every frame equals the reference path.
+        var random = new Random(20261122);
+        string[] streams =
+        [
+            "btcusdt@bookTicker", "ethusdt@bookTicker", "btcusdt@trade", "ethusdt@trade", "btcusdt@depth@100ms",
+            "btcusdt@bookTickex", "btcusdt@bookTicker2", "btcusdt@trad", "btcusdt@\u0001ookTicker", "btcusdt@bookTi\u0001ker",
+        ];
+        string[] symbols = ["BTCUSDT", "ETHUSDT", "BTCUSDTX", "BTCUSD", "BTCUSDt", "XTCUSDT"];
+        string Int()
+        {
+            int digits = random.Next(10) == 0 ? random.Next(17, 21) : random.Next(1, 17);
+            var text = new System.Text.StringBuilder();
+            text.Append(random.Next(20) == 0 ? '0' : (char)('1' + random.Next(9)));
+            for (int i = 1; i < digits; i++) text.Append((char)('0' + random.Next(10)));
+            switch (random.Next(40))
+            {
+                case 0: text.Append(".5"); break;
+                case 1: text.Append("e3"); break;
+                case 2: text.Append('E'); break;
+            }
+            return text.ToString();
+        }
+        string Frame()
+        {
+            string stream = streams[random.Next(streams.Length)];
+            string symbol = symbols[random.Next(symbols.Length)];
+            string data = random.Next(4) switch
+            {
+                0 => $$"""{"u":{{Int()}},"s":"{{symbol}}","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}""",
+                1 => $$"""{"e":"trade","E":{{Int()}},"s":"{{symbol}}","t":{{Int()}},"p":"61837.63000000","q":"0.02000000","T":{{Int()}},"m":true,"M":true}""",
+                2 => $$"""{"e":"depthUpdate","E":{{Int()}},"s":"{{symbol}}","U":{{Int()}},"u":{{Int()}},"b":[["61837.63000000","0.50000000"]],"a":[]}""",
+                _ => $$"""{"e":"depthUpdate","E":1,"s":"{{symbol}}","b":[],"a":[],"U":{{Int()}},"u":""" + Int() + "}",
+            };
+            return random.Next(5) == 0 ? data : $$$"""{"stream":"{{{stream}}}","data":{{{data}}}}""";
+        }
+        var pair = new Pair(VenueCatalog.Binance);
+        var f0 = new RawFrame(0, "recv", null, [], "0", 1);
+        // Registers BTCUSDT and ETHUSDT first (a symbol's first sighting goes to the reference path).
+        foreach (var first in new[] { "BTCUSDT", "ETHUSDT" })
+            pair.Check(f0, System.Text.Encoding.UTF8.GetBytes($$$"""{"stream":"x@bookTicker","data":{"u":1,"s":"{{{first}}}","b":"1.0","B":"1.0","a":"1.1","A":"1.0"}}"""), first);
+        long data = 0, fastFrames = 0;
+        for (int i = 0; i < 4000; i++)
+        {
+            long before = pair.Fast.FastFallbacks;
+            string frame = Frame();
+            if (pair.Check(f0, System.Text.Encoding.UTF8.GetBytes(frame), $"frame {i}: {frame}").Status == FrameStatus.Data) data++;
+            if (pair.Fast.FastFallbacks == before) fastFrames++;
+        }
+        output.WriteLine($"4000 frames: {data} data, {fastFrames} on the fast path, rejects {pair.Reference.RejectedFrames}");
+        Assert.True(fastFrames > 1000 && data > 1000 && pair.Reference.RejectedFrames > 100);
+    }
 }
