@@ -77,7 +77,7 @@ public sealed class FundingCarry
     /// <summary>365 days in nanoseconds: the year the annualization uses.</summary>
     public const long YearNs = 365L * 24 * 3600 * 1_000_000_000;
 
-    private readonly BookKeeper _books;
+    private readonly IBookSource _books;
     private readonly Instrument _perp, _spot;
     private readonly FundingCarryConfig _config;
     private readonly long _minCarryPpm;
@@ -89,7 +89,7 @@ public sealed class FundingCarry
     private OrderBook? _perpBook, _spotBook;
     private readonly long[] _rejects = new long[8];
 
-    public FundingCarry(BookKeeper books, VenueId perpVenue, Instrument perp, VenueId spotVenue, Instrument spot, FundingCarryConfig? config = null)
+    public FundingCarry(IBookSource books, VenueId perpVenue, Instrument perp, VenueId spotVenue, Instrument spot, FundingCarryConfig? config = null)
     {
         _config = config ?? new FundingCarryConfig();
         if (_config.FundingIntervalNs <= 0) throw new ArgumentOutOfRangeException(nameof(config), _config.FundingIntervalNs, "FundingIntervalNs must be > 0");

@@ -80,7 +80,7 @@ public sealed class TriangularArbitrage
         public readonly bool BuysBase = buysBase;
     }
 
-    private readonly BookKeeper _books;
+    private readonly IBookSource _books;
     private readonly Instrument[] _instruments;
     private readonly OrderBook?[] _bookCache;
     private readonly LegSpec[] _legs;            // 3 per cycle
@@ -90,7 +90,7 @@ public sealed class TriangularArbitrage
     private readonly long _minEdgeCentiBps;
     private readonly long _maxQuoteAgeNs;
 
-    public TriangularArbitrage(BookKeeper books, VenueId venue, IEnumerable<Instrument> instruments, FeeSchedule fees, TriangularConfig? config = null)
+    public TriangularArbitrage(IBookSource books, VenueId venue, IEnumerable<Instrument> instruments, FeeSchedule fees, TriangularConfig? config = null)
     {
         config ??= new TriangularConfig();
         _books = books;

@@ -79,7 +79,7 @@ public enum BookSyncState : byte
 /// size. Events of one message must arrive in order (header first, <see cref="MarketEventFlags.EndOfMessage"/> last);
 /// messages of different books may interleave.
 /// </remarks>
-public sealed class BookKeeper
+public sealed class BookKeeper : IBookSource
 {
     private readonly InstrumentRegistry _registry;
     private readonly IResyncRequester? _resync;

@@ -25,13 +25,13 @@ public enum VenueExclusion : byte
 /// <remarks>Single-threaded (the book/signal stage thread). Reads the live <see cref="OrderBook"/>s; allocation-free.</remarks>
 public sealed class ConsolidatedBook
 {
-    private readonly BookKeeper _books;
+    private readonly IBookSource _books;
     private readonly VenueId[] _venues;
     private readonly FeeSchedule[] _fees;
     private readonly OrderBook?[] _cache;
     private readonly bool[] _disabled;
 
-    public ConsolidatedBook(BookKeeper books, InstrumentId instrument, IReadOnlyList<(VenueId Venue, FeeSchedule Fees)> venues, long maxQuoteAgeNs)
+    public ConsolidatedBook(IBookSource books, InstrumentId instrument, IReadOnlyList<(VenueId Venue, FeeSchedule Fees)> venues, long maxQuoteAgeNs)
     {
         _books = books;
         Instrument = instrument;

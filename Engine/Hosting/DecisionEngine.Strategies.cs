@@ -301,7 +301,7 @@ public sealed partial class DecisionEngine
         var opts = _options.Triangular;
         var config = new TriangularConfig(opts.StartCurrencies, opts.StartCurrencies.ToDictionary(c => c, _ => opts.MaxStartAmount),
             opts.MinEdgeBps, _options.Thresholds.MaxQuoteAgeNs);
-        var arbitrage = new TriangularArbitrage(Books, venue, spots.Select(i => i.Instrument), FeesOf(venue), config);
+        var arbitrage = new TriangularArbitrage(_bookSource, venue, spots.Select(i => i.Instrument), FeesOf(venue), config);
         if (arbitrage.CycleCount == 0) return;
         var state = new TriangularState(arbitrage);
         foreach (var info in spots)
@@ -339,7 +339,7 @@ public sealed partial class DecisionEngine
             if (IsCarryPair(info.Instrument, other.Instrument)) { perp = info; spot = other; }
             else if (IsCarryPair(other.Instrument, info.Instrument)) { perp = other; spot = info; }
             if (perp is null || spot is null) continue;
-            var carry = new FundingCarry(Books, perp.Venue, perp.Instrument, spot.Venue, spot.Instrument, cfg);
+            var carry = new FundingCarry(_bookSource, perp.Venue, perp.Instrument, spot.Venue, spot.Instrument, cfg);
             if (perp.LastFunding.Kind == MarketEventKind.Funding) carry.OnEvent(ref perp.LastFunding);
             if (perp.LastMark.Kind == MarketEventKind.MarkPrice) carry.OnEvent(ref perp.LastMark);
             if (perp.LastIndex.Kind == MarketEventKind.IndexPrice) carry.OnEvent(ref perp.LastIndex);
@@ -386,7 +386,7 @@ public sealed partial class DecisionEngine
         {
             var venue = route is null ? c.Spot.Venue : route.Router.Book.VenueAt(k);
             c.SpotVenues[k] = venue;
-            c.SpotBooks[k] = route is null ? c.Spot.Book : Books.TryGetBook(venue, spotId);
+            c.SpotBooks[k] = route is null ? c.Spot.Book : _bookSource.TryGetBook(venue, spotId);
             c.SpotBefore[k] = Broker.PositionQuantity(venue, spotId);
             c.SpotExposure[k] = Risk.VenueExposure(venue);
         }

@@ -205,6 +205,7 @@ public sealed partial class DecisionEngine : IDisposable
         Registry = registry;
         _options = options;
         Books = new BookKeeper(registry, resync);
+        _bookSource = Books;
         Tracker = new OpportunityTracker(options.Thresholds, maxOpen: 256, closedCapacity: 1 << 16);
         Risk = new RiskEngine(options.Risk);
         Broker = new PaperBroker(registry, new PaperBrokerOptions
@@ -240,7 +241,13 @@ public sealed partial class DecisionEngine : IDisposable
     }
 
     public InstrumentRegistry Registry { get; }
+    /// <summary>The authoritative books (every sync rule, checksum, resync and the book counters), in both topologies: run by
+    /// this engine's <see cref="OnEvent"/> in the fused topology, by the book stage thread in the staged one.</summary>
     public BookKeeper Books { get; }
+    /// <summary>The books every decision reads (signals, router, paper broker, keep-warm): <see cref="Books"/> in the fused
+    /// topology, the decision thread's <see cref="BookMirror"/> in the staged one (<see cref="UseMirror"/>).</summary>
+    public IBookSource BookSource => _bookSource;
+    private IBookSource _bookSource;
     public OpportunityTracker Tracker { get; }
     public RiskEngine Risk { get; }
     public PaperBroker Broker { get; }
@@ -269,10 +276,25 @@ public sealed partial class DecisionEngine : IDisposable
     /// entered the engine (published into the ring), the start of the latency measurement.</summary>
     public void OnEvent(ref MarketEvent e, long stampTicks)
     {
-        var stats = Stats;
-        if (++stats.Events == _options.WarmupEvents) MarkWarm();
-        _lastEventTimeNs = e.ReceiveTimeNs;
+        BeginEvent(ref e);
         Books.OnEvent(ref e);
+        AfterBook(ref e, stampTicks);
+    }
+
+    /// <summary>Counts the event (and marks the warm-up point): before the book sees it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void BeginEvent(ref MarketEvent e)
+    {
+        if (++Stats.Events == _options.WarmupEvents) MarkWarm();
+        _lastEventTimeNs = e.ReceiveTimeNs;
+    }
+
+    /// <summary>Everything after the book stage, on the books <see cref="BookSource"/> returns: resting orders, then on the
+    /// end of a book message the signals (and their intents), on funding/mark/index events the carry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AfterBook(ref MarketEvent e, long stampTicks)
+    {
+        var stats = Stats;
         // A perpetual's funding time passed: its positions pay or receive, with the rate announced before it (one compare).
         if (e.ReceiveTimeNs >= Broker.NextFundingDueNs) OnFundingDue(e.ReceiveTimeNs);
         // Resting maker orders see every event after the book applied it and before any new decision (none rest: one compare).
@@ -289,7 +311,7 @@ public sealed partial class DecisionEngine : IDisposable
         if (_diagnostics is not null) { _messageStampTicks = stampTicks; _bookDoneTicks = Stopwatch.GetTimestamp(); }
         if (stampTicks != 0) BookLatency.RecordValue(ElapsedNs(stampTicks));
         var info = InfoFor(e.Venue, e.Instrument);
-        info.Book ??= Books.TryGetBook(e.Venue, e.Instrument);   // a perpetual registered by its funding before its book
+        info.Book ??= _bookSource.TryGetBook(e.Venue, e.Instrument);   // a perpetual registered by its funding before its book
         var consolidated = info.Consolidated;
         if (consolidated is not null)
         {
@@ -581,14 +603,14 @@ public sealed partial class DecisionEngine : IDisposable
         if (instrument.Value >= row.Length) Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
         _info[venue.Value] = row;
         if (row[instrument.Value] is { } existing) return existing;
-        var info = new BookInfo(venue, Registry[instrument]) { Book = Books.TryGetBook(venue, instrument) };
+        var info = new BookInfo(venue, Registry[instrument]) { Book = _bookSource.TryGetBook(venue, instrument) };
         row[instrument.Value] = info;
 
         if (!_venuesOf.TryGetValue(instrument, out var venues)) _venuesOf[instrument] = venues = new List<VenueId>();
         if (!venues.Contains(venue)) venues.Add(venue);
         if (venues.Count >= 2)
         {
-            var book = new ConsolidatedBook(Books, instrument, venues.Select(v => (v, FeesOf(v))).ToArray(), _options.Thresholds.MaxQuoteAgeNs);
+            var book = new ConsolidatedBook(_bookSource, instrument, venues.Select(v => (v, FeesOf(v))).ToArray(), _options.Thresholds.MaxQuoteAgeNs);
             var router = new SmartOrderRouter(book, Registry[instrument], _options.Router);
             var route = new RouteState(router, router.CreateResult());
             foreach (var v in venues)

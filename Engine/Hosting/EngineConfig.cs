@@ -55,16 +55,23 @@ public sealed record VenueConfig
 
 public sealed record TopologyConfig
 {
-    /// <summary><c>fused</c> (book→signal→route→risk on one thread: best on small machines) or <c>staged</c> (one pinned thread per stage).</summary>
+    /// <summary><c>fused</c> (book→signal→route→risk on one thread: best on small machines) or <c>staged</c> (the book stage on
+    /// its own thread, handing book images to the decision stage thread).</summary>
     public string Mode { get; init; } = "fused";
     /// <summary><c>busy-spin</c>, <c>yielding</c>, <c>sleeping</c> or <c>blocking</c>.</summary>
     public string WaitStrategy { get; init; } = "yielding";
     /// <summary>Ring capacity in events, a power of two.</summary>
     public int RingSize { get; init; } = 1 << 16;
-    /// <summary>CPU per stage thread (<c>decision</c>, <c>capture</c>, <c>metrics</c>, <c>execution</c>) and, for <c>replay</c>
+    /// <summary>CPU per stage thread (<c>decision</c>, <c>book</c> in the staged topology, <c>capture</c>, <c>metrics</c>, <c>execution</c>) and, for <c>replay</c>
     /// and <c>latency</c>, the replay's publishing thread (<c>producer</c>, pinned for the run and released after it); -1
     /// or absent = not pinned.</summary>
     public Dictionary<string, int> Cpus { get; init; } = new();
+    /// <summary>Staged topology: best levels per side of each book image the book stage hands to the decision stage (the
+    /// decision side's books hold no more than this). See README, Configuration.</summary>
+    public int SnapshotDepth { get; init; } = DefaultSnapshotDepth;
+
+    public const int DefaultSnapshotDepth = 64;
+    public const int MaxSnapshotDepth = 5000;
 }
 
 /// <summary>Section <c>engine</c>.</summary>
@@ -294,7 +301,10 @@ public static class EngineConfigValidator
         var dup = c.Venues.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) e.Add(new("venues", Q(dup.Key), "each venue at most once"));
 
-        OneOf(e, "topology.mode", c.Topology.Mode, ["fused"]); // "staged" (one thread per stage) is not implemented yet
+        OneOf(e, "topology.mode", c.Topology.Mode, ["fused", "staged"]);
+        if (c.Topology.SnapshotDepth < 1 || c.Topology.SnapshotDepth > TopologyConfig.MaxSnapshotDepth)
+            e.Add(new("topology.snapshotDepth", c.Topology.SnapshotDepth.ToString(),
+                $"from 1 to {TopologyConfig.MaxSnapshotDepth} levels per side (the decision stage's books hold this many; default {TopologyConfig.DefaultSnapshotDepth})"));
         OneOf(e, "topology.waitStrategy", c.Topology.WaitStrategy, _waitStrategies);
         if (c.Topology.RingSize < 1024 || c.Topology.RingSize > (1 << 26) || (c.Topology.RingSize & (c.Topology.RingSize - 1)) != 0)
             e.Add(new("topology.ringSize", c.Topology.RingSize.ToString(), "a power of two from 1024 to 67108864"));

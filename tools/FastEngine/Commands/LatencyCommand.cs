@@ -107,8 +107,12 @@ internal static class LatencyCommand
                 (StageNames[2], Merged(results, e => e.IntentLatency)),
                 (StageNames[3], Merged(results, e => e.SignalToIntentLatency)),
             ];
-            string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + one decision thread "
-                + $"(book → signal → route → risk → journal → paper), ring {cfg.Topology.RingSize}; {result.ThreadLayout}; tiered compilation {(TieredCompilationOn() ? "on" : "off")}";
+            string threads = result.BookStage is null
+                ? "one decision thread (book → signal → route → risk → journal → paper)"
+                : $"a book thread (books, checksums, resyncs; images of the top {cfg.Topology.SnapshotDepth} levels per side) + a decision thread "
+                  + "(image → mirror book → signal → route → risk → journal → paper; receive→book is measured there, after the image is applied)";
+            string topology = $"{result.Topology}: producer thread (parse + publish, one Stopwatch stamp per record) + {threads}, ring {cfg.Topology.RingSize}; "
+                + $"{result.ThreadLayout}; tiered compilation {(TieredCompilationOn() ? "on" : "off")}";
             var metadata = LatencyReportMetadata.ForThisMachine(
                 $"FastEngine tick-to-intent latency, replay at {speedText} (gaps over {gapMs.ToString(CultureInfo.InvariantCulture)} ms cut, {warmupRuns} warm-up run(s) at max speed before"
                 + (measuredRuns > 1 ? $", {measuredRuns} measured runs merged)" : ")"),
@@ -135,6 +139,10 @@ internal static class LatencyCommand
                     + $"; JIT during the run: {jitAfter[i].Methods - jitBefore[i].Methods} methods, {(jitAfter[i].Time - jitBefore[i].Time).TotalMilliseconds:F1} ms");
                 if (results.Count > 1)
                     output.WriteLine($"  receive→intent (ns): p50 {engine.IntentLatency.GetValueAtPercentile(50)}, max {engine.IntentLatency.GetMaxValue()} ({engine.IntentLatency.TotalCount} samples)");
+                output.WriteLine($"  decision thread busy {r.DecisionBusyNsPerEvent:F0} ns/event"
+                    + (r.BookStage is { } b
+                        ? $"; book thread busy {r.BookBusyNsPerEvent:F0} ns/event, receive→book on the book thread (ns) p50 {b.Latency.GetValueAtPercentile(50)}, p99 {b.Latency.GetValueAtPercentile(99)}"
+                        : ""));
             }
             if (results.Count > 1) output.WriteLine($"latency: {results.Count} measured runs merged");
             foreach (var (name, h) in histograms)

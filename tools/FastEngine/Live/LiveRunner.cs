@@ -188,6 +188,9 @@ public static class LiveRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
+            BookStage = pipeline.BookStage,
+            DecisionBusyNsPerEvent = pipeline.DecisionClock.BusyNsPerEvent,
+            BookBusyNsPerEvent = pipeline.BookClock?.BusyNsPerEvent ?? 0,
         };
         return new LiveRunResult
         {

@@ -51,6 +51,13 @@ public sealed class ReplayResult
     public long ProducerAllocatedSteady { get; init; }
     /// <summary>Producer-thread bytes allocated after warm-up on declared cold paths (new connections, instruments, buffer growth).</summary>
     public long ProducerColdAllocated { get; init; }
+    /// <summary>Staged topology: the book thread's stage (images, receive→book latency on that thread, allocation); null when fused.</summary>
+    public BookStage? BookStage { get; init; }
+    /// <summary>Busy time per event of the decision thread (the fused stage, or the staged decision stage), ns: time inside
+    /// batches, waiting excluded.</summary>
+    public double DecisionBusyNsPerEvent { get; init; }
+    /// <summary>Staged topology: busy time per event of the book thread, ns (0 when fused).</summary>
+    public double BookBusyNsPerEvent { get; init; }
 }
 
 /// <summary>
@@ -158,18 +165,24 @@ public static class ReplayRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
-            ThreadLayout = LayoutOf(config.Topology, producerPinError, pipeline.PinError),
+            ThreadLayout = LayoutOf(config.Topology, producerPinError, pipeline),
             ProducerAllocatedSteady = producer.AllocatedSteady,
             ProducerColdAllocated = producer.ColdAllocated,
+            BookStage = pipeline.BookStage,
+            DecisionBusyNsPerEvent = pipeline.DecisionClock.BusyNsPerEvent,
+            BookBusyNsPerEvent = pipeline.BookClock?.BusyNsPerEvent ?? 0,
         };
     }
 
-    private static string LayoutOf(TopologyConfig topology, string? producerError, string? decisionError)
+    /// <summary>Where each thread ran (the staged topology's book thread between the producer and the decision thread).</summary>
+    public static string LayoutOf(TopologyConfig topology, string? producerError, EnginePipeline pipeline)
     {
         static string One(string thread, TopologyConfig t, string? error) =>
             !t.Cpus.TryGetValue(thread, out int cpu) || cpu < 0 ? $"{thread} not pinned"
             : error is null ? $"{thread} CPU {cpu}" : $"{thread} not pinned ({error})";
-        return One("producer", topology, producerError) + ", " + One("decision", topology, decisionError);
+        return One("producer", topology, producerError)
+            + (pipeline.BookStage is null ? "" : ", " + One("book", topology, pipeline.BookPinError))
+            + ", " + One("decision", topology, pipeline.PinError);
     }
 
     /// <summary>

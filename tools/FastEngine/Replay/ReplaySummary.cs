@@ -116,12 +116,12 @@ public static class ReplaySummary
         + $"cancelled {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.Expired)} expired / {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookUnsynced)} unsynced / {b.MakerClosedCount(global::FastEngine.Execution.MakerCloseReason.BookStale)} stale, "
         + $"rejected {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.PostOnlyWouldCross)} would cross / {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.RestingTableFull)} table full, resting at the end {b.RestingCount}";
 
-    /// <summary>Decision-thread plus producer-thread bytes allocated after warm-up.</summary>
+    /// <summary>Decision-thread plus producer-thread (plus, staged, book-thread) bytes allocated after warm-up.</summary>
     public static long AllocatedSteady(ReplayResult r)
     {
         var s = r.Engine.Stats;
         long decision = s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup - (s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup);
-        return decision + r.ProducerAllocatedSteady;
+        return decision + r.ProducerAllocatedSteady + (r.BookStage?.AllocatedSteady ?? 0);
     }
 
     /// <summary>Bytes allocated after warm-up on declared cold paths (a book or venue first seen, buffers growing).</summary>
@@ -129,7 +129,9 @@ public static class ReplaySummary
     {
         var s = r.Engine.Stats;
         long decision = s.AllocatedAtWarmup < 0 ? 0 : s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup;
-        return decision + r.ProducerColdAllocated;
+        var b = r.BookStage;
+        long book = b is null || b.AllocatedAtWarmup < 0 ? 0 : b.ColdAllocatedAtEnd - b.ColdAllocatedAtWarmup;
+        return decision + r.ProducerColdAllocated + book;
     }
 
     public static void WriteText(TextWriter o, ReplayResult r)
