@@ -28,10 +28,13 @@ internal static class RingThroughputRunner
     /// </summary>
     public const int EventsPerRound = 3 << 20;
 
+    /// <summary>Slots of the ring (and capacity of the channel baseline) unless <c>--ring-size</c> says otherwise.</summary>
+    public const int DefaultRingSize = 1 << 16;
+
     public static ThroughputResult RunRing(RingTopology topology, WaitStrategyKind waitStrategy, TimeSpan duration,
-        IReadOnlyList<int?>? cpus = null)
+        IReadOnlyList<int?>? cpus = null, int ringSize = DefaultRingSize)
     {
-        using var scenario = new RingScenario(topology, EventsPerRound, waitStrategy: waitStrategy, cpus: cpus);
+        using var scenario = new RingScenario(topology, EventsPerRound, ringSize, waitStrategy, cpus: cpus);
         return Measure(scenario, topology, duration);
     }
 

@@ -7,7 +7,7 @@ namespace FastEngine.Cli.Commands;
 
 /// <summary>
 /// <c>fastengine bench ring [--topology 1p1c|pipeline3|3p1c] [--seconds N] [--wait busy-spin|yielding|sleeping|blocking]
-/// [--cpus LIST] [--json]</c>: runs the ring and a bounded-channel baseline on the same topology for the same time each and prints
+/// [--cpus LIST] [--ring-size N] [--json]</c>: runs the ring and a bounded-channel baseline on the same topology for the same time each and prints
 /// events per second, the ratio, and the ring's allocated bytes per event (0 is the target).
 /// </summary>
 internal static class BenchRingCommand
@@ -38,6 +38,11 @@ internal static class BenchRingCommand
             Description = "Thread layout: comma-separated CPU numbers, producers first, then the stages in order "
                 + "(1p1c: P,C; pipeline3: P,S1,S2,S3; 3p1c: P1,P2,P3,C); '-' leaves a thread unpinned. Default: none pinned.",
         };
+        var ringSize = new Option<int>("--ring-size")
+        {
+            Description = "Slots of the ring, a power of two from 64 to 16777216 (the channel baseline keeps its capacity).",
+            DefaultValueFactory = _ => RingThroughputRunner.DefaultRingSize,
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
 
         var command = new Command("ring", "Measure ring throughput against a bounded System.Threading.Channels baseline.");
@@ -45,6 +50,7 @@ internal static class BenchRingCommand
         command.Options.Add(seconds);
         command.Options.Add(wait);
         command.Options.Add(cpus);
+        command.Options.Add(ringSize);
         command.Options.Add(json);
         command.SetAction(parseResult =>
         {
@@ -53,6 +59,13 @@ internal static class BenchRingCommand
             if (!(duration > 0 && duration <= 3600))
             {
                 parseResult.InvocationConfiguration.Error.WriteLine($"--seconds must be in (0, 3600], got {duration}.");
+                return 2;
+            }
+
+            int slots = parseResult.GetValue(ringSize);
+            if (slots < 64 || slots > 1 << 24 || (slots & (slots - 1)) != 0)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"--ring-size must be a power of two from 64 to 16777216, got {slots}.");
                 return 2;
             }
 
@@ -73,13 +86,13 @@ internal static class BenchRingCommand
             }
 
             var time = TimeSpan.FromSeconds(duration);
-            var ring = RingThroughputRunner.RunRing(selected, kind, time, layout);
+            var ring = RingThroughputRunner.RunRing(selected, kind, time, layout, slots);
             var baseline = RingThroughputRunner.RunChannel(selected, time);
             string layoutText = DescribeLayout(layout);
             if (parseResult.GetValue(json))
-                WriteJson(output, topologyName, kind, duration, layoutText, ring, baseline);
+                WriteJson(output, topologyName, kind, duration, layoutText, slots, ring, baseline);
             else
-                WriteText(output, topologyName, kind, layoutText, ring, baseline);
+                WriteText(output, topologyName, kind, layoutText, slots, ring, baseline);
             return 0;
         });
         return command;
@@ -122,15 +135,15 @@ internal static class BenchRingCommand
     private static string DescribeLayout(IReadOnlyList<int?>? layout) =>
         layout is null ? "not pinned" : string.Join(",", layout.Select(c => c?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"));
 
-    private static void WriteText(TextWriter output, string topology, WaitStrategyKind kind, string layout, ThroughputResult ring, ThroughputResult baseline)
+    private static void WriteText(TextWriter output, string topology, WaitStrategyKind kind, string layout, int slots, ThroughputResult ring, ThroughputResult baseline)
     {
-        output.WriteLine($"topology {topology}, wait {WaitStrategyFactory.ToName(kind)}, threads pinned: {layout}, {Environment.ProcessorCount} CPUs");
+        output.WriteLine($"topology {topology}, wait {WaitStrategyFactory.ToName(kind)}, threads pinned: {layout}, ring {slots} slots, {Environment.ProcessorCount} CPUs");
         output.WriteLine($"ring     {ring.OpsPerSecond,16:N0} events/s  ({ring.Events:N0} events, {ring.BytesPerOp:F4} B/event)");
         output.WriteLine($"channel  {baseline.OpsPerSecond,16:N0} events/s  ({baseline.Events:N0} events, {baseline.BytesPerOp:F4} B/event)");
         output.WriteLine($"ratio    {Ratio(ring, baseline),16:F2} x");
     }
 
-    private static void WriteJson(TextWriter output, string topology, WaitStrategyKind kind, double seconds, string layout, ThroughputResult ring, ThroughputResult baseline)
+    private static void WriteJson(TextWriter output, string topology, WaitStrategyKind kind, double seconds, string layout, int slots, ThroughputResult ring, ThroughputResult baseline)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -140,6 +153,7 @@ internal static class BenchRingCommand
             writer.WriteString("wait_strategy", WaitStrategyFactory.ToName(kind));
             writer.WriteNumber("seconds", seconds);
             writer.WriteString("cpus", layout);
+            writer.WriteNumber("ring_size", slots);
             writer.WriteNumber("ring_ops_per_s", Math.Round(ring.OpsPerSecond));
             writer.WriteNumber("baseline_ops_per_s", Math.Round(baseline.OpsPerSecond));
             writer.WriteNumber("ratio", Math.Round(Ratio(ring, baseline), 3));
