@@ -100,4 +100,29 @@ public class BenchRingCommandTests
         Assert.Contains("--cpus", error);
         Assert.Contains(expected, error);
     }
+
+    [Fact]
+    public void BenchRing_RingSize_RunsThatRingAndReportsIt()
+    {
+        var (exitCode, output, error) = Run("bench", "ring", "--seconds", "0.2", "--json", "--ring-size", "1024");
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal(1024, document.RootElement.GetProperty("ring_size").GetInt32());
+        Assert.True(document.RootElement.GetProperty("ring_ops_per_s").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("1000")]
+    [InlineData("32")]
+    [InlineData("33554432")]
+    public void BenchRing_BadRingSize_ExitsTwoNamingTheRange(string size)
+    {
+        var (exitCode, output, error) = Run("bench", "ring", "--ring-size", size, "--seconds", "0.1");
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Contains("--ring-size must be a power of two from 64 to 16777216", error);
+        Assert.Contains(size, error);
+    }
 }
