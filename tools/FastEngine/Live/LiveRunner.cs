@@ -188,6 +188,7 @@ public static class LiveRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
+            BookHandlerFailures = pipeline.BookHandlerFailures,
             BookStage = pipeline.BookStage,
             DecisionBusyNsPerEvent = pipeline.DecisionClock.BusyNsPerEvent,
             BookBusyNsPerEvent = pipeline.BookClock?.BusyNsPerEvent ?? 0,

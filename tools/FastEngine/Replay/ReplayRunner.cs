@@ -45,6 +45,8 @@ public sealed class ReplayResult
     public string WaitStrategy { get; init; } = "";
     public string Topology { get; init; } = "fused";
     public long HandlerFailures { get; init; }
+    /// <summary>Staged topology: events the book thread threw on (counted in <see cref="HandlerFailures"/> too; 0 when fused).</summary>
+    public long BookHandlerFailures { get; init; }
     /// <summary>Where the threads ran: "producer CPU 0, decision CPU 1", "not pinned", with the reason of any pin that failed.</summary>
     public string ThreadLayout { get; init; } = "not pinned";
     /// <summary>Producer-thread bytes allocated after warm-up outside declared cold paths.</summary>
@@ -165,6 +167,7 @@ public static class ReplayRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
+            BookHandlerFailures = pipeline.BookHandlerFailures,
             ThreadLayout = LayoutOf(config.Topology, producerPinError, pipeline),
             ProducerAllocatedSteady = producer.AllocatedSteady,
             ProducerColdAllocated = producer.ColdAllocated,
