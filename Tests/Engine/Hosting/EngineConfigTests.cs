@@ -143,6 +143,33 @@ public class EngineConfigTests
         Assert.Equal(500_000, options.Router.MinHealthPpm);                  // 50 %
     }
 
+    /// <summary>Every config file shipped in config/ loads without an error (a file added later is covered without a change
+    /// here); config/latency-demo-staged.json is the staged topology with a CPU for each of its three threads and the same
+    /// venues, fees and thresholds as config/latency-demo.json, so its decisions are that file's.</summary>
+    [Fact]
+    public void ShippedConfigs_EveryFile_LoadsWithoutError()
+    {
+        string? dir = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && dir is null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "config", "default.json"))) dir = Path.Combine(d.FullName, "config");
+        Assert.NotNull(dir);
+        var files = Directory.GetFiles(dir!, "*.json").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        Assert.Contains(files, f => Path.GetFileName(f) == "latency-demo-staged.json");
+        Assert.True(files.Length >= 7, string.Join(", ", files.Select(Path.GetFileName)));
+        foreach (var file in files)
+        {
+            var config = EngineConfigLoader.TryLoad(file, out var errors);
+            Assert.True(config is not null && errors.Count == 0, $"{Path.GetFileName(file)}: {string.Join("; ", errors)}");
+        }
+        var staged = EngineConfigLoader.TryLoad(Path.Combine(dir!, "latency-demo-staged.json"), out _)!;
+        var demo = EngineConfigLoader.TryLoad(Path.Combine(dir!, "latency-demo.json"), out _)!;
+        Assert.Equal("staged", staged.Topology.Mode);
+        Assert.Equal("yielding", staged.Topology.WaitStrategy);
+        Assert.Equal((0, 1, 2), (staged.Topology.Cpus["producer"], staged.Topology.Cpus["book"], staged.Topology.Cpus["decision"]));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(demo with { Topology = new TopologyConfig() }),
+            System.Text.Json.JsonSerializer.Serialize(staged with { Topology = new TopologyConfig() }));
+    }
+
     /// <summary>README, configuration table: <c>paper.makerMaxRestMs</c> 5000 and <c>paper.makerMaxOrders</c> 64 by default; set
     /// values reach the paper broker of the decision engine (its time in force, table size and the thresholds' quote age).</summary>
     [Fact]
