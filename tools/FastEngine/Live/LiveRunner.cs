@@ -189,6 +189,8 @@ public static class LiveRunner
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
             BookHandlerFailures = pipeline.BookHandlerFailures,
+            ThreadLayout = ReplayRunner.LayoutOf(config.Topology, null, pipeline, producer: "receive loops not pinned"),
+            ProducerMeasured = false,
             BookStage = pipeline.BookStage,
             DecisionBusyNsPerEvent = pipeline.DecisionClock.BusyNsPerEvent,
             BookBusyNsPerEvent = pipeline.BookClock?.BusyNsPerEvent ?? 0,

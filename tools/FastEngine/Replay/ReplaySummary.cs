@@ -142,7 +142,7 @@ public static class ReplaySummary
         w.WriteStartObject("threads");
         w.WriteStartObject("producer");
         w.WriteNumber("events", r.Events);
-        w.WriteNumber("allocated_bytes_steady", r.ProducerAllocatedSteady);
+        if (r.ProducerMeasured) w.WriteNumber("allocated_bytes_steady", r.ProducerAllocatedSteady);
         w.WriteEndObject();
         if (book is not null)
         {
@@ -203,7 +203,7 @@ public static class ReplaySummary
             .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
         o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
         o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes on the hot path, {ColdAfterWarmup(r):N0} on cold paths (new books, buffer growth); handler failures: {r.HandlerFailures}");
-        o.WriteLine($"  threads ({r.ThreadLayout}): producer {r.ProducerAllocatedSteady:N0} bytes after warm-up; "
+        o.WriteLine($"  threads ({r.ThreadLayout}): " + (r.ProducerMeasured ? $"producer {r.ProducerAllocatedSteady:N0} bytes after warm-up; " : "publishers' allocation not measured; ")
             + (r.BookStage is { } b
                 ? $"book {b.Events:N0} events, busy {r.BookBusyNsPerEvent:F0} ns/event, {b.LevelImages:N0} + {b.StateImages:N0} images (levels + state), {b.AllocatedSteady:N0} bytes after warm-up, handler failures {r.BookHandlerFailures}; "
                 : "")

@@ -89,6 +89,17 @@ public class ReplaySummaryTests
             Assert.Equal(new[] { "producer", "decision" }, fused["threads"]!.AsObject().Select(kv => kv.Key));
             Assert.False(fused["busy_ns_per_event"]!.AsObject().ContainsKey("book"));
             Assert.False(fused.ContainsKey("book_thread_latency_ns"));
+
+            // Live: the receive loops' allocation is not measured, so no figure is shown for them (never a 0 that was not measured).
+            var live = new ReplayResult
+            {
+                Engine = m.Engine, Feed = new CaptureFeed(m.Engine.Registry), Files = ["live:binance"], Events = 3, ProducerMeasured = false,
+                ThreadLayout = "receive loops not pinned, decision not pinned",
+            };
+            Assert.False(Json(live)["threads"]!["producer"]!.AsObject().ContainsKey("allocated_bytes_steady"));
+            var liveText = new StringWriter();
+            ReplaySummary.WriteText(liveText, live);
+            Assert.Contains("threads (receive loops not pinned, decision not pinned): publishers' allocation not measured; decision ", liveText.ToString());
         }
     }
 
