@@ -59,6 +59,50 @@ public class ReplayCommandTests
     }
 
     /// <summary>
+    /// <c>fastengine replay --config X</c> with <c>topology.mode: "staged"</c> (config/default.json otherwise): the JSON summary
+    /// says <c>"topology": "staged"</c>, lists the book thread between the producer and the decision thread with the events it
+    /// handled (all of them) and its steady allocation (0), its busy time per event and where it ran; everything else is the
+    /// fused run's summary (timing keys aside). The text summary names the topology and the book thread.
+    /// </summary>
+    [Fact]
+    public void Replay_StagedConfig_SummarySaysStagedListsBookThreadSameOutcomeAsFused()
+    {
+        var fusedPath = RepoFile("config", "default.json");
+        var text = File.ReadAllText(fusedPath);
+        Assert.Contains("\"mode\": \"fused\"", text);
+        var dataDir = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(fusedPath)!, "..", "data"));
+        var stagedPath = Path.Combine(TempDir(), "staged.json");
+        File.WriteAllText(stagedPath, text.Replace("\"mode\": \"fused\"", "\"mode\": \"staged\", \"snapshotDepth\": 64")
+            .Replace("\"cpus\": { \"decision\": -1 }", "\"cpus\": { \"decision\": -1, \"book\": -1 }")
+            .Replace("\"../data/", "\"" + dataDir.Replace("\\", "/") + "/"));
+        var fused = Run("replay", "--config", fusedPath, "--json", "--out", TempDir());
+        var staged = Run("replay", "--config", stagedPath, "--json", "--out", TempDir());
+        Assert.True(staged.ExitCode == 0, staged.Error);
+        var a = JsonNode.Parse(fused.Output)!.AsObject();
+        var b = JsonNode.Parse(staged.Output)!.AsObject();
+        Assert.Equal("fused", (string)a["topology"]!);
+        Assert.Equal("staged", (string)b["topology"]!);
+        var threads = b["threads"]!.AsObject();
+        Assert.Equal(new[] { "producer", "book", "decision" }, threads.Select(kv => kv.Key));
+        Assert.Equal((long)b["events"]!, (long)threads["book"]!["events"]!);
+        Assert.Equal((long)b["events"]!, (long)threads["decision"]!["events"]!);
+        Assert.Equal(0, (long)threads["book"]!["allocated_bytes_steady"]!);
+        Assert.True((long)threads["book"]!["level_images"]! > 0);
+        Assert.True((double)b["busy_ns_per_event"]!["book"]! > 0);
+        Assert.Equal("producer not pinned, book not pinned, decision not pinned", (string)b["thread_layout"]!);
+        Assert.True((long)b["book_thread_latency_ns"]!["count"]! > 0);
+        Assert.False(a.ContainsKey("book_thread_latency_ns"));
+        foreach (var key in ReplaySummary.TimingKeys.Append("topology").Append("threads")) { a.Remove(key); b.Remove(key); }
+        Assert.Equal(a.ToJsonString(), b.ToJsonString());
+
+        var plain = Run("replay", "--config", stagedPath, "--out", TempDir());
+        Assert.Equal(0, plain.ExitCode);
+        Assert.Contains("topology staged", plain.Output);
+        Assert.Contains("threads (producer not pinned, book not pinned, decision not pinned)", plain.Output);
+        Assert.Contains("receive-to-book latency on the book thread", plain.Output);
+    }
+
+    /// <summary>
     /// With retail taker fees (BitMEX/Deribit 7.5 bps, Binance 10, Huobi 20) the crossed BitMEX/Deribit minute (0.75–2.75 USD
     /// on ~4,100 USD, at most ~6.7 bps) and the LINK crossings (at most ~8 bps) never pay: no intent may be sent.
     /// </summary>

@@ -52,6 +52,10 @@ public class EngineConfigTests
     [InlineData("""{"topology":{"cpus":{"producre":0}}}""", "topology.cpus.producre", "0", "producer")]
     [InlineData("""{"paper":{"makerMaxRestMs":0}}""", "paper.makerMaxRestMs", "0", "from 0.001 to 86400000")]
     [InlineData("""{"paper":{"makerMaxOrders":0}}""", "paper.makerMaxOrders", "0", "from 1 to 65536")]
+    [InlineData("""{"topology":{"mode":"staged","snapshotDepth":0}}""", "topology.snapshotDepth", "0", "from 1 to 5000")]
+    [InlineData("""{"topology":{"mode":"staged","snapshotDepth":5001}}""", "topology.snapshotDepth", "5001", "from 1 to 5000")]
+    [InlineData("""{"topology":{"mode":"pipelined"}}""", "topology.mode", "\"pipelined\"", "\"staged\"")]
+    [InlineData("""{"topology":{"mode":"staged","cpus":{"book":-2}}}""", "topology.cpus.book", "-2", "not pinned")]
     public void Validate_BadValue_NamesKeyValueAndRange(string json, string key, string value, string allowedFragment)
     {
         var error = Assert.Single(Load(json));
@@ -59,6 +63,27 @@ public class EngineConfigTests
         Assert.Equal(value, error.Value);
         Assert.Contains(allowedFragment, error.Allowed);
         Assert.Contains(key, error.ToString());
+    }
+
+    /// <summary>README, configuration table: <c>topology.mode</c> <c>staged</c> with a book thread CPU (<c>topology.cpus.book</c>)
+    /// and a snapshot depth from 1 to 5,000 loads without error and reaches the topology; the depth defaults to 64.</summary>
+    [Theory]
+    [InlineData("""{"topology":{"mode":"staged","waitStrategy":"busy-spin","cpus":{"producer":0,"book":1,"decision":2},"snapshotDepth":1}}""", 1, 1)]
+    [InlineData("""{"topology":{"mode":"staged","cpus":{"book":3},"snapshotDepth":5000}}""", 5000, 3)]
+    [InlineData("""{"topology":{"mode":"staged","cpus":{"book":-1}}}""", 64, -1)]
+    public void Topology_Staged_AcceptedWithBookCpuAndSnapshotDepth(string json, int depth, int bookCpu)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fe-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        try
+        {
+            var config = EngineConfigLoader.TryLoad(path, out var errors);
+            Assert.Empty(errors);
+            Assert.Equal("staged", config!.Topology.Mode);
+            Assert.Equal(depth, config.Topology.SnapshotDepth);
+            Assert.Equal(bookCpu, config.Topology.Cpus["book"]);
+        }
+        finally { File.Delete(path); }
     }
 
     /// <summary>README, configuration table: <c>carry.exitCarryBps</c> defaults to a quarter of <c>carry.minCarryBps</c> (1,000 → 250,
@@ -116,6 +141,33 @@ public class EngineConfigTests
         Assert.Equal(100_000_000, options.Carry.EvaluateIntervalNs);        // 100 ms
         Assert.Equal(5L * 60 * 1_000_000_000, options.Carry.MinTimeToFundingNs);
         Assert.Equal(500_000, options.Router.MinHealthPpm);                  // 50 %
+    }
+
+    /// <summary>Every config file shipped in config/ loads without an error (a file added later is covered without a change
+    /// here); config/latency-demo-staged.json is the staged topology with a CPU for each of its three threads and the same
+    /// venues, fees and thresholds as config/latency-demo.json, so its decisions are that file's.</summary>
+    [Fact]
+    public void ShippedConfigs_EveryFile_LoadsWithoutError()
+    {
+        string? dir = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && dir is null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "config", "default.json"))) dir = Path.Combine(d.FullName, "config");
+        Assert.NotNull(dir);
+        var files = Directory.GetFiles(dir!, "*.json").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        Assert.Contains(files, f => Path.GetFileName(f) == "latency-demo-staged.json");
+        Assert.True(files.Length >= 7, string.Join(", ", files.Select(Path.GetFileName)));
+        foreach (var file in files)
+        {
+            var config = EngineConfigLoader.TryLoad(file, out var errors);
+            Assert.True(config is not null && errors.Count == 0, $"{Path.GetFileName(file)}: {string.Join("; ", errors)}");
+        }
+        var staged = EngineConfigLoader.TryLoad(Path.Combine(dir!, "latency-demo-staged.json"), out _)!;
+        var demo = EngineConfigLoader.TryLoad(Path.Combine(dir!, "latency-demo.json"), out _)!;
+        Assert.Equal("staged", staged.Topology.Mode);
+        Assert.Equal("yielding", staged.Topology.WaitStrategy);
+        Assert.Equal((0, 1, 2), (staged.Topology.Cpus["producer"], staged.Topology.Cpus["book"], staged.Topology.Cpus["decision"]));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(demo with { Topology = new TopologyConfig() }),
+            System.Text.Json.JsonSerializer.Serialize(staged with { Topology = new TopologyConfig() }));
     }
 
     /// <summary>README, configuration table: <c>paper.makerMaxRestMs</c> 5000 and <c>paper.makerMaxOrders</c> 64 by default; set

@@ -45,10 +45,15 @@ public sealed class ReplayResult
     public string WaitStrategy { get; init; } = "";
     public string Topology { get; init; } = "fused";
     public long HandlerFailures { get; init; }
+    /// <summary>Staged topology: events the book thread threw on (counted in <see cref="HandlerFailures"/> too; 0 when fused).</summary>
+    public long BookHandlerFailures { get; init; }
     /// <summary>Where the threads ran: "producer CPU 0, decision CPU 1", "not pinned", with the reason of any pin that failed.</summary>
     public string ThreadLayout { get; init; } = "not pinned";
     /// <summary>Producer-thread bytes allocated after warm-up outside declared cold paths.</summary>
     public long ProducerAllocatedSteady { get; init; }
+    /// <summary>False when the publishing threads' allocation was not measured (live: the venues' receive loops); the
+    /// summary then lists them without a figure.</summary>
+    public bool ProducerMeasured { get; init; } = true;
     /// <summary>Producer-thread bytes allocated after warm-up on declared cold paths (new connections, instruments, buffer growth).</summary>
     public long ProducerColdAllocated { get; init; }
     /// <summary>Staged topology: the book thread's stage (images, receive→book latency on that thread, allocation); null when fused.</summary>
@@ -165,6 +170,7 @@ public static class ReplayRunner
             WaitStrategy = config.Topology.WaitStrategy,
             Topology = config.Topology.Mode,
             HandlerFailures = pipeline.HandlerFailures,
+            BookHandlerFailures = pipeline.BookHandlerFailures,
             ThreadLayout = LayoutOf(config.Topology, producerPinError, pipeline),
             ProducerAllocatedSteady = producer.AllocatedSteady,
             ProducerColdAllocated = producer.ColdAllocated,
@@ -174,13 +180,15 @@ public static class ReplayRunner
         };
     }
 
-    /// <summary>Where each thread ran (the staged topology's book thread between the producer and the decision thread).</summary>
-    public static string LayoutOf(TopologyConfig topology, string? producerError, EnginePipeline pipeline)
+    /// <summary>Where each thread ran (the staged topology's book thread between the producer and the decision thread).
+    /// <paramref name="producer"/>: the name of the publishing thread(s) and where they ran when it is not the replay's
+    /// producer (live: the venues' receive loops), or null for the replay's producer (<c>topology.cpus.producer</c>).</summary>
+    public static string LayoutOf(TopologyConfig topology, string? producerError, EnginePipeline pipeline, string? producer = null)
     {
         static string One(string thread, TopologyConfig t, string? error) =>
             !t.Cpus.TryGetValue(thread, out int cpu) || cpu < 0 ? $"{thread} not pinned"
             : error is null ? $"{thread} CPU {cpu}" : $"{thread} not pinned ({error})";
-        return One("producer", topology, producerError)
+        return (producer ?? One("producer", topology, producerError))
             + (pipeline.BookStage is null ? "" : ", " + One("book", topology, pipeline.BookPinError))
             + ", " + One("decision", topology, pipeline.PinError);
     }

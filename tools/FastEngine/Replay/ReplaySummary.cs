@@ -17,8 +17,11 @@ public static class ReplaySummary
     /// process-wide gen-0 collection count, which other work in the same process (a test host) also drives, and the bytes
     /// of cold paths after warm-up: those include the runtime's lock bookkeeping when the producer and decision threads
     /// meet on a cold path's lock at the same moment (seen as a few hundred bytes more on a loaded machine). The hot-path
-    /// figure <c>allocated_bytes_steady</c> is not a timing key: it must be 0 on every run.</summary>
-    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "signal_to_intent_ns", "gc_gen0_steady", "allocated_bytes_cold_paths"];
+    /// figure <c>allocated_bytes_steady</c> is not a timing key: it must be 0 on every run. Also the threads' busy time per
+    /// event, the staged book thread's own receive→book latency, and where the threads ran (a pin can fail on one machine
+    /// and not on another); the <c>threads</c> block (events and steady allocation per thread) is deterministic.</summary>
+    public static readonly string[] TimingKeys = ["elapsed_s", "events_per_s", "latency_ns", "book_latency_ns", "signal_latency_ns", "signal_to_intent_ns", "gc_gen0_steady", "allocated_bytes_cold_paths",
+        "thread_layout", "busy_ns_per_event", "book_thread_latency_ns"];
 
     public static void WriteJson(Utf8JsonWriter w, ReplayResult r)
     {
@@ -72,6 +75,7 @@ public static class ReplaySummary
         w.WriteNumber("allocated_bytes_cold_paths", ColdAfterWarmup(r));
         w.WriteNumber("gc_gen0_steady", engine.Stats.AllocatedAtWarmup < 0 ? 0 : engine.Stats.Gen0AtEnd - engine.Stats.Gen0AtWarmup);
         w.WriteNumber("handler_failures", r.HandlerFailures);
+        WriteThreads(w, r);
         WriteLatency(w, "latency_ns", engine.IntentLatency);
         WriteLatency(w, "book_latency_ns", engine.BookLatency);
         WriteLatency(w, "signal_to_intent_ns", engine.SignalToIntentLatency);
@@ -117,11 +121,50 @@ public static class ReplaySummary
         + $"rejected {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.PostOnlyWouldCross)} would cross / {b.RejectCount(global::FastEngine.Execution.ExecutionRejectReason.RestingTableFull)} table full, resting at the end {b.RestingCount}";
 
     /// <summary>Decision-thread plus producer-thread (plus, staged, book-thread) bytes allocated after warm-up.</summary>
-    public static long AllocatedSteady(ReplayResult r)
+    public static long AllocatedSteady(ReplayResult r) => DecisionAllocatedSteady(r) + r.ProducerAllocatedSteady + (r.BookStage?.AllocatedSteady ?? 0);
+
+    /// <summary>Decision-thread bytes allocated after warm-up outside declared cold paths.</summary>
+    public static long DecisionAllocatedSteady(ReplayResult r)
     {
         var s = r.Engine.Stats;
-        long decision = s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup - (s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup);
-        return decision + r.ProducerAllocatedSteady + (r.BookStage?.AllocatedSteady ?? 0);
+        return s.AllocatedAtWarmup < 0 ? 0 : s.AllocatedAtEnd - s.AllocatedAtWarmup - (s.ColdAllocatedAtEnd - s.ColdAllocatedAtWarmup);
+    }
+
+    /// <summary>
+    /// Per thread of the run: <c>threads</c> (the producer, the staged topology's book thread, the decision thread: events
+    /// handled and bytes allocated after warm-up outside cold paths, each of which must be 0), and the timing keys
+    /// <c>thread_layout</c>, <c>busy_ns_per_event</c> (time inside batches per event, waiting excluded) and, staged,
+    /// <c>book_thread_latency_ns</c> (receive → authoritative book applied, on the book thread).
+    /// </summary>
+    private static void WriteThreads(Utf8JsonWriter w, ReplayResult r)
+    {
+        var book = r.BookStage;
+        w.WriteStartObject("threads");
+        w.WriteStartObject("producer");
+        w.WriteNumber("events", r.Events);
+        if (r.ProducerMeasured) w.WriteNumber("allocated_bytes_steady", r.ProducerAllocatedSteady);
+        w.WriteEndObject();
+        if (book is not null)
+        {
+            w.WriteStartObject("book");
+            w.WriteNumber("events", book.Events);
+            w.WriteNumber("allocated_bytes_steady", book.AllocatedSteady);
+            w.WriteNumber("level_images", book.LevelImages);
+            w.WriteNumber("state_images", book.StateImages);
+            w.WriteNumber("handler_failures", r.BookHandlerFailures);
+            w.WriteEndObject();
+        }
+        w.WriteStartObject("decision");
+        w.WriteNumber("events", r.Engine.Stats.Events);
+        w.WriteNumber("allocated_bytes_steady", DecisionAllocatedSteady(r));
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("thread_layout", r.ThreadLayout);
+        w.WriteStartObject("busy_ns_per_event");
+        if (book is not null) w.WriteNumber("book", Math.Round(r.BookBusyNsPerEvent, 1));
+        w.WriteNumber("decision", Math.Round(r.DecisionBusyNsPerEvent, 1));
+        w.WriteEndObject();
+        if (book is not null) WriteLatency(w, "book_thread_latency_ns", book.Latency);
     }
 
     /// <summary>Bytes allocated after warm-up on declared cold paths (a book or venue first seen, buffers growing).</summary>
@@ -160,6 +203,12 @@ public static class ReplaySummary
             .Select(i => $"{((RiskRejectReason)i).ToConfigName()} {e.Stats.RiskRejects[i]}");
         o.WriteLine($"  risk rejects: {string.Join(", ", rejects.DefaultIfEmpty("none"))}");
         o.WriteLine($"  frames rejected: {r.Feed.Stats.Values.Sum(s => s.Rejected)}; allocated after warm-up: {AllocatedSteady(r):N0} bytes on the hot path, {ColdAfterWarmup(r):N0} on cold paths (new books, buffer growth); handler failures: {r.HandlerFailures}");
+        o.WriteLine($"  threads ({r.ThreadLayout}): " + (r.ProducerMeasured ? $"producer {r.ProducerAllocatedSteady:N0} bytes after warm-up; " : "publishers' allocation not measured; ")
+            + (r.BookStage is { } b
+                ? $"book {b.Events:N0} events, busy {r.BookBusyNsPerEvent:F0} ns/event, {b.LevelImages:N0} + {b.StateImages:N0} images (levels + state), {b.AllocatedSteady:N0} bytes after warm-up, handler failures {r.BookHandlerFailures}; "
+                : "")
+            + $"decision {e.Stats.Events:N0} events, busy {r.DecisionBusyNsPerEvent:F0} ns/event, {DecisionAllocatedSteady(r):N0} bytes after warm-up");
+        if (r.BookStage is { } bs) o.WriteLine($"  receive-to-book latency on the book thread (ns): {Percentiles(bs.Latency)}");
         o.WriteLine($"  tick-to-intent latency (ns): {Percentiles(e.IntentLatency)}");
         o.WriteLine($"  receive-to-book latency (ns): {Percentiles(e.BookLatency)}");
         o.WriteLine($"  signal-to-intent latency (ns): {Percentiles(e.SignalToIntentLatency)}");
