@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FastEngine.Model;
 
 namespace FastEngine.Books;
@@ -200,13 +201,13 @@ public sealed class BookSide
         int worse = index - _start, better = _end - index - 1;
         if (better <= worse)
         {
-            if (better > 0) levels.AsSpan(index + 1, better).CopyTo(levels.AsSpan(index, better));
+            if (better > 0) Move(levels, index + 1, index, better);
             _end--;
             _hint = index; // the nearest better level moved into the slot
         }
         else
         {
-            levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start + 1, worse));
+            Move(levels, _start, _start + 1, worse);
             _start++;
             _hint = index + 1; // the nearest better level stayed
         }
@@ -222,13 +223,13 @@ public sealed class BookSide
             var levels = _levels;
             if (index > _gapEnd)
             {
-                levels.AsSpan(index + 1, _end - 1 - index).CopyTo(levels.AsSpan(index, _end - 1 - index));
+                Move(levels, index + 1, index, _end - 1 - index);
                 _end--;
                 _hint = index;
             }
             else
             {
-                levels.AsSpan(_start, index - _start).CopyTo(levels.AsSpan(_start + 1, index - _start));
+                Move(levels, _start, _start + 1, index - _start);
                 _start++;
                 _hint = index + 1;
                 if (_start == _gapStart) { _start = _gapEnd; _gapStart = _gapEnd; }
@@ -257,7 +258,7 @@ public sealed class BookSide
         {
             if (_end == _levels.Length) index = MakeRoomSlow(index);
             var levels = _levels;
-            if (better > 0) levels.AsSpan(index, better).CopyTo(levels.AsSpan(index + 1, better));
+            if (better > 0) Move(levels, index, index + 1, better);
             _end++;
             _hint = index;
             return ref levels[index];
@@ -266,7 +267,7 @@ public sealed class BookSide
         {
             if (_start == 0) index = MakeRoomSlow(index);
             var levels = _levels;
-            if (worse > 0) levels.AsSpan(_start, worse).CopyTo(levels.AsSpan(_start - 1, worse));
+            if (worse > 0) Move(levels, _start, _start - 1, worse);
             _start--;
             _hint = index - 1;
             return ref levels[index - 1];
@@ -295,12 +296,12 @@ public sealed class BookSide
             var levels = _levels;
             if (index > _gapEnd)
             {
-                levels.AsSpan(index, _end - index).CopyTo(levels.AsSpan(index + 1));
+                Move(levels, index, index + 1, _end - index);
                 _end++;
                 _hint = index;
                 return ref levels[index];
             }
-            levels.AsSpan(_start, index - _start).CopyTo(levels.AsSpan(_start - 1));
+            Move(levels, _start, _start - 1, index - _start);
             _start--;
             _hint = index - 1;
             return ref levels[index - 1];
@@ -353,13 +354,13 @@ public sealed class BookSide
             {
                 if (index > gapEnd)
                 {
-                    levels.AsSpan(gapEnd, between).CopyTo(levels.AsSpan(gapStart, between));
+                    Move(levels, gapEnd, gapStart, between);
                     _gapStart = gapStart + between;
                     _gapEnd = index;
                     return index;
                 }
                 int top = gapEnd - between; // where the level at index moves to
-                levels.AsSpan(index, between).CopyTo(levels.AsSpan(top, between));
+                Move(levels, index, top, between);
                 _gapStart = index;
                 _gapEnd = top;
                 return top;
@@ -387,13 +388,13 @@ public sealed class BookSide
         if (_end - gapEnd <= gapStart - _start)
         {
             Debug.Assert(index < gapStart, "the level lies below the gap: the part above it moves");
-            levels.AsSpan(gapEnd, _end - gapEnd).CopyTo(levels.AsSpan(gapStart));
+            Move(levels, gapEnd, gapStart, _end - gapEnd);
             _end -= width;
         }
         else
         {
             Debug.Assert(index >= gapEnd, "the level lies above the gap: the part below it moves");
-            levels.AsSpan(_start, gapStart - _start).CopyTo(levels.AsSpan(_start + width));
+            Move(levels, _start, _start + width, gapStart - _start);
             _start += width;
         }
         _gapStart = _gapEnd = index;
@@ -409,7 +410,7 @@ public sealed class BookSide
             if (_end == _levels.Length) index = MakeRoomSlow(index);
             int width = Math.Min(GapOpen, _levels.Length - _end);
             var levels = _levels;
-            levels.AsSpan(index, _end - index).CopyTo(levels.AsSpan(index + width));
+            Move(levels, index, index + width, _end - index);
             _end += width;
             _gapStart = index;
             _gapEnd = index + width;
@@ -420,7 +421,7 @@ public sealed class BookSide
             if (_start == 0) index = MakeRoomSlow(index);
             int width = Math.Min(GapOpen, _start);
             var levels = _levels;
-            levels.AsSpan(_start, index - _start).CopyTo(levels.AsSpan(_start - width));
+            Move(levels, _start, _start - width, index - _start);
             _start -= width;
             _gapStart = index - width;
             _gapEnd = index;
@@ -574,6 +575,91 @@ public sealed class BookSide
         for (int i = from + 1; i < to; i++)
             if (Key(_levels[i - 1].Price) >= Key(_levels[i].Price)) return false;
         return true;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="count"/> levels from array index <paramref name="from"/> to <paramref name="to"/> (the runs
+    /// may overlap). Why not <c>Span.CopyTo</c>: for overlapping runs (every shift by one slot, most slides across the
+    /// gap) it calls the C runtime's memmove through a P/Invoke with a GC mode switch, about 20 ns before the first byte
+    /// moves, while most moves here are a few hundred bytes (Binance: 28 levels per change on average, Bybit fewer).
+    /// In-process A/B on the venue captures' book events (thread CPU per frame, 401 interleaved rounds): Binance
+    /// book 0.2554 to 0.2354 us median (ratio 0.92), Bybit 0.3693 to 0.3549 (ratio 0.96).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Move(BookLevel[] levels, int from, int to, int count)
+    {
+        if ((ulong)(uint)from + (uint)count > (ulong)levels.Length || (ulong)(uint)to + (uint)count > (ulong)levels.Length)
+            ThrowMove();
+        ref BookLevel first = ref MemoryMarshal.GetArrayDataReference(levels);
+        MoveBytes(ref Unsafe.As<BookLevel, byte>(ref Unsafe.Add(ref first, from)),
+            ref Unsafe.As<BookLevel, byte>(ref Unsafe.Add(ref first, to)), (nuint)(uint)count * (nuint)Unsafe.SizeOf<BookLevel>());
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowMove() => throw new InvalidOperationException("a level move fell outside the level array");
+
+    /// <summary>
+    /// Copies <paramref name="length"/> bytes (a multiple of 24) from <paramref name="source"/> to
+    /// <paramref name="destination"/>, which may overlap: short runs with every load before the first store, longer
+    /// ones 32 bytes at a time in the direction that never overwrites a byte before it is read.
+    /// </summary>
+    private static void MoveBytes(ref byte source, ref byte destination, nuint length)
+    {
+        if (length <= 32)
+        {
+            if (length == 0) return;
+            var a = Vector128.LoadUnsafe(ref source);
+            var b = Vector128.LoadUnsafe(ref source, length - 16);
+            a.StoreUnsafe(ref destination);
+            b.StoreUnsafe(ref destination, length - 16);
+            return;
+        }
+        if (length <= 64)
+        {
+            var a = Vector256.LoadUnsafe(ref source);
+            var b = Vector256.LoadUnsafe(ref source, length - 32);
+            a.StoreUnsafe(ref destination);
+            b.StoreUnsafe(ref destination, length - 32);
+            return;
+        }
+        if (length <= 128)
+        {
+            var a = Vector256.LoadUnsafe(ref source);
+            var b = Vector256.LoadUnsafe(ref source, 32);
+            var c = Vector256.LoadUnsafe(ref source, length - 64);
+            var d = Vector256.LoadUnsafe(ref source, length - 32);
+            a.StoreUnsafe(ref destination);
+            b.StoreUnsafe(ref destination, 32);
+            c.StoreUnsafe(ref destination, length - 64);
+            d.StoreUnsafe(ref destination, length - 32);
+            return;
+        }
+        if (Unsafe.IsAddressGreaterThan(ref destination, ref source))
+        {
+            // Toward higher addresses: copy from the top down; the stores stay above every byte still to be read.
+            var head = Vector256.LoadUnsafe(ref source);
+            nuint at = length;
+            do
+            {
+                at -= 32;
+                Vector256.LoadUnsafe(ref source, at).StoreUnsafe(ref destination, at);
+            }
+            while (at > 32);
+            head.StoreUnsafe(ref destination);
+        }
+        else
+        {
+            // Toward lower addresses: copy from the bottom up; the stores stay below every byte still to be read.
+            var tail = Vector256.LoadUnsafe(ref source, length - 32);
+            nuint at = 0;
+            do
+            {
+                Vector256.LoadUnsafe(ref source, at).StoreUnsafe(ref destination, at);
+                at += 32;
+            }
+            while (at < length - 32);
+            tail.StoreUnsafe(ref destination, length - 32);
+        }
     }
 
     /// <summary>Levels <see cref="Search"/> scans below its start before it bisects.</summary>
