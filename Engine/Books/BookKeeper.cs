@@ -84,7 +84,7 @@ public sealed class BookKeeper : IBookSource
     private readonly InstrumentRegistry _registry;
     private readonly IResyncRequester? _resync;
     private BookSyncSpec?[] _specs = new BookSyncSpec?[32];
-    private BookState?[][] _books = new BookState?[32][];
+    private BookState?[]?[] _books = new BookState?[]?[32];
     private readonly List<BookState> _all = new();
     /// <summary>The book of the last header seen: the levels that follow it usually belong to it (see OnEvent).</summary>
     private BookState? _open;
@@ -497,16 +497,10 @@ public sealed class BookKeeper : IBookSource
     private BookState CreateCore(VenueId venue, InstrumentId instrument)
     {
         if (instrument.IsNone) throw new ArgumentException("book event without an instrument", nameof(instrument));
-        if (venue.Value >= _books.Length) Array.Resize(ref _books, venue.Value + 16);
-        var row = _books[venue.Value] ??= new BookState?[Math.Max(16, instrument.Value + 1)];
-        if (instrument.Value >= row.Length)
-        {
-            Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
-            _books[venue.Value] = row;
-        }
+        ref var slot = ref VenueInstrumentTable.Slot(ref _books, venue, instrument);
         var spec = SpecOf(venue);
         var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs), spec, _registry[instrument]);
-        row[instrument.Value] = st;
+        slot = st;
         _all.Add(st);
         return st;
     }

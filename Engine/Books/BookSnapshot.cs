@@ -212,16 +212,10 @@ public sealed class BookMirror : IBookSource
         long cold = ColdPath.Begin();
         try
         {
-            if (venue.Value >= _books.Length) Array.Resize(ref _books, venue.Value + 16);
-            var row = _books[venue.Value] ??= new OrderBook?[Math.Max(16, instrument.Value + 1)];
-            if (instrument.Value >= row.Length)
-            {
-                Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
-                _books[venue.Value] = row;
-            }
+            ref var slot = ref VenueInstrumentTable.Slot(ref _books, venue, instrument);
             // Room for a full image on either side of the array's centre: loading one never moves or grows the array.
             var book = new OrderBook(venue, instrument, initialCapacity: 2 * Snapshots.Depth + 8);
-            row[instrument.Value] = book;
+            slot = book;
             _all.Add(book);
             return book;
         }

@@ -598,13 +598,10 @@ public sealed partial class DecisionEngine : IDisposable
 
     private BookInfo AddBookCore(VenueId venue, InstrumentId instrument)
     {
-        if (venue.Value >= _info.Length) Array.Resize(ref _info, venue.Value + 16);
-        var row = _info[venue.Value] ??= new BookInfo?[Math.Max(64, instrument.Value + 1)];
-        if (instrument.Value >= row.Length) Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
-        _info[venue.Value] = row;
-        if (row[instrument.Value] is { } existing) return existing;
+        ref var slot = ref VenueInstrumentTable.Slot(ref _info, venue, instrument, minRow: 64);
+        if (slot is { } existing) return existing;
         var info = new BookInfo(venue, Registry[instrument]) { Book = _bookSource.TryGetBook(venue, instrument) };
-        row[instrument.Value] = info;
+        slot = info;
 
         if (!_venuesOf.TryGetValue(instrument, out var venues)) _venuesOf[instrument] = venues = new List<VenueId>();
         if (!venues.Contains(venue)) venues.Add(venue);

@@ -135,14 +135,7 @@ public sealed class BookStage
         long cold = ColdPath.Begin();
         try
         {
-            if (venue.Value >= _tracks.Length) Array.Resize(ref _tracks, venue.Value + 16);
-            var row = _tracks[venue.Value] ??= new Track?[Math.Max(16, instrument.Value + 1)];
-            if (instrument.Value >= row.Length)
-            {
-                Array.Resize(ref row, Math.Max(instrument.Value + 1, row.Length * 2));
-                _tracks[venue.Value] = row;
-            }
-            return row[instrument.Value] = new Track(book);
+            return VenueInstrumentTable.Slot(ref _tracks, venue, instrument) = new Track(book);
         }
         finally
         {
