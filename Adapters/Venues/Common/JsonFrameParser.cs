@@ -34,7 +34,7 @@ public abstract class JsonFrameParser : IFrameParser
         FrameStatus status = FrameStatus.Data;
         if (frame.Length > MaxFrameBytes) reason = RejectReason.Oversize;
         else if (IsControlText(frame)) return Counters.Count(ParseResult.Control);
-        else if (!Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
+        else if (!DefersUtf8Check && !Utf8.IsValid(frame)) reason = RejectReason.InvalidUtf8;
         else
         {
             try
@@ -49,6 +49,13 @@ public abstract class JsonFrameParser : IFrameParser
         if (reason == RejectReason.None) return Counters.Count(status == FrameStatus.Control ? ParseResult.Control : ParseResult.Data);
         return Reject(output, start, reason);
     }
+
+    /// <summary>
+    /// True when <see cref="ParseJson"/> checks the text is UTF-8 itself (before anything that could accept a frame that
+    /// is not), so <see cref="Parse"/> skips its own check: a fast path that only accepts ASCII needs no separate pass
+    /// over the bytes. Same outcome for every frame either way; false by default.
+    /// </summary>
+    protected virtual bool DefersUtf8Check => false;
 
     /// <summary>A frame the venue sends as plain text rather than JSON (OKX's <c>pong</c>); false by default.</summary>
     protected virtual bool IsControlText(ReadOnlySpan<byte> frame) => false;
@@ -90,11 +97,18 @@ public abstract class FastScanJsonFrameParser : JsonFrameParser
             output.Truncate(start);
             FastFallbacks++;
         }
+        if (DefersUtf8Check && !Utf8.IsValid(frame))
+        {
+            status = FrameStatus.Data;
+            return RejectReason.InvalidUtf8;
+        }
         return ParseReference(frame, receiveTimeNs, output, out status);
     }
 
     /// <summary>The fast path: true when the frame was accepted (events appended, <paramref name="status"/> set); false
-    /// to hand it to the reference path (what it appended is discarded). Never throws on any input.</summary>
+    /// to hand it to the reference path (what it appended is discarded). Never throws on any input. A parser that sets
+    /// <see cref="JsonFrameParser.DefersUtf8Check"/> must accept only frames that are UTF-8 (its fast path reads every
+    /// byte and accepts ASCII only); the check then runs once, before the reference path.</summary>
     protected abstract bool TryFast(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status);
 
     /// <summary>The Utf8JsonReader path: any spacing and key order; the single authority on rejects. May throw

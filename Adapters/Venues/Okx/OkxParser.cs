@@ -37,6 +37,10 @@ public sealed partial class OkxParser : FastScanJsonFrameParser
     /// <summary>OKX answers the text <c>ping</c> with the text <c>pong</c>.</summary>
     protected override bool IsControlText(ReadOnlySpan<byte> frame) => frame.SequenceEqual("pong"u8);
 
+    /// <summary>The fast path accepts only compact ASCII frames (every byte read: literals, digits, printable ASCII
+    /// strings without escapes), so the UTF-8 check runs only on the way to the reference path.</summary>
+    protected override bool DefersUtf8Check => true;
+
     /// <summary>The Utf8JsonReader path: any key order and spacing; the single authority on rejects.</summary>
     protected override RejectReason ParseReference(ReadOnlySpan<byte> frame, long receiveTimeNs, MarketEventBatch output, out FrameStatus status)
     {

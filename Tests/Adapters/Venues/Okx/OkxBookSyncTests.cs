@@ -205,6 +205,71 @@ public sealed class OkxBookSyncTests(ITestOutputHelper output)
         return false;
     }
 
+    /// <summary>
+    /// The checksum computed for a message that changed nothing within the best 25 levels is reused for the next one
+    /// that also changes nothing there; the venue's value is still compared every time. A books-l2-tbt snapshot of 30
+    /// levels per side, then: a depth-28 update with the right checksum (ok), a depth-28 update carrying a wrong
+    /// checksum (detected: unsynced), a new snapshot, a depth-28 update (ok), then a top-of-book update whose frame
+    /// carries the checksum of the book without that change (what a corrupted or missed top update looks like:
+    /// detected). Checksums are the CRC-32 of the OKX text built here from the level strings (OKX v5 "Checksum").
+    /// </summary>
+    [Fact]
+    public void Checksum_DeepOnlyUpdatesThenCorruptedTop_EveryMismatchDetected()
+    {
+        var h = NewHarness();
+        var bids = new SortedDictionary<decimal, string>();
+        var asks = new SortedDictionary<decimal, string>();
+        string Px(decimal p) => p.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+        int Checksum()
+        {
+            var bidTop = bids.OrderByDescending(p => p.Key).Take(25).ToList();
+            var askTop = asks.OrderBy(p => p.Key).Take(25).ToList();
+            var parts = new List<string>();
+            for (int i = 0; i < 25; i++)
+            {
+                if (i < bidTop.Count) parts.Add(Px(bidTop[i].Key) + ":" + bidTop[i].Value);
+                if (i < askTop.Count) parts.Add(Px(askTop[i].Key) + ":" + askTop[i].Value);
+            }
+            return unchecked((int)Crc32.Compute(Encoding.ASCII.GetBytes(string.Join(":", parts))));
+        }
+        string Frame(string action, string askLevels, string bidLevels, int checksum) =>
+            $"{{\"arg\":{{\"channel\":\"books-l2-tbt\",\"instId\":\"BTC-USDT\"}},\"action\":\"{action}\",\"data\":[{{\"asks\":[{askLevels}],\"bids\":[{bidLevels}],\"ts\":\"1700000000000\",\"checksum\":{checksum}}}]}}";
+        string Snapshot()
+        {
+            bids.Clear();
+            asks.Clear();
+            for (int i = 0; i < 30; i++) { bids[1000m - i] = (i + 1).ToString(); asks[1001m + i] = (i + 2).ToString(); }
+            return Frame("snapshot", string.Join(",", asks.Select(a => Level(Px(a.Key), a.Value))),
+                string.Join(",", bids.OrderByDescending(b => b.Key).Select(b => Level(Px(b.Key), b.Value))), Checksum());
+        }
+        string Update(Side side, decimal price, string size, int? claimed = null)
+        {
+            (side == Side.Bid ? bids : asks)[price] = size;
+            string level = Level(Px(price), size);
+            return side == Side.Bid ? Frame("update", "", level, claimed ?? Checksum()) : Frame("update", level, "", claimed ?? Checksum());
+        }
+        var id = default(InstrumentId);
+        BookStats Stats() => h.Keeper.StatsOf(h.Venue, id)!;
+
+        h.Feed(Snapshot());
+        id = h.Id("BTC-USDT");
+        Assert.Equal((1L, 0L), (Stats().ChecksumOk, Stats().ChecksumBad));
+        h.Feed(Update(Side.Bid, 1000m - 28, "55"));                         // deep only, right checksum
+        Assert.Equal((2L, 0L), (Stats().ChecksumOk, Stats().ChecksumBad));
+        h.Feed(Update(Side.Ask, 1001m + 28, "66", claimed: 12345));         // deep only, wrong checksum
+        Assert.Equal((2L, 1L), (Stats().ChecksumOk, Stats().ChecksumBad));
+        Assert.Equal(BookSyncState.Unsynced, h.Keeper.StateOf(h.Venue, id));
+
+        h.Feed(Snapshot());
+        Assert.Equal(BookSyncState.Synced, h.Keeper.StateOf(h.Venue, id));
+        h.Feed(Update(Side.Ask, 1001m + 29, "7"));                          // deep only: reused, still right
+        Assert.Equal((4L, 1L), (Stats().ChecksumOk, Stats().ChecksumBad));
+        int stale = Checksum();
+        h.Feed(Update(Side.Bid, 1000m - 2, "99", claimed: stale));          // top changed, frame claims the old text
+        Assert.Equal((4L, 2L), (Stats().ChecksumOk, Stats().ChecksumBad));
+        Assert.Equal(BookSyncState.Unsynced, h.Keeper.StateOf(h.Venue, id));
+    }
+
     [Fact]
     public void Replay_SecondPass_AllocatesZeroBytesPerFrame()
     {

@@ -81,6 +81,58 @@ public sealed class OkxFastScanTests(ITestOutputHelper output)
         Assert.True(pair.ReferenceRejected > 0); // the mutations did exercise the reject paths
     }
 
+    /// <summary>
+    /// The parser skips its separate UTF-8 pass for frames the fast path accepts (<c>DefersUtf8Check</c>): 0xFF and a
+    /// lone 0x80 are never UTF-8 (RFC 3629), so at every byte position of a book update, a book snapshot, a ticker, a
+    /// trade push and an ack (instruments registered first) the frame must still be rejected as InvalidUtf8 and add no
+    /// event; a valid two-byte character ("é") inside a string is not ASCII, so the frame leaves the fast path and
+    /// the reference path decides (same result as with the fast path off).
+    /// </summary>
+    [Fact]
+    public void NonUtf8ByteAtEveryPosition_RejectedAsInvalidUtf8()
+    {
+        var frames = OkxParserTests.Frames();
+        var registry = new InstrumentRegistry();
+        var parser = new OkxParser(VenueCatalog.Okx, registry);
+        var batch = new MarketEventBatch();
+        foreach (var f in frames) { batch.Clear(); parser.Parse(f.Payload, FrameSource.WebSocket, null, 0, batch); }
+        string[] shapes =
+        [
+            """{"arg":{"channel":"books-l2-tbt","instId":"BTC-USDT"},"action":"update","data":[{"asks":[["41006.8","0.6","0","1"]],"bids":[["41006.3","0.3","0","2"]],"ts":"1629966436396","checksum":-1290946519}]}""",
+            """{"arg":{"channel":"books-l2-tbt","instId":"BTC-USDT"},"action":"snapshot","data":[{"asks":[["41006.8","0.6","0","1"]],"bids":[],"ts":"1629966436396","checksum":5}]}""",
+            """{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT","instId":"BTC-USDT","last":"9999.99","askPx":"9999.99","askSz":"11","bidPx":"9999.5","bidSz":"2","ts":"1597026383085"}]}""",
+            """{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897"}]}""",
+            """{"event":"subscribe","arg":{"channel":"trades","instId":"BTC-USDT"}}""",
+        ];
+        long checkedPositions = 0;
+        foreach (var shape in shapes)
+        {
+            byte[] original = Encoding.ASCII.GetBytes(shape);
+            batch.Clear();
+            Assert.NotEqual(RejectReason.InvalidUtf8, parser.Parse(original, FrameSource.WebSocket, null, 0, batch).Reason);
+            foreach (byte bad in new byte[] { 0xFF, 0x80 })
+            {
+                for (int i = 0; i < original.Length; i++)
+                {
+                    byte[] mutated = (byte[])original.Clone();
+                    mutated[i] = bad;
+                    batch.Clear();
+                    var result = parser.Parse(mutated, FrameSource.WebSocket, null, 0, batch);
+                    Assert.True(result == ParseResult.Reject(RejectReason.InvalidUtf8), $"{shape} with 0x{bad:X2} at {i}: {result}");
+                    Assert.Equal(0, batch.Count);
+                    checkedPositions++;
+                }
+            }
+            // A valid non-ASCII character in the first string: same answer as the reference path alone.
+            int quote = shape.IndexOf('"', 2);
+            string accented = shape[..(quote + 1)] + "é" + shape[(quote + 1)..];
+            var pair = NewPair();
+            foreach (var f in frames.Take(400)) pair.Check(f.Payload, $"line {f.Line}");
+            pair.Check(Encoding.UTF8.GetBytes(accented), accented);
+        }
+        output.WriteLine($"{checkedPositions} mutated frames rejected as InvalidUtf8");
+    }
+
     [Fact]
     public void HandWrittenShapes_FastPathEqualsReference()
     {
