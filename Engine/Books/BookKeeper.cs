@@ -505,7 +505,7 @@ public sealed class BookKeeper : IBookSource
             _books[venue.Value] = row;
         }
         var spec = SpecOf(venue);
-        var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs), spec, _registry[instrument]);
+        var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs, interpolate: spec.DenseBooks), spec, _registry[instrument]);
         row[instrument.Value] = st;
         _all.Add(st);
         return st;

@@ -83,6 +83,8 @@ public sealed class BookSide
     private const int SmallSide = 256;
     /// <summary>Sides larger than this use the gap; <see cref="SmallSide"/> with the gap buffer on, int.MaxValue (never) off.</summary>
     private readonly int _plainLimit;
+    /// <summary>Interpolating searches (see <see cref="SearchRun"/>); never with the gap buffer.</summary>
+    private readonly bool _interpolate;
 
     /// <summary>An insert at most this many levels below the last change is taken as the next step of a message's walk
     /// down the side, for which moving the gap pays back (Binance spot diffs: three in four within 16 levels).</summary>
@@ -93,10 +95,14 @@ public sealed class BookSide
     /// <param name="gapBuffer">Keep a movable gap where the last change happened once the side holds more than 256 levels:
     /// for books whose messages walk deep into a large side (Binance diffs against a 1,000-level snapshot: 3.2× fewer levels
     /// moved). Off, every change shifts the shorter part, which is faster for books changed near the top (Kraken, Bybit).</param>
-    public BookSide(Side side, int initialCapacity = 256, bool gapBuffer = false)
+    /// <param name="interpolate">Searches of 16 levels or more interpolate the price's place instead of scanning then
+    /// bisecting (see <see cref="SearchRun"/>): for books of levels near the top, mostly one tick apart, changed anywhere
+    /// in them (Bybit's 200 levels: 7 % less book work). Ignored with <paramref name="gapBuffer"/>.</param>
+    public BookSide(Side side, int initialCapacity = 256, bool gapBuffer = false, bool interpolate = false)
     {
         Side = side;
         _plainLimit = gapBuffer ? SmallSide : int.MaxValue;
+        _interpolate = interpolate && !gapBuffer;
         _levels = new BookLevel[Math.Max(initialCapacity, 4)];
         _flip = side == Side.Bid ? 0 : -1;
         _start = _end = _gapStart = _gapEnd = _levels.Length / 2;
@@ -708,9 +714,10 @@ public sealed class BookSide
             if (h == key) return hint;
             if (h < key) lo = hint + 1; else hi = hint - 1;
         }
-        if (_plainLimit != int.MaxValue || hi - lo < ScanLevels)
+        if (!_interpolate || hi - lo < ScanLevels)
         {
-            // Gap-buffer sides (a message walks deep into a large side from the last change) and short runs.
+            // Gap-buffer sides (a message walks deep into a large side from the last change), sides not asked to
+            // interpolate, and short runs.
             int stop = Math.Max(lo, hi - (ScanLevels - 1));
             for (int i = hi; i >= stop; i--)
             {
@@ -721,7 +728,7 @@ public sealed class BookSide
         }
         else
         {
-            // Sides without the gap buffer hold the levels near the top (Bybit's 200), mostly one tick apart, and a
+            // Sides asked to interpolate hold the levels near the top (Bybit's 200), mostly one tick apart, and a
             // message's levels land anywhere in them: interpolate the key's place in the run's price range (on its level
             // for half of Bybit's searches that the scan above would miss, within 2 levels for 86 %), gallop from there
             // to bracket it, and bisect the bracket. A sparse run only costs more gallop steps (2 log2 of the miss at most).
@@ -791,13 +798,14 @@ public sealed class BookSide
 /// </summary>
 public sealed class OrderBook
 {
-    /// <param name="gapBuffer">See <see cref="BookSide(Side, int, bool)"/>: on for venues whose diffs walk deep (<see cref="BookSyncSpec.DeepDiffs"/>).</param>
-    public OrderBook(VenueId venue, InstrumentId instrument, int initialCapacity = 256, bool gapBuffer = false)
+    /// <param name="gapBuffer">See <see cref="BookSide(Side, int, bool, bool)"/>: on for venues whose diffs walk deep (<see cref="BookSyncSpec.DeepDiffs"/>).</param>
+    /// <param name="interpolate">See <see cref="BookSide(Side, int, bool, bool)"/>: on for venues with dense books changed anywhere (<see cref="BookSyncSpec.DenseBooks"/>).</param>
+    public OrderBook(VenueId venue, InstrumentId instrument, int initialCapacity = 256, bool gapBuffer = false, bool interpolate = false)
     {
         Venue = venue;
         Instrument = instrument;
-        Bids = new BookSide(Side.Bid, initialCapacity, gapBuffer);
-        Asks = new BookSide(Side.Ask, initialCapacity, gapBuffer);
+        Bids = new BookSide(Side.Bid, initialCapacity, gapBuffer, interpolate);
+        Asks = new BookSide(Side.Ask, initialCapacity, gapBuffer, interpolate);
     }
 
     public VenueId Venue { get; }

@@ -67,13 +67,14 @@ public class BookSideTests
         Assert.True(Check(Side.Ask, 4, longRun));
     }
 
-    /// <summary>Both layouts: the plain window and the gap buffer.</summary>
+    /// <summary>Every layout: the plain window, the gap buffer, and the plain window with interpolating searches.</summary>
     private static bool Check(Side side, int capacity, IReadOnlyList<Op> ops) =>
-        CheckLayout(side, capacity, ops, gapBuffer: false) && CheckLayout(side, capacity, ops, gapBuffer: true);
+        CheckLayout(side, capacity, ops, gapBuffer: false) && CheckLayout(side, capacity, ops, gapBuffer: true)
+        && CheckLayout(side, capacity, ops, gapBuffer: false, interpolate: true);
 
-    private static bool CheckLayout(Side side, int capacity, IReadOnlyList<Op> ops, bool gapBuffer)
+    private static bool CheckLayout(Side side, int capacity, IReadOnlyList<Op> ops, bool gapBuffer, bool interpolate = false)
     {
-        var book = new BookSide(side, capacity, gapBuffer);
+        var book = new BookSide(side, capacity, gapBuffer, interpolate);
         // Model: best first.
         var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
         foreach (var op in ops)
@@ -349,8 +350,8 @@ public class BookSideTests
         Assert.Equal(1995, book.At(3).Price);
     }
 
-    /// <summary>Price universes that make <see cref="BookSide"/>'s interpolating search (sides without the gap buffer, runs
-    /// of 16 levels or more) guess badly or compute its share from doubles that cannot tell the keys apart.</summary>
+    /// <summary>Price universes that make <see cref="BookSide"/>'s interpolating search (sides built with interpolate and
+    /// without the gap buffer, runs of 16 levels or more) guess badly or compute its share from doubles that cannot tell the keys apart.</summary>
     public static TheoryData<string> SkewedGrids => new() { "dense", "clusters", "geometric", "extremes", "nearMax" };
 
     private static long[] Universe(string grid) => grid switch
@@ -372,10 +373,10 @@ public class BookSideTests
     {
         var universe = Universe(grid);
         foreach (var side in new[] { Side.Bid, Side.Ask })
-        foreach (bool gapBuffer in new[] { false, true })
+        foreach (var (gapBuffer, interpolate) in new[] { (false, true), (false, false), (true, false) })
         {
             var rng = new Random(grid.Length * 31 + (int)side);
-            var book = new BookSide(side, 16, gapBuffer);
+            var book = new BookSide(side, 16, gapBuffer, interpolate);
             var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
             // A snapshot of about half the universe, then single changes and best-first diffs anywhere in it.
             foreach (long price in universe.Where(_ => rng.Next(2) == 0).OrderBy(p => side == Side.Bid ? -p : p))
@@ -402,7 +403,7 @@ public class BookSideTests
                     long probe = universe[rng.Next(universe.Length)];
                     Assert.Equal(model.TryGetValue(probe, out var level) ? level.Size : 0, book.SizeAt(probe));
                 }
-                if (i % 16 == 0) Assert.True(Same(book, model), $"{grid} {side} gap={gapBuffer} after {i} changes");
+                if (i % 16 == 0) Assert.True(Same(book, model), $"{grid} {side} gap={gapBuffer} interpolate={interpolate} after {i} changes");
             }
             Assert.True(Same(book, model));
         }
