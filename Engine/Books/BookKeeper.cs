@@ -499,7 +499,7 @@ public sealed class BookKeeper : IBookSource
         if (instrument.IsNone) throw new ArgumentException("book event without an instrument", nameof(instrument));
         ref var slot = ref VenueInstrumentTable.Slot(ref _books, venue, instrument);
         var spec = SpecOf(venue);
-        var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs), spec, _registry[instrument]);
+        var st = new BookState(new OrderBook(venue, instrument, gapBuffer: spec.DeepDiffs, interpolate: spec.DenseBooks), spec, _registry[instrument]);
         slot = st;
         _all.Add(st);
         return st;

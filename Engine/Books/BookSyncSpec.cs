@@ -42,6 +42,9 @@ public enum ChecksumKind : byte
 /// <param name="MaxBufferedEvents">Upper bound of buffered events before the book gives up and resyncs.</param>
 /// <param name="DeepDiffs">The venue's deltas walk deep into a large book (Binance diff streams against a 1,000-level REST
 /// snapshot): its books keep <see cref="BookSide"/>'s gap buffer. Measured faster there, slower for books changed near the top.</param>
+/// <param name="DenseBooks">The venue's books hold levels near the top, mostly one tick apart, and its deltas change them
+/// anywhere (Bybit orderbook.200): <see cref="BookSide"/> interpolates a price's place instead of scanning then bisecting.
+/// Measured faster on Bybit's capture (7 % less book work); not measured faster elsewhere, so off by default.</param>
 public sealed record BookSyncSpec(
     SequenceRule Sequence = SequenceRule.None,
     ChecksumKind Checksum = ChecksumKind.None,
@@ -49,7 +52,8 @@ public sealed record BookSyncSpec(
     int MaxDepth = 0,
     bool BufferUntilSnapshot = false,
     int MaxBufferedEvents = 1 << 20,
-    bool DeepDiffs = false)
+    bool DeepDiffs = false,
+    bool DenseBooks = false)
 {
     public static readonly BookSyncSpec Plain = new();
 }

@@ -83,6 +83,8 @@ public sealed class BookSide
     private const int SmallSide = 256;
     /// <summary>Sides larger than this use the gap; <see cref="SmallSide"/> with the gap buffer on, int.MaxValue (never) off.</summary>
     private readonly int _plainLimit;
+    /// <summary>Interpolating searches (see <see cref="SearchRun"/>); never with the gap buffer.</summary>
+    private readonly bool _interpolate;
 
     /// <summary>An insert at most this many levels below the last change is taken as the next step of a message's walk
     /// down the side, for which moving the gap pays back (Binance spot diffs: three in four within 16 levels).</summary>
@@ -93,10 +95,14 @@ public sealed class BookSide
     /// <param name="gapBuffer">Keep a movable gap where the last change happened once the side holds more than 256 levels:
     /// for books whose messages walk deep into a large side (Binance diffs against a 1,000-level snapshot: 3.2× fewer levels
     /// moved). Off, every change shifts the shorter part, which is faster for books changed near the top (Kraken, Bybit).</param>
-    public BookSide(Side side, int initialCapacity = 256, bool gapBuffer = false)
+    /// <param name="interpolate">Searches of 16 levels or more interpolate the price's place instead of scanning then
+    /// bisecting (see <see cref="SearchRun"/>): for books of levels near the top, mostly one tick apart, changed anywhere
+    /// in them (Bybit's 200 levels: 7 % less book work). Ignored with <paramref name="gapBuffer"/>.</param>
+    public BookSide(Side side, int initialCapacity = 256, bool gapBuffer = false, bool interpolate = false)
     {
         Side = side;
         _plainLimit = gapBuffer ? SmallSide : int.MaxValue;
+        _interpolate = interpolate && !gapBuffer;
         _levels = new BookLevel[Math.Max(initialCapacity, 4)];
         _flip = side == Side.Bid ? 0 : -1;
         _start = _end = _gapStart = _gapEnd = _levels.Length / 2;
@@ -699,8 +705,8 @@ public sealed class BookSide
     {
         // Venues list a message's levels best-first, and most land a few levels below the previous one (Binance spot
         // diffs: half within 4 levels, three in four within 16); the first of a message is usually just below the best.
-        // So: narrow the range with the last touched level, scan the next levels down from its top, and bisect only
-        // when that fails. Every step compares keys: the hint only changes where the search starts.
+        // So: narrow the range with the last touched level, then scan the next levels down from its top (or interpolate,
+        // below), and bisect only when that fails. Every step compares keys: the hint only changes where the search starts.
         int hint = _hint;
         if ((uint)(hint - lo) < (uint)(hi + 1 - lo))
         {
@@ -708,13 +714,61 @@ public sealed class BookSide
             if (h == key) return hint;
             if (h < key) lo = hint + 1; else hi = hint - 1;
         }
-        int stop = Math.Max(lo, hi - (ScanLevels - 1));
-        for (int i = hi; i >= stop; i--)
+        if (!_interpolate || hi - lo < ScanLevels)
         {
-            long k = Key(Unsafe.Add(ref levels, i).Price);
-            if (k <= key) return k == key ? i : ~(i + 1);
+            // Gap-buffer sides (a message walks deep into a large side from the last change), sides not asked to
+            // interpolate, and short runs.
+            int stop = Math.Max(lo, hi - (ScanLevels - 1));
+            for (int i = hi; i >= stop; i--)
+            {
+                long k = Key(Unsafe.Add(ref levels, i).Price);
+                if (k <= key) return k == key ? i : ~(i + 1);
+            }
+            hi = stop - 1;
         }
-        hi = stop - 1;
+        else
+        {
+            // Sides asked to interpolate hold the levels near the top (Bybit's 200), mostly one tick apart, and a
+            // message's levels land anywhere in them: interpolate the key's place in the run's price range (on its level
+            // for half of Bybit's searches that the scan above would miss, within 2 levels for 86 %), gallop from there
+            // to bracket it, and bisect the bracket. A sparse run only costs more gallop steps (2 log2 of the miss at most).
+            long low = Key(Unsafe.Add(ref levels, lo).Price), high = Key(Unsafe.Add(ref levels, hi).Price);
+            if (key <= low) return key == low ? lo : ~lo;
+            if (key >= high) return key == high ? hi : ~(hi + 1);
+            // low < key < high. Doubles: no overflow for any longs; rounding keeps the share within [0, 1], a NaN (keys too
+            // close for doubles) or anything else outside the run falls back to lo.
+            int guess = lo + (int)(((double)key - low) / ((double)high - low) * (hi - lo));
+            if ((uint)(guess - lo) > (uint)(hi - lo)) guess = lo;
+            long g = Key(Unsafe.Add(ref levels, guess).Price);
+            if (g == key) return guess;
+            int step = 1;
+            if (g < key)
+            {
+                lo = guess + 1;
+                while (guess + step < hi)
+                {
+                    int probe = guess + step;
+                    long k = Key(Unsafe.Add(ref levels, probe).Price);
+                    if (k == key) return probe;
+                    if (k > key) { hi = probe - 1; break; }
+                    lo = probe + 1;
+                    step <<= 1;
+                }
+            }
+            else
+            {
+                hi = guess - 1;
+                while (guess - step > lo)
+                {
+                    int probe = guess - step;
+                    long k = Key(Unsafe.Add(ref levels, probe).Price);
+                    if (k == key) return probe;
+                    if (k < key) { lo = probe + 1; break; }
+                    hi = probe - 1;
+                    step <<= 1;
+                }
+            }
+        }
         // A branching binary search: measured faster here than a branch-free lower bound (cmov chain), whose every probe
         // waits for the previous compare, while a predicted branch lets the next probes' loads start early.
         while (lo <= hi)
@@ -744,13 +798,14 @@ public sealed class BookSide
 /// </summary>
 public sealed class OrderBook
 {
-    /// <param name="gapBuffer">See <see cref="BookSide(Side, int, bool)"/>: on for venues whose diffs walk deep (<see cref="BookSyncSpec.DeepDiffs"/>).</param>
-    public OrderBook(VenueId venue, InstrumentId instrument, int initialCapacity = 256, bool gapBuffer = false)
+    /// <param name="gapBuffer">See <see cref="BookSide(Side, int, bool, bool)"/>: on for venues whose diffs walk deep (<see cref="BookSyncSpec.DeepDiffs"/>).</param>
+    /// <param name="interpolate">See <see cref="BookSide(Side, int, bool, bool)"/>: on for venues with dense books changed anywhere (<see cref="BookSyncSpec.DenseBooks"/>).</param>
+    public OrderBook(VenueId venue, InstrumentId instrument, int initialCapacity = 256, bool gapBuffer = false, bool interpolate = false)
     {
         Venue = venue;
         Instrument = instrument;
-        Bids = new BookSide(Side.Bid, initialCapacity, gapBuffer);
-        Asks = new BookSide(Side.Ask, initialCapacity, gapBuffer);
+        Bids = new BookSide(Side.Bid, initialCapacity, gapBuffer, interpolate);
+        Asks = new BookSide(Side.Ask, initialCapacity, gapBuffer, interpolate);
     }
 
     public VenueId Venue { get; }

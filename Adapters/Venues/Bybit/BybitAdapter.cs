@@ -24,7 +24,7 @@ public sealed class BybitAdapter : IVenueAdapter
     /// <summary>Depths the v5 public <c>orderbook</c> topic offers (spot: 1, 50, 200; linear also 500).</summary>
     public static readonly int[] BookDepths = [1, 50, 200, 500];
 
-    private static readonly BookSyncSpec _spec = new(Sequence: SequenceRule.PrevLinked, Checksum: ChecksumKind.None);
+    private static readonly BookSyncSpec _spec = new(Sequence: SequenceRule.PrevLinked, Checksum: ChecksumKind.None, DenseBooks: true);
 
     /// <summary>Bybit drops connections without traffic; the documented keep-alive is <c>{"op":"ping"}</c> every 20 s
     /// (answered by <c>{"success":true,"ret_msg":"pong",...,"op":"ping"}</c>).</summary>

@@ -67,13 +67,14 @@ public class BookSideTests
         Assert.True(Check(Side.Ask, 4, longRun));
     }
 
-    /// <summary>Both layouts: the plain window and the gap buffer.</summary>
+    /// <summary>Every layout: the plain window, the gap buffer, and the plain window with interpolating searches.</summary>
     private static bool Check(Side side, int capacity, IReadOnlyList<Op> ops) =>
-        CheckLayout(side, capacity, ops, gapBuffer: false) && CheckLayout(side, capacity, ops, gapBuffer: true);
+        CheckLayout(side, capacity, ops, gapBuffer: false) && CheckLayout(side, capacity, ops, gapBuffer: true)
+        && CheckLayout(side, capacity, ops, gapBuffer: false, interpolate: true);
 
-    private static bool CheckLayout(Side side, int capacity, IReadOnlyList<Op> ops, bool gapBuffer)
+    private static bool CheckLayout(Side side, int capacity, IReadOnlyList<Op> ops, bool gapBuffer, bool interpolate = false)
     {
-        var book = new BookSide(side, capacity, gapBuffer);
+        var book = new BookSide(side, capacity, gapBuffer, interpolate);
         // Model: best first.
         var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
         foreach (var op in ops)
@@ -347,6 +348,65 @@ public class BookSideTests
         Assert.True(SameTopRuns(book));
         Assert.Equal(1052, book.Count);
         Assert.Equal(1995, book.At(3).Price);
+    }
+
+    /// <summary>Price universes that make <see cref="BookSide"/>'s interpolating search (sides built with interpolate and
+    /// without the gap buffer, runs of 16 levels or more) guess badly or compute its share from doubles that cannot tell the keys apart.</summary>
+    public static TheoryData<string> SkewedGrids => new() { "dense", "clusters", "geometric", "extremes", "nearMax" };
+
+    private static long[] Universe(string grid) => grid switch
+    {
+        "dense" => Enumerable.Range(1, 600).Select(i => (long)i).ToArray(),
+        // Two dense clusters twelve orders of magnitude apart: the share of the range lands at one end for every key.
+        "clusters" => Enumerable.Range(1, 300).Select(i => (long)i).Concat(Enumerable.Range(0, 300).Select(i => 1_000_000_000_000L + 7 * i)).ToArray(),
+        "geometric" => Enumerable.Range(1, 160).Select(i => (long)Math.Pow(1.25, i) + i).Distinct().ToArray(),
+        // Small prices beside ones next to long.MaxValue (every one of them the same double).
+        "extremes" => Enumerable.Range(1, 200).Select(i => (long)i).Concat(Enumerable.Range(0, 200).Select(i => long.MaxValue - 3 * i)).ToArray(),
+        // Only prices next to long.MaxValue: the run's price range is 0 in doubles (0 / 0).
+        "nearMax" => Enumerable.Range(0, 400).Select(i => long.MaxValue - 1000 + 2 * i).ToArray(),
+        _ => throw new ArgumentOutOfRangeException(nameof(grid)),
+    };
+
+    [Theory]
+    [MemberData(nameof(SkewedGrids))]
+    public void Set_SkewedPriceGrids_MatchSortedDictionaryModel(string grid)
+    {
+        var universe = Universe(grid);
+        foreach (var side in new[] { Side.Bid, Side.Ask })
+        foreach (var (gapBuffer, interpolate) in new[] { (false, true), (false, false), (true, false) })
+        {
+            var rng = new Random(grid.Length * 31 + (int)side);
+            var book = new BookSide(side, 16, gapBuffer, interpolate);
+            var model = new SortedDictionary<long, (long Size, byte Decimals)>(side == Side.Bid ? Comparer<long>.Create((a, b) => b.CompareTo(a)) : Comparer<long>.Default);
+            // A snapshot of about half the universe, then single changes and best-first diffs anywhere in it.
+            foreach (long price in universe.Where(_ => rng.Next(2) == 0).OrderBy(p => side == Side.Bid ? -p : p))
+            {
+                long size = 1 + rng.Next(100);
+                book.AppendUnsorted(price, size, 2, 3);
+                model[price] = (size, 2);
+            }
+            book.CompleteBulk();
+            Assert.True(Same(book, model));
+            for (int i = 0; i < 3000; i++)
+            {
+                int count = rng.Next(4) == 0 ? 1 + rng.Next(12) : 1;
+                var prices = Enumerable.Range(0, count).Select(_ => universe[rng.Next(universe.Length)]).Distinct().ToList();
+                prices.Sort(model.Comparer.Compare); // best first, as venues list a diff
+                foreach (long price in prices)
+                {
+                    long size = rng.Next(3) == 0 ? 0 : 1 + rng.Next(1000);
+                    var expected = model.ContainsKey(price)
+                        ? (size == 0 ? LevelChange.Removed : LevelChange.Updated)
+                        : (size == 0 ? LevelChange.RemovedMissing : LevelChange.Inserted);
+                    Assert.Equal(expected, book.Set(price, size, 4, 4));
+                    if (size == 0) model.Remove(price); else model[price] = (size, 4);
+                    long probe = universe[rng.Next(universe.Length)];
+                    Assert.Equal(model.TryGetValue(probe, out var level) ? level.Size : 0, book.SizeAt(probe));
+                }
+                if (i % 16 == 0) Assert.True(Same(book, model), $"{grid} {side} gap={gapBuffer} interpolate={interpolate} after {i} changes");
+            }
+            Assert.True(Same(book, model));
+        }
     }
 
     [Fact]
